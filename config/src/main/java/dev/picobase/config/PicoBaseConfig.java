@@ -1,0 +1,162 @@
+package dev.picobase.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The whole configuration of a PicoBase process: one immutable object, built and validated once at
+ * start from environment variables, {@code .env} and {@code .env.local} (the environment wins over
+ * {@code .env.local}, which wins over {@code .env}). Nothing else in PicoBase reads the environment.
+ *
+ * <p>The original Next.js PicoBase names ({@code TURSO_*}, {@code R2_*}, {@code POCKETBASE_BINARY_PATH},
+ * {@code INSTANCES_BASE_PORT}) are understood, so an existing {@code .env.local} can be reused.
+ */
+public record PicoBaseConfig(
+        Path dataDir,
+        String bindAddress,
+        int gatewayPort,
+        int apiPort,
+        String managementBindAddress,
+        int managementPort,
+        String baseDomain,
+        Duration idleTimeout,
+        MetadataConfig metadata,
+        ObjectStorageConfig objectStorage,
+        Optional<Path> pocketbaseBinary,
+        int instancesBasePort,
+        AuthConfig auth,
+        long apiMaxBodyBytes,
+        List<String> warnings) {
+
+    /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
+    public static final Set<String> KNOWN = Set.of(
+            "PICOBASE_DATA_DIR", "PICOBASE_BIND_ADDRESS", "PICOBASE_GATEWAY_PORT", "PICOBASE_API_PORT",
+            "PICOBASE_MANAGEMENT_BIND_ADDRESS", "PICOBASE_MANAGEMENT_PORT", "PICOBASE_BASE_DOMAIN",
+            "PICOBASE_IDLE_TIMEOUT", "TURSO_DATABASE_URL", "TURSO_AUTH_TOKEN", "R2_ACCOUNT_ID",
+            "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "PICOBASE_S3_ENDPOINT",
+            "POCKETBASE_BINARY_PATH", "INSTANCES_BASE_PORT", "PICOBASE_BCRYPT_COST", "PICOBASE_SESSION_TTL",
+            "PICOBASE_SECURE_COOKIES", "PICOBASE_SIGNIN_MAX_FAILURES", "PICOBASE_SIGNIN_LOCKOUT",
+            "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY");
+
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    public PicoBaseConfig {
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Reads the process environment and the {@code .env} files in {@code workDir}. */
+    public static PicoBaseConfig load(Map<String, String> environment, Path workDir) {
+        Map<String, String> merged = new HashMap<>(DotEnv.read(workDir.resolve(".env")));
+        merged.putAll(DotEnv.read(workDir.resolve(".env.local")));
+        merged.putAll(environment);
+        return fromMap(merged);
+    }
+
+    /** Builds the configuration from already-merged variables (tests use this directly). */
+    public static PicoBaseConfig fromMap(Map<String, String> values) {
+        Settings s = new Settings(values);
+        List<String> warnings = new ArrayList<>();
+        values.keySet().stream()
+                .filter(k -> k.startsWith("PICOBASE_") && !KNOWN.contains(k))
+                .sorted()
+                .forEach(k -> warnings.add(k + " is not a PicoBase setting and is ignored"));
+
+        Path dataDir = s.path("PICOBASE_DATA_DIR", "./data");
+        String bind = s.string("PICOBASE_BIND_ADDRESS", "0.0.0.0");
+        int gatewayPort = s.port("PICOBASE_GATEWAY_PORT", 8080);
+        int apiPort = s.port("PICOBASE_API_PORT", 3000);
+        String managementBind = s.string("PICOBASE_MANAGEMENT_BIND_ADDRESS", "127.0.0.1");
+        int managementPort = s.port("PICOBASE_MANAGEMENT_PORT", 9464);
+        requireDistinct(gatewayPort, apiPort, managementPort);
+
+        String baseDomain = s.string("PICOBASE_BASE_DOMAIN", "localhost").toLowerCase(java.util.Locale.ROOT);
+        if (!DOMAIN.matcher(baseDomain).matches()) {
+            throw new ConfigException("PICOBASE_BASE_DOMAIN", "not a valid domain name: '" + baseDomain + "'");
+        }
+        Duration idle = s.duration("PICOBASE_IDLE_TIMEOUT", Duration.ofMinutes(5), Duration.ofSeconds(1));
+
+        MetadataConfig metadata = metadata(s, dataDir);
+        ObjectStorageConfig storage = objectStorage(s, dataDir);
+
+        Optional<Path> pocketbase = s.optional("POCKETBASE_BINARY_PATH").map(p -> s.path("POCKETBASE_BINARY_PATH", p));
+        int basePort = s.integer("INSTANCES_BASE_PORT", 8090, 1024, 65000);
+
+        AuthConfig auth = new AuthConfig(
+                s.integer("PICOBASE_BCRYPT_COST", 10, 10, 16),
+                s.duration("PICOBASE_SESSION_TTL", Duration.ofDays(7), Duration.ofMinutes(1)),
+                s.bool("PICOBASE_SECURE_COOKIES", false),
+                s.integer("PICOBASE_SIGNIN_MAX_FAILURES", 5, 1, 1000),
+                s.duration("PICOBASE_SIGNIN_LOCKOUT", Duration.ofMinutes(15), Duration.ofSeconds(1)),
+                s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000));
+        long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
+
+        return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
+                idle, metadata, storage, pocketbase, basePort, auth, maxBody, warnings);
+    }
+
+    private static void requireDistinct(int gateway, int api, int management) {
+        if (gateway != 0 && gateway == api) {
+            throw new ConfigException("PICOBASE_API_PORT", "must differ from PICOBASE_GATEWAY_PORT (" + gateway + ")");
+        }
+        if (management != 0 && (management == gateway || management == api)) {
+            throw new ConfigException("PICOBASE_MANAGEMENT_PORT", "must differ from the gateway and API ports");
+        }
+    }
+
+    private static MetadataConfig metadata(Settings s, Path dataDir) {
+        Optional<String> url = s.optional("TURSO_DATABASE_URL");
+        if (url.isPresent() && !url.get().matches("(?i)(libsql|https?)://[^\\s/]+.*")) {
+            throw new ConfigException("TURSO_DATABASE_URL",
+                    "expected a libsql://, https:// or http:// URL, got '" + url.get() + "'");
+        }
+        Optional<String> token = s.optional("TURSO_AUTH_TOKEN");
+        if (token.isPresent() && url.isEmpty()) {
+            throw new ConfigException("TURSO_AUTH_TOKEN", "is set but TURSO_DATABASE_URL is not");
+        }
+        return new MetadataConfig(dataDir.resolve("picobase.db"), url, token);
+    }
+
+    private static ObjectStorageConfig objectStorage(Settings s, Path dataDir) {
+        Optional<String> account = s.optional("R2_ACCOUNT_ID");
+        Optional<String> endpoint = s.optional("PICOBASE_S3_ENDPOINT");
+        Optional<String> keyId = s.optional("R2_ACCESS_KEY_ID");
+        Optional<String> secret = s.optional("R2_SECRET_ACCESS_KEY");
+        Optional<String> bucket = s.optional("R2_BUCKET_NAME");
+        Path local = dataDir.resolve("objects");
+        boolean anyS3 = account.isPresent() || endpoint.isPresent() || keyId.isPresent() || secret.isPresent();
+        if (!anyS3) {
+            return new ObjectStorageConfig(local, Optional.empty(), bucket, Optional.empty(), Optional.empty());
+        }
+        if (account.isPresent() && !account.get().matches("[A-Za-z0-9]{1,64}")) {
+            throw new ConfigException("R2_ACCOUNT_ID", "expected the hexadecimal Cloudflare account id");
+        }
+        if (endpoint.isPresent() && !endpoint.get().matches("(?i)https?://[^\\s/]+/?")) {
+            throw new ConfigException("PICOBASE_S3_ENDPOINT", "expected http(s)://host[:port], got '" + endpoint.get() + "'");
+        }
+        if (endpoint.isEmpty() && account.isEmpty()) {
+            throw new ConfigException("R2_ACCOUNT_ID", "is required with R2 keys (or set PICOBASE_S3_ENDPOINT)");
+        }
+        for (var required : List.of(Map.entry("R2_ACCESS_KEY_ID", keyId),
+                Map.entry("R2_SECRET_ACCESS_KEY", secret), Map.entry("R2_BUCKET_NAME", bucket))) {
+            if (required.getValue().isEmpty()) {
+                throw new ConfigException(required.getKey(), "is required when object storage is S3/R2");
+            }
+        }
+        String url = endpoint.orElseGet(() -> "https://" + account.get() + ".r2.cloudflarestorage.com");
+        return new ObjectStorageConfig(local, Optional.of(url), bucket, keyId, secret);
+    }
+
+    /** The public URL of an instance, e.g. {@code http://myapp.localhost:8080}. */
+    public String instanceUrl(String subdomain) {
+        String port = gatewayPort == 80 || gatewayPort == 0 ? "" : ":" + gatewayPort;
+        return "http://" + subdomain + "." + baseDomain + port;
+    }
+}

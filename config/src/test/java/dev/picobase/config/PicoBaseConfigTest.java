@@ -1,0 +1,102 @@
+package dev.picobase.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PicoBaseConfigTest {
+
+    @Test
+    void defaultsMatchTheSpec() {
+        PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of());
+        assertThat(c.gatewayPort()).isEqualTo(8080);
+        assertThat(c.apiPort()).isEqualTo(3000);
+        assertThat(c.managementPort()).isEqualTo(9464);
+        assertThat(c.managementBindAddress()).isEqualTo("127.0.0.1");
+        assertThat(c.baseDomain()).isEqualTo("localhost");
+        assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.instancesBasePort()).isEqualTo(8090);
+        assertThat(c.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
+        assertThat(c.metadata().isLibsql()).isFalse();
+        assertThat(c.objectStorage().isS3()).isFalse();
+        assertThat(c.auth().bcryptCost()).isGreaterThanOrEqualTo(10);
+        assertThat(c.instanceUrl("myapp")).isEqualTo("http://myapp.localhost:8080");
+    }
+
+    @Test
+    void environmentWinsOverDotEnvLocalWhichWinsOverDotEnv(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(".env"), "PICOBASE_API_PORT=3100\nPICOBASE_GATEWAY_PORT=8100\n"
+                + "INSTANCES_BASE_PORT=9100\n");
+        Files.writeString(dir.resolve(".env.local"), "# comment\nexport PICOBASE_GATEWAY_PORT=8200\n"
+                + "TURSO_DATABASE_URL=\"libsql://db.example.turso.io\"\nTURSO_AUTH_TOKEN='secret-token'\n");
+        PicoBaseConfig c = PicoBaseConfig.load(Map.of("INSTANCES_BASE_PORT", "9300"), dir);
+        assertThat(c.apiPort()).isEqualTo(3100);
+        assertThat(c.gatewayPort()).isEqualTo(8200);
+        assertThat(c.instancesBasePort()).isEqualTo(9300);
+        assertThat(c.metadata().libsqlUrl()).contains("libsql://db.example.turso.io");
+        assertThat(c.metadata().toString()).doesNotContain("secret-token");
+    }
+
+    @Test
+    void r2AccountBuildsTheCloudflareEndpointAndHidesTheSecret() {
+        PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("R2_ACCOUNT_ID", "abc123", "R2_ACCESS_KEY_ID", "id",
+                "R2_SECRET_ACCESS_KEY", "topsecret", "R2_BUCKET_NAME", "picobase-instances"));
+        assertThat(c.objectStorage().s3Endpoint()).contains("https://abc123.r2.cloudflarestorage.com");
+        assertThat(c.objectStorage().toString()).doesNotContain("topsecret");
+        assertThat(c.toString()).doesNotContain("topsecret");
+    }
+
+    @Test
+    void badValuesNameTheVariable() {
+        List<Map<String, String>> bad = List.of(
+                Map.of("PICOBASE_GATEWAY_PORT", "http"),
+                Map.of("PICOBASE_GATEWAY_PORT", "70000"),
+                Map.of("PICOBASE_IDLE_TIMEOUT", "5 minutes"),
+                Map.of("PICOBASE_BASE_DOMAIN", "bad_domain!"),
+                Map.of("TURSO_DATABASE_URL", "postgres://x"),
+                Map.of("R2_ACCESS_KEY_ID", "id"),
+                Map.of("PICOBASE_BCRYPT_COST", "4"),
+                Map.of("PICOBASE_API_MAX_BODY", "lots"));
+        for (Map<String, String> values : bad) {
+            String variable = values.keySet().iterator().next();
+            assertThatThrownBy(() -> PicoBaseConfig.fromMap(values))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageNotContaining("\n")
+                    .satisfies(e -> assertThat(e.getMessage()).contains(variable.startsWith("R2_") ? "R2_" : variable));
+        }
+    }
+
+    @Test
+    void portsMustNotCollide() {
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_API_PORT", "8080")))
+                .hasMessageStartingWith("PICOBASE_API_PORT");
+    }
+
+    @Test
+    void sizesAndDurationsAcceptUnits() {
+        PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_API_MAX_BODY", "128k",
+                "PICOBASE_IDLE_TIMEOUT", "90s", "PICOBASE_SESSION_TTL", "2h"));
+        assertThat(c.apiMaxBodyBytes()).isEqualTo(128 * 1024);
+        assertThat(c.idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.auth().sessionTtl()).isEqualTo(Duration.ofHours(2));
+    }
+
+    @Test
+    void unknownPicobaseVariablesAreReportedNotFatal() {
+        PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMOUT", "5m"));
+        assertThat(c.warnings()).singleElement().asString().contains("PICOBASE_IDLE_TIMOUT".replace("EOUT", "OUT"));
+    }
+
+    @Test
+    void malformedDotEnvLineIsReportedWithItsLine() {
+        assertThatThrownBy(() -> DotEnv.parse(List.of("A=1", "garbage"), ".env"))
+                .hasMessage(".env line 2: expected KEY=value");
+    }
+}

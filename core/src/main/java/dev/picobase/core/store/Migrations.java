@@ -1,0 +1,83 @@
+package dev.picobase.core.store;
+
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata schema, as an ordered list of {@link Migration}s, and the code that applies the
+ * missing ones. Applied versions are recorded in {@code schema_migrations}; a version is recorded
+ * only after all its steps ran, and the steps are idempotent, so running migrations again (or
+ * concurrently from two processes) changes nothing.
+ */
+public final class Migrations {
+    private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+    public static final List<Migration> ALL = List.of(
+            new Migration(1, "accounts, sessions, instances, api keys", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS users ("
+                            + "id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE, "
+                            + "password_hash TEXT NOT NULL, created_at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS sessions ("
+                            + "token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+                            + "created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id)"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS instances ("
+                            + "id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, name TEXT NOT NULL, "
+                            + "subdomain TEXT NOT NULL UNIQUE, status TEXT NOT NULL, "
+                            + "created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS instances_owner ON instances(owner_id)"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS api_keys ("
+                            + "id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, "
+                            + "secret_hash TEXT NOT NULL, last_four TEXT NOT NULL, "
+                            + "created_at INTEGER NOT NULL, last_used_at INTEGER)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS api_keys_instance ON api_keys(instance_id)"),
+                    // Deleting an instance and its keys must be one atomic statement (no transactions).
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_keys AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM api_keys WHERE instance_id = OLD.id; END"))),
+            new Migration(2, "instance runtime state", List.of(
+                    Migration.addColumn("instances", "status_reason", "TEXT"),
+                    Migration.addColumn("instances", "last_activity_at", "INTEGER"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at)"))));
+
+    private Migrations() {}
+
+    /** Applies every migration of {@code migrations} not yet recorded; returns how many ran. */
+    static int apply(Sql sql, List<Migration> migrations) {
+        sql.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        int current = currentVersion(sql);
+        int applied = 0;
+        for (Migration m : migrations) {
+            if (m.version() <= current) {
+                continue;
+            }
+            for (Migration.Step step : m.steps()) {
+                run(sql, step);
+            }
+            sql.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (version) DO NOTHING", m.version(), m.name(), Instant.now());
+            LOG.info("applied metadata migration {} ({})", m.version(), m.name());
+            applied++;
+        }
+        return applied;
+    }
+
+    static int currentVersion(Sql sql) {
+        return sql.queryOne("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations", rs -> rs.getInt("v"))
+                .orElse(0);
+    }
+
+    private static void run(Sql sql, Migration.Step step) {
+        if (step instanceof Migration.Statement s) {
+            sql.execute(s.sql());
+        } else if (step instanceof Migration.AddColumn a) {
+            boolean exists = sql.queryOne("SELECT 1 AS present FROM pragma_table_info(?) WHERE name = ?",
+                    rs -> true, a.table(), a.column()).isPresent();
+            if (!exists) {
+                sql.execute("ALTER TABLE " + a.table() + " ADD COLUMN " + a.column() + " " + a.definition());
+            }
+        }
+    }
+}

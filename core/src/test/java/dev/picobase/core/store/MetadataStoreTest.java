@@ -1,0 +1,135 @@
+package dev.picobase.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.model.ApiKey;
+import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.model.User;
+import dev.picobase.core.secret.Tokens;
+import dev.picobase.testsupport.StoreKind;
+import dev.picobase.testsupport.TestClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class MetadataStoreTest {
+    @TempDir
+    Path dir;
+
+    private final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+    private MetadataStore open(StoreKind kind) {
+        return MetadataStore.open(SqlBackend.of(PicoBaseConfig.fromMap(kind.environment(dir)).metadata()), clock);
+    }
+
+    private static String unique(String prefix) {
+        return prefix + Tokens.randomId(10);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aSecondAccountWithTheSameEmailIsRefused(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            String email = unique("a") + "@example.com";
+            User user = store.createUser("Ada", email, "hash").orElseThrow();
+            assertThat(store.createUser("Eve", email, "other")).isEmpty();
+            assertThat(store.findCredentials(email).orElseThrow().user()).isEqualTo(user);
+            assertThat(store.findCredentials(email).orElseThrow().passwordHash()).isEqualTo("hash");
+            assertThat(store.findUser(user.id())).contains(user);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void sessionsEndWhenTheyExpireOrAreDeleted(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            User user = store.createUser("Ada", unique("s") + "@example.com", "hash").orElseThrow();
+            String a = Tokens.sha256Hex(unique("t"));
+            String b = Tokens.sha256Hex(unique("t"));
+            store.createSession(a, user.id(), clock.instant().plus(Duration.ofHours(1)));
+            store.createSession(b, user.id(), clock.instant().plus(Duration.ofHours(3)));
+            assertThat(store.findSessionUser(a)).contains(user);
+            clock.advance(Duration.ofHours(2));
+            assertThat(store.findSessionUser(a)).isEmpty();
+            assertThat(store.findSessionUser(b)).contains(user);
+            store.deleteSession(b);
+            assertThat(store.findSessionUser(b)).isEmpty();
+            store.deleteExpiredSessions();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void subdomainsAreUniqueAndListingsAreByOwner(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            String owner = unique("usr_");
+            String other = unique("usr_");
+            String sub = unique("app");
+            Instance created = store.createInstance(owner, "My app", sub).orElseThrow();
+            assertThat(created.status()).isEqualTo(InstanceStatus.STOPPED);
+            assertThat(created.subdomain()).isEqualTo(sub);
+            assertThat(store.createInstance(other, "Copy", sub)).isEmpty();
+            store.createInstance(other, "Theirs", unique("app")).orElseThrow();
+            assertThat(store.listInstances(owner)).containsExactly(created);
+            assertThat(store.findInstanceBySubdomain(sub)).contains(created);
+            assertThat(store.listAllInstances()).contains(created);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void transitionsHappenOnlyFromTheExpectedStatus(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            Instance i = store.createInstance(unique("usr_"), "x", unique("app")).orElseThrow();
+            Set<InstanceStatus> fromStopped = EnumSet.of(InstanceStatus.STOPPED);
+            assertThat(store.transition(i.id(), fromStopped, InstanceStatus.STARTING, null))
+                    .hasValueSatisfying(s -> assertThat(s.status()).isEqualTo(InstanceStatus.STARTING));
+            assertThat(store.transition(i.id(), fromStopped, InstanceStatus.STARTING, null)).isEmpty();
+            Instance failed = store.transition(i.id(), EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
+                    "exited with code 1").orElseThrow();
+            assertThat(failed.statusReason()).contains("exited with code 1");
+            clock.advance(Duration.ofMinutes(1));
+            store.recordActivity(i.id(), clock.instant());
+            store.recordActivity(i.id(), clock.instant().minusSeconds(30));
+            assertThat(store.findInstance(i.id()).orElseThrow().lastActivityAt()).contains(clock.instant());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void deletingAnInstanceDeletesItsKeysInTheSameStatement(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            Instance i = store.createInstance(unique("usr_"), "x", unique("app")).orElseThrow();
+            String keyId = Tokens.randomId(12);
+            ApiKey key = store.createApiKey(i.id(), keyId, "ci", "$2a$hash", "abcd");
+            assertThat(store.findApiKey(keyId)).contains(key);
+            assertThat(store.listApiKeys(i.id())).containsExactly(key);
+            store.recordKeyUse(keyId, clock.instant());
+            assertThat(store.findApiKey(keyId).orElseThrow().lastUsedAt()).contains(clock.instant());
+            assertThat(store.deleteInstance(i.id())).isTrue();
+            assertThat(store.deleteInstance(i.id())).isFalse();
+            assertThat(store.findApiKey(keyId)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aKeyIsDeletedOnlyThroughItsOwnInstance(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            Instance mine = store.createInstance(unique("usr_"), "x", unique("app")).orElseThrow();
+            Instance theirs = store.createInstance(unique("usr_"), "y", unique("app")).orElseThrow();
+            String keyId = Tokens.randomId(12);
+            store.createApiKey(mine.id(), keyId, "ci", "$2a$hash", "abcd");
+            assertThat(store.deleteApiKey(theirs.id(), keyId)).isFalse();
+            assertThat(store.deleteApiKey(mine.id(), keyId)).isTrue();
+            assertThat(store.listApiKeys(mine.id())).isEmpty();
+        }
+    }
+}

@@ -32,6 +32,7 @@ public record PicoBaseConfig(
         Optional<Path> pocketbaseBinary,
         int instancesBasePort,
         AuthConfig auth,
+        GatewayConfig gateway,
         long apiMaxBodyBytes,
         List<String> warnings) {
 
@@ -43,7 +44,9 @@ public record PicoBaseConfig(
             "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "PICOBASE_S3_ENDPOINT",
             "POCKETBASE_BINARY_PATH", "INSTANCES_BASE_PORT", "PICOBASE_BCRYPT_COST", "PICOBASE_SESSION_TTL",
             "PICOBASE_SECURE_COOKIES", "PICOBASE_SIGNIN_MAX_FAILURES", "PICOBASE_SIGNIN_LOCKOUT",
-            "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY");
+            "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY",
+            "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
+            "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -97,9 +100,16 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_SIGNIN_LOCKOUT", Duration.ofMinutes(15), Duration.ofSeconds(1)),
                 s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000));
         long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
+        GatewayConfig gateway = new GatewayConfig(
+                s.duration("PICOBASE_GATEWAY_HEADER_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
+                s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
+                s.duration("PICOBASE_GATEWAY_RESPONSE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(100)),
+                (int) s.bytes("PICOBASE_GATEWAY_MAX_URI_SIZE", 8192, 256, 1 << 20),
+                (int) s.bytes("PICOBASE_GATEWAY_MAX_HEADER_SIZE", 16384, 1024, 1 << 20),
+                s.integer("PICOBASE_GATEWAY_IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256));
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
-                idle, metadata, storage, pocketbase, basePort, auth, maxBody, warnings);
+                idle, metadata, storage, pocketbase, basePort, auth, gateway, maxBody, warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

@@ -99,4 +99,16 @@ class PicoBaseConfigTest {
         assertThatThrownBy(() -> DotEnv.parse(List.of("A=1", "garbage"), ".env"))
                 .hasMessage(".env line 2: expected KEY=value");
     }
+
+    @Test
+    void theExampleFileListsExactlyTheKnownVariables() throws Exception {
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("picobase.env.example"))) {
+            var m = java.util.regex.Pattern.compile("^#?\\s*([A-Z0-9_]+)=").matcher(line);
+            if (m.find()) {
+                documented.add(m.group(1));
+            }
+        }
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(PicoBaseConfig.KNOWN);
+    }
 }

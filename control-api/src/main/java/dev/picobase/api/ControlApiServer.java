@@ -1,0 +1,129 @@
+package dev.picobase.api;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.picobase.api.auth.AuthRoutes;
+import dev.picobase.api.auth.Sessions;
+import dev.picobase.api.auth.SignInLimiter;
+import dev.picobase.api.http.ApiChannelHandler;
+import dev.picobase.api.http.ApiResponse;
+import dev.picobase.api.http.JsonBodyAggregator;
+import dev.picobase.api.http.Router;
+import dev.picobase.api.http.StaticAssets;
+import dev.picobase.api.instances.InstanceRoutes;
+import dev.picobase.api.instances.KeyRoutes;
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.secret.Passwords;
+import dev.picobase.core.store.MetadataStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The control API and admin UI server: Netty for HTTP, a bounded executor for everything that
+ * blocks (database, bcrypt). Event-loop threads only parse, dispatch and write; a full executor
+ * answers 503 rather than queueing without limit.
+ */
+public final class ControlApiServer implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final ThreadPoolExecutor blocking;
+    private final Channel channel;
+
+    private ControlApiServer(EventLoopGroup group, ThreadPoolExecutor blocking, Channel channel) {
+        this.group = group;
+        this.blocking = blocking;
+        this.channel = channel;
+    }
+
+    /**
+     * Binds the API port and starts serving.
+     *
+     * @param onKeyRevoked told the id of every deleted API key, so a gateway cache can drop it at once
+     */
+    public static ControlApiServer start(PicoBaseConfig config, MetadataStore store, Clock clock,
+                                         Consumer<String> onKeyRevoked) throws InterruptedException {
+        Passwords passwords = new Passwords(config.auth().bcryptCost());
+        Sessions sessions = new Sessions(store, config.auth(), clock);
+        Router router = new Router();
+        router.add(HttpMethod.GET, "/api/health", r -> ApiResponse.ok(Map.of("status", "ok")));
+        new AuthRoutes(store, passwords, sessions, new SignInLimiter(config.auth(), Ticker.systemTicker()))
+                .register(router);
+        InstanceRoutes instances = new InstanceRoutes(store, sessions, config);
+        instances.register(router);
+        new KeyRoutes(store, sessions, instances, passwords, onKeyRevoked).register(router);
+
+        ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(512), named("api-blocking"));
+        blocking.allowCoreThreadTimeOut(true);
+        ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking);
+        int maxBody = (int) config.apiMaxBodyBytes();
+
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, named("api-io"), NioIoHandler.newFactory());
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new ReadTimeoutHandler(60))
+                                    .addLast(new HttpServerCodec(8192, 16384, 8192))
+                                    .addLast(new HttpServerKeepAliveHandler())
+                                    .addLast(new JsonBodyAggregator(maxBody))
+                                    .addLast(handler);
+                        }
+                    })
+                    .bind(new InetSocketAddress(config.bindAddress(), config.apiPort())).sync().channel();
+            return new ControlApiServer(group, blocking, channel);
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            blocking.shutdownNow();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Stops accepting, lets requests in flight finish (up to a few seconds), then releases threads. */
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        blocking.shutdown();
+        try {
+            blocking.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    }
+
+    static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

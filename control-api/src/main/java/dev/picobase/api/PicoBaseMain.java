@@ -1,0 +1,77 @@
+package dev.picobase.api;
+
+import dev.picobase.config.ConfigException;
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.store.MetadataStore;
+import dev.picobase.core.store.SqlBackend;
+import dev.picobase.core.store.StoreException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code picobase} process: {@code up} (the default) runs the platform until it is stopped;
+ * {@code migrate} brings the metadata schema up to date and exits. Configuration errors end the
+ * process with one line naming the variable, and exit code 2.
+ */
+public final class PicoBaseMain {
+    private static final Logger LOG = LoggerFactory.getLogger(PicoBaseMain.class);
+
+    private PicoBaseMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "up" : args[0];
+        PicoBaseConfig config;
+        try {
+            config = PicoBaseConfig.load(System.getenv(), Path.of("").toAbsolutePath());
+        } catch (ConfigException e) {
+            System.err.println("picobase: configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        config.warnings().forEach(w -> LOG.warn(w));
+        switch (command) {
+            case "up" -> up(config);
+            case "migrate" -> migrate(config);
+            default -> {
+                System.err.println("usage: picobase [up|migrate]");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static MetadataStore openStore(PicoBaseConfig config) {
+        try {
+            return MetadataStore.open(SqlBackend.of(config.metadata()), Clock.systemUTC());
+        } catch (StoreException e) {
+            System.err.println("picobase: cannot open the metadata database (" + config.metadata() + "): "
+                    + e.getMessage());
+            System.exit(1);
+            return null;
+        }
+    }
+
+    private static void migrate(PicoBaseConfig config) {
+        try (MetadataStore store = openStore(config)) {
+            System.out.println("metadata schema is at version " + store.schemaVersion() + " (" + config.metadata() + ")");
+        }
+    }
+
+    private static void up(PicoBaseConfig config) throws InterruptedException {
+        MetadataStore store = openStore(config);
+        store.deleteExpiredSessions();
+        ControlApiServer api = ControlApiServer.start(config, store, Clock.systemUTC(), keyId -> { });
+        LOG.info("PicoBase control API and admin UI on http://localhost:{} (metadata: {}, data: {})",
+                api.port(), config.metadata(), config.dataDir());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down");
+            api.close();
+            store.close();
+            stopped.countDown();
+        }, "picobase-shutdown"));
+        stopped.await();
+    }
+}

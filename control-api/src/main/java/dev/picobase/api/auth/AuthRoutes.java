@@ -1,0 +1,108 @@
+package dev.picobase.api.auth;
+
+import dev.picobase.api.http.ApiException;
+import dev.picobase.api.http.ApiRequest;
+import dev.picobase.api.http.ApiResponse;
+import dev.picobase.api.http.Json;
+import dev.picobase.api.http.Router;
+import dev.picobase.api.http.Validate;
+import dev.picobase.core.model.User;
+import dev.picobase.core.secret.Passwords;
+import dev.picobase.core.store.MetadataStore;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code /api/auth/*} and {@code /api/me}: sign-up, sign-in (bearer token plus session cookies),
+ * sign-out. Passwords are bcrypt-hashed; a sign-in for an unknown email still spends a bcrypt's
+ * time so response times do not reveal which accounts exist.
+ *
+ * <p>Threading: handlers block (database, bcrypt); they run on the API's blocking executor.
+ */
+public final class AuthRoutes {
+    record SignUp(String name, String email, String password) {}
+
+    record SignIn(String email, String password) {}
+
+    /** The public view of an account. */
+    public record UserView(String id, String name, String email, Instant createdAt) {
+        static UserView of(User u) {
+            return new UserView(u.id(), u.name(), u.email(), u.createdAt());
+        }
+    }
+
+    private final MetadataStore store;
+    private final Passwords passwords;
+    private final Sessions sessions;
+    private final SignInLimiter limiter;
+
+    public AuthRoutes(MetadataStore store, Passwords passwords, Sessions sessions, SignInLimiter limiter) {
+        this.store = store;
+        this.passwords = passwords;
+        this.sessions = sessions;
+        this.limiter = limiter;
+    }
+
+    public void register(Router router) {
+        router.add(HttpMethod.POST, "/api/auth/signup", this::signUp)
+                .add(HttpMethod.POST, "/api/auth/signin", this::signIn)
+                .add(HttpMethod.POST, "/api/auth/signout", this::signOut)
+                .add(HttpMethod.GET, "/api/me", r -> ApiResponse.ok(Map.of("user",
+                        UserView.of(sessions.require(r).user()))));
+    }
+
+    private ApiResponse signUp(ApiRequest request) {
+        SignUp body = Json.read(request, SignUp.class);
+        String name = Validate.text("name", body.name(), 1, 100);
+        String email = Validate.email(body.email());
+        String password = Validate.newPassword(body.password());
+        limiter.attempt(request.clientAddress());
+        User user = store.createUser(name, email, passwords.hash(password))
+                .orElseThrow(() -> ApiException.conflict("email_taken", "email",
+                        "an account with this email already exists"));
+        return ApiResponse.created(Map.of("user", UserView.of(user)));
+    }
+
+    private ApiResponse signIn(ApiRequest request) {
+        SignIn body = Json.read(request, SignIn.class);
+        String email = Validate.email(body.email());
+        if (body.password() == null || body.password().isEmpty()) {
+            throw ApiException.invalid("password", "password is required");
+        }
+        limiter.attempt(request.clientAddress());
+        limiter.checkAccount(email);
+        Optional<MetadataStore.Credentials> credentials = store.findCredentials(email);
+        boolean valid;
+        if (credentials.isPresent()) {
+            valid = passwords.verify(body.password(), credentials.get().passwordHash());
+        } else {
+            passwords.verifyNothing(body.password());
+            valid = false;
+        }
+        if (!valid) {
+            limiter.failed(email);
+            throw ApiException.unauthorized("wrong email or password");
+        }
+        limiter.succeeded(email);
+        User user = credentials.get().user();
+        Sessions.Issued issued = sessions.issue(user);
+        ApiResponse response = ApiResponse.ok(Map.of("token", issued.token(), "csrfToken", issued.csrfToken(),
+                "expiresAt", issued.expiresAt(), "user", UserView.of(user)));
+        for (String cookie : sessions.cookies(issued)) {
+            response = response.withHeader(HttpHeaderNames.SET_COOKIE.toString(), cookie);
+        }
+        return response;
+    }
+
+    private ApiResponse signOut(ApiRequest request) {
+        sessions.revoke(sessions.require(request));
+        ApiResponse response = ApiResponse.noContent();
+        for (String cookie : sessions.clearedCookies()) {
+            response = response.withHeader(HttpHeaderNames.SET_COOKIE.toString(), cookie);
+        }
+        return response;
+    }
+}

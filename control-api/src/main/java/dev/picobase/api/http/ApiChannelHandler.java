@@ -1,0 +1,130 @@
+package dev.picobase.api.http;
+
+import dev.picobase.core.store.StoreException;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes each complete control-API request off the event loop: the body is copied out, the route
+ * handler runs on the bounded blocking executor (it may hit the database or run bcrypt), and the
+ * response is written back from there (Netty hands the write to the channel's event loop). When
+ * the executor is full the client gets a 503 with {@code Retry-After} instead of waiting unboundedly.
+ * Paths outside {@code /api/} are the admin UI's static files.
+ */
+@ChannelHandler.Sharable
+public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiChannelHandler.class);
+
+    private final Router router;
+    private final StaticAssets assets;
+    private final Executor blocking;
+
+    public ApiChannelHandler(Router router, StaticAssets assets, Executor blocking) {
+        this.router = router;
+        this.assets = assets;
+        this.blocking = blocking;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        if (msg.decoderResult().isFailure()) {
+            Throwable cause = msg.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException
+                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            FullHttpResponse response = ErrorResponses.of(status, "malformed_request",
+                    "the request is not valid HTTP: " + cause.getMessage());
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : "unknown";
+        ApiRequest request = ApiRequest.of(msg.method(), msg.uri(), msg.headers().copy(),
+                ByteBufUtil.getBytes(msg.content()), client);
+        if (!request.path().startsWith("/api/")) {
+            send(ctx, assets.serve(request), keepAlive);
+            return;
+        }
+        try {
+            blocking.execute(() -> send(ctx, handle(request), keepAlive));
+        } catch (RejectedExecutionException busy) {
+            FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
+                    "the server is busy; try again shortly");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            send(ctx, response, keepAlive);
+        }
+    }
+
+    private FullHttpResponse handle(ApiRequest request) {
+        try {
+            return toHttp(router.dispatch(request));
+        } catch (ApiException e) {
+            return ErrorResponses.of(e);
+        } catch (StoreException e) {
+            LOG.error("{} {} failed: {}", request.method(), request.path(), e.getMessage());
+            FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "store_unavailable",
+                    "the metadata database is unavailable; try again shortly");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+            return response;
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", request.method(), request.path(), e);
+            return ErrorResponses.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", "internal error");
+        }
+    }
+
+    private static FullHttpResponse toHttp(ApiResponse api) {
+        byte[] body = api.body() == null ? new byte[0] : Json.write(api.body());
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, api.status(),
+                Unpooled.wrappedBuffer(body));
+        if (api.body() != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        }
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        for (Map.Entry<String, String> header : api.headers()) {
+            response.headers().add(header.getKey(), header.getValue());
+        }
+        return response;
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        response.headers().set("X-Content-Type-Options", "nosniff");
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(response);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("control API connection error: {}", cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.picobase.api.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.FullHttpResponse;
+
+/**
+ * Collects control-API request bodies (small JSON documents) up to a limit; a larger body is
+ * answered with the JSON 413 error, as early as its {@code Content-Length} shows it, and the
+ * connection is closed so the rest of the body is never read.
+ */
+public final class JsonBodyAggregator extends HttpObjectAggregator {
+
+    public JsonBodyAggregator(int maxContentLength) {
+        super(maxContentLength);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                "the request body is larger than " + maxContentLength() + " bytes");
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.picobase.api.instances;
+
+import dev.picobase.api.auth.Caller;
+import dev.picobase.api.auth.Sessions;
+import dev.picobase.api.http.ApiException;
+import dev.picobase.api.http.ApiRequest;
+import dev.picobase.api.http.ApiResponse;
+import dev.picobase.api.http.Json;
+import dev.picobase.api.http.Router;
+import dev.picobase.api.http.Validate;
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.model.Subdomains;
+import dev.picobase.core.store.MetadataStore;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code /api/instances}: list, create, read, start, stop, delete, and the subdomain check the
+ * create dialog uses as the user types. Every call resolves the instance through its owner: an
+ * instance of another user is answered exactly like one that does not exist (404).
+ *
+ * <p>Threading: handlers block (database); they run on the API's blocking executor.
+ */
+public final class InstanceRoutes {
+    record CreateInstance(String name, String subdomain) {}
+
+    private final MetadataStore store;
+    private final Sessions sessions;
+    private final PicoBaseConfig config;
+
+    public InstanceRoutes(MetadataStore store, Sessions sessions, PicoBaseConfig config) {
+        this.store = store;
+        this.sessions = sessions;
+        this.config = config;
+    }
+
+    public void register(Router router) {
+        router.add(HttpMethod.GET, "/api/instances", this::list)
+                .add(HttpMethod.POST, "/api/instances", this::create)
+                .add(HttpMethod.GET, "/api/instances/:id", r -> ApiResponse.ok(view(owned(r, sessions.require(r)))))
+                .add(HttpMethod.POST, "/api/instances/:id/start", this::start)
+                .add(HttpMethod.POST, "/api/instances/:id/stop", this::stop)
+                .add(HttpMethod.DELETE, "/api/instances/:id", this::delete)
+                .add(HttpMethod.GET, "/api/subdomains/:subdomain", this::checkSubdomain);
+    }
+
+    /** The instance named by the {@code :id} path parameter, if {@code caller} owns it; else 404. */
+    Instance owned(ApiRequest request, Caller caller) {
+        return store.findInstance(request.pathParam("id"))
+                .filter(i -> i.ownerId().equals(caller.userId()))
+                .orElseThrow(() -> ApiException.notFound("no such instance"));
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        Caller caller = sessions.require(request);
+        return ApiResponse.ok(Map.of("instances", store.listInstances(caller.userId()).stream().map(this::view).toList()));
+    }
+
+    private ApiResponse create(ApiRequest request) {
+        Caller caller = sessions.require(request);
+        CreateInstance body = Json.read(request, CreateInstance.class);
+        String name = Validate.text("name", body.name(), 1, 100);
+        String subdomain = Validate.text("subdomain", body.subdomain(), 1, 63);
+        Subdomains.problem(subdomain).ifPresent(p -> {
+            throw ApiException.invalid("subdomain", "subdomain " + p);
+        });
+        Instance created = store.createInstance(caller.userId(), name, subdomain)
+                .orElseThrow(() -> ApiException.conflict("subdomain_taken", "subdomain",
+                        "the subdomain '" + subdomain + "' is already taken"));
+        return ApiResponse.created(view(created));
+    }
+
+    private ApiResponse start(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        Instance result = store.transition(instance.id(),
+                        EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED), InstanceStatus.RUNNING, null)
+                .orElseGet(() -> current(instance));
+        return ApiResponse.ok(view(result));
+    }
+
+    private ApiResponse stop(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        Instance result = store.transition(instance.id(),
+                        EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING, InstanceStatus.FAILED),
+                        InstanceStatus.STOPPED, null)
+                .orElseGet(() -> current(instance));
+        return ApiResponse.ok(view(result));
+    }
+
+    private ApiResponse delete(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        if (!store.deleteInstance(instance.id())) {
+            throw ApiException.notFound("no such instance");
+        }
+        return ApiResponse.noContent();
+    }
+
+    private ApiResponse checkSubdomain(ApiRequest request) {
+        sessions.require(request);
+        String candidate = request.pathParam("subdomain");
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("subdomain", candidate);
+        String problem = Subdomains.problem(candidate).map(p -> "subdomain " + p).orElse(null);
+        if (problem == null && store.findInstanceBySubdomain(candidate).isPresent()) {
+            problem = "the subdomain '" + candidate + "' is already taken";
+        }
+        result.put("available", problem == null);
+        result.put("url", problem == null ? config.instanceUrl(candidate) : null);
+        result.put("problem", problem);
+        return ApiResponse.ok(result);
+    }
+
+    private Instance current(Instance instance) {
+        return store.findInstance(instance.id()).orElseThrow(() -> ApiException.notFound("no such instance"));
+    }
+
+    private InstanceView view(Instance instance) {
+        return InstanceView.of(instance, config);
+    }
+}

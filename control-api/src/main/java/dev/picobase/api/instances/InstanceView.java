@@ -1,0 +1,23 @@
+package dev.picobase.api.instances;
+
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.model.Instance;
+import java.time.Instant;
+
+/** The public JSON view of an instance. */
+public record InstanceView(
+        String id,
+        String name,
+        String subdomain,
+        String status,
+        String statusReason,
+        String url,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant lastActivityAt) {
+
+    static InstanceView of(Instance i, PicoBaseConfig config) {
+        return new InstanceView(i.id(), i.name(), i.subdomain(), i.status().wireName(), i.statusReason().orElse(null),
+                config.instanceUrl(i.subdomain()), i.createdAt(), i.updatedAt(), i.lastActivityAt().orElse(null));
+    }
+}

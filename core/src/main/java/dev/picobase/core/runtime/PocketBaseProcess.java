@@ -1,0 +1,273 @@
+package dev.picobase.core.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running PocketBase server: {@code pocketbase serve} on {@code 127.0.0.1:<port>} (loopback
+ * only; the gateway is its sole client) with everything it writes inside the instance directory.
+ * {@link #start} returns once {@code /api/health} answers 200, or throws with the reason and the
+ * process's last output. {@link #stop} sends SIGTERM, which makes PocketBase checkpoint its WAL
+ * databases, and SIGKILL only after the grace period.
+ *
+ * <p>Exits are seen at once through {@link Process#onExit()}. {@link #exited()} completes, after
+ * the process's last output has been captured, with a {@link ProcessExit} that is
+ * {@code unexpected} unless {@link #stop} caused it; an exit during start-up is reported by
+ * {@link #start} instead. This class only reports: deciding that an unexpected exit makes the
+ * instance {@code failed} with that reason is {@link InstanceRuntime}'s caller's job.
+ *
+ * <p>Threading: {@link #start} and {@link #stop} block (up to the boot timeout and the grace
+ * period) and belong on a bounded blocking executor, never a Netty event loop; the accessors are
+ * safe from any thread. {@link #exited()} completes on a JDK process-reaper or log-reader thread.
+ */
+public final class PocketBaseProcess {
+    private static final Logger LOG = LoggerFactory.getLogger(PocketBaseProcess.class);
+    private static final int OUTPUT_LINES_IN_REASONS = 20;
+
+    private enum State { BOOTING, RUNNING, STOPPING, EXITED }
+
+    private final String instanceId;
+    private final int port;
+    private final Process process;
+    private final InstanceLog log;
+    private final long outputMark;
+    private final Instant startedAt;
+    private final AtomicReference<State> state = new AtomicReference<>(State.BOOTING);
+    private final CompletableFuture<ProcessExit> exited;
+    private volatile Duration bootDuration;
+    private StopOutcome stopOutcome; // guarded by this
+
+    private PocketBaseProcess(String instanceId, int port, Process process, InstanceLog log, long outputMark,
+            Instant startedAt, PidFile pidFile) {
+        this.instanceId = instanceId;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+        this.outputMark = outputMark;
+        this.startedAt = startedAt;
+        CompletableFuture<Void> drained = log.capture(process.getInputStream(), "pocketbase-log-" + instanceId);
+        // A grandchild holding the pipe open must not delay the exit report for long.
+        this.exited = process.onExit()
+                .thenCompose(p -> drained.completeOnTimeout(null, 2, TimeUnit.SECONDS))
+                .handle((ignored, error) -> {
+                    pidFile.delete();
+                    return exit();
+                });
+    }
+
+    /**
+     * Runs PocketBase for one instance and waits until it is healthy.
+     *
+     * @param instanceDir holds {@code pb_data}; PocketBase's public, hooks and migrations
+     *     directories are pointed inside it too, so nothing lands next to the binary or in the
+     *     JVM's working directory
+     * @throws InstanceStartException if it cannot be run, exits, or is not healthy within {@code bootTimeout}
+     */
+    public static PocketBaseProcess start(String instanceId, Path binary, Path instanceDir, int port,
+            InstanceLog log, Duration bootTimeout) {
+        // Absolute, because PocketBase runs with the instance directory as its working directory.
+        binary = binary.toAbsolutePath();
+        instanceDir = instanceDir.toAbsolutePath();
+        PidFile pidFile = new PidFile(instanceDir);
+        List<String> command = command(binary, instanceDir, port);
+        String dirArgument = dirArgument(instanceDir);
+        try {
+            Files.createDirectories(instanceDir);
+        } catch (IOException e) {
+            throw new InstanceStartException(instanceId, "cannot create " + instanceDir + ": " + e, false, e);
+        }
+        pidFile.stopStray(dirArgument);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(instanceDir.toFile()).redirectErrorStream(true);
+        restrictEnvironment(builder.environment());
+        log.append("---- picobase: starting PocketBase on 127.0.0.1:" + port + " at " + Instant.now());
+        long mark = log.mark();
+        long begin = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            throw new InstanceStartException(instanceId, "cannot run " + binary + ": " + e.getMessage(), false, e);
+        }
+        pidFile.write(process.pid());
+        PocketBaseProcess p = new PocketBaseProcess(instanceId, port, process, log, mark, Instant.now(), pidFile);
+        p.awaitHealthy(begin, bootTimeout);
+        LOG.info("instance {}: PocketBase pid {} healthy on port {} after {} ms",
+                instanceId, p.pid(), port, p.bootDuration.toMillis());
+        return p;
+    }
+
+    static List<String> command(Path binary, Path instanceDir, int port) {
+        return List.of(binary.toString(), "serve",
+                "--http=127.0.0.1:" + port,
+                dirArgument(instanceDir),
+                "--publicDir=" + instanceDir.resolve("pb_public"),
+                "--hooksDir=" + instanceDir.resolve("pb_hooks"),
+                "--migrationsDir=" + instanceDir.resolve("pb_migrations"),
+                // Generated migration files would sit outside pb_data, in no snapshot; the database is the record.
+                "--automigrate=false",
+                // Dev mode (PocketBase's default when its binary lies under /tmp) prints every SQL statement.
+                "--dev=false");
+    }
+
+    private static String dirArgument(Path instanceDir) {
+        return "--dir=" + instanceDir.resolve(InstanceDirectories.PB_DATA);
+    }
+
+    /** Tenant servers must not inherit PicoBase's secrets (storage keys, database tokens). */
+    private static void restrictEnvironment(Map<String, String> env) {
+        Map<String, String> kept = new HashMap<>();
+        for (String name : List.of("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")) {
+            if (env.containsKey(name)) {
+                kept.put(name, env.get(name));
+            }
+        }
+        env.clear();
+        env.putAll(kept);
+    }
+
+    private void awaitHealthy(long begin, Duration bootTimeout) {
+        long deadline = begin + bootTimeout.toNanos();
+        try {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw failure("exited during start-up");
+                }
+                if (HealthProbe.healthy(port)) {
+                    bootDuration = Duration.ofNanos(System.nanoTime() - begin);
+                    if (!state.compareAndSet(State.BOOTING, State.RUNNING)) {
+                        throw failure("exited right after its first health check");
+                    }
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw failure("was not healthy within " + bootTimeout.toMillis() + " ms and was killed");
+                }
+                try {
+                    process.onExit().get(10, TimeUnit.MILLISECONDS); // a pause that ends early on exit
+                } catch (TimeoutException | ExecutionException e) {
+                    // still running: probe again
+                }
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new InstanceStartException(instanceId, "interrupted while starting PocketBase for instance "
+                    + instanceId + "; the process was killed", false, e);
+        }
+    }
+
+    private InstanceStartException failure(String what) throws InterruptedException {
+        ProcessExit exit;
+        try {
+            exit = exited.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            exit = new ProcessExit(instanceId, -1, false, "did not exit", log.since(outputMark, OUTPUT_LINES_IN_REASONS));
+        }
+        boolean portConflict = exit.lastOutput().stream().anyMatch(l -> l.contains("address already in use"));
+        String message = "PocketBase for instance " + instanceId + " " + what + " (" + ProcessExit.describe(exit.exitCode())
+                + ")" + (exit.lastOutput().isEmpty() ? ", printing nothing" : "; its last output:\n  "
+                + String.join("\n  ", exit.lastOutput()));
+        return new InstanceStartException(instanceId, message, portConflict, null);
+    }
+
+    private ProcessExit exit() {
+        State previous = state.getAndSet(State.EXITED);
+        int code = process.exitValue();
+        List<String> output = log.since(outputMark, OUTPUT_LINES_IN_REASONS);
+        boolean unexpected = previous == State.RUNNING;
+        String reason;
+        if (unexpected) {
+            reason = "PocketBase exited unexpectedly with " + ProcessExit.describe(code)
+                    + (output.isEmpty() ? "" : "; last output: " + String.join(" | ", output.subList(
+                            Math.max(0, output.size() - 3), output.size())));
+            LOG.warn("instance {}: {}", instanceId, reason);
+        } else {
+            reason = previous == State.STOPPING ? "stopped" : "exited during start-up";
+        }
+        log.append("---- picobase: PocketBase exited with " + ProcessExit.describe(code) + " at " + Instant.now()
+                + (unexpected ? " (unexpected)" : ""));
+        return new ProcessExit(instanceId, code, unexpected, reason, output);
+    }
+
+    /**
+     * SIGTERM, then SIGKILL if it is still running after {@code grace}. Returns once the process
+     * has exited and its output is captured. Calling it again returns the first call's outcome.
+     */
+    public synchronized StopOutcome stop(Duration grace) {
+        if (stopOutcome != null) {
+            return stopOutcome;
+        }
+        if (state.compareAndExchange(State.RUNNING, State.STOPPING) != State.RUNNING) {
+            awaitExitReport();
+            return stopOutcome = StopOutcome.ALREADY_EXITED;
+        }
+        StopOutcome outcome = StopOutcome.TERMINATED;
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("instance {}: PocketBase ignored SIGTERM for {} ms, killing it", instanceId, grace.toMillis());
+                process.destroyForcibly();
+                outcome = StopOutcome.KILLED;
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            outcome = StopOutcome.KILLED;
+            Thread.currentThread().interrupt();
+        }
+        awaitExitReport();
+        return stopOutcome = outcome;
+    }
+
+    private void awaitExitReport() {
+        // Uninterruptible on purpose: callers rely on the process being gone when stop returns.
+        exited.copy().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
+        if (process.isAlive()) {
+            throw new IllegalStateException("PocketBase pid " + pid() + " survived SIGKILL");
+        }
+    }
+
+    /** Completes once the process has exited and its output is captured; never fails. */
+    public CompletableFuture<ProcessExit> exited() {
+        return exited;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** From launching the process to its first healthy answer. */
+    public Duration bootDuration() {
+        return bootDuration;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+}

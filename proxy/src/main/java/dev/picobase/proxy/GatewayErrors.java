@@ -1,0 +1,62 @@
+package dev.picobase.proxy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gateway's single producer of error responses, in the same shape as the control API's:
+ * {@code {"error": {"code": "...", "message": "..."}}}. The gateway answers these itself; PocketBase's
+ * own errors pass through untouched.
+ */
+public final class GatewayErrors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GatewayErrors() {}
+
+    public static FullHttpResponse response(HttpResponseStatus status, String code, String message) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(Map.of("error", error));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return r;
+    }
+
+    /** 503 with {@code Retry-After}: the client may try again shortly. */
+    public static FullHttpResponse busy(String message) {
+        FullHttpResponse r = response(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", message);
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        return r;
+    }
+
+    /** A JSON document that is not an error (the gateway's health answer). */
+    public static FullHttpResponse json(HttpResponseStatus status, String json) {
+        byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return r;
+    }
+
+    public static FullHttpResponse unauthorized(String message) {
+        return response(HttpResponseStatus.UNAUTHORIZED, "unauthorized", message);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.picobase.proxy;
+
+import dev.picobase.config.GatewayConfig;
+import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.internal.BackendPool;
+import dev.picobase.proxy.internal.FrontendHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tenant-facing gateway: accepts client connections, and for each request lets
+ * {@link Admission} route it and check its key, then streams it to PocketBase and back through
+ * {@link FrontendHandler}. Uses epoll where the native transport loads, NIO otherwise.
+ *
+ * <p>Shutdown is graceful: the listening socket closes first (no new connections), requests in
+ * flight get up to a grace period to finish, then the event loops stop.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final EventLoopGroup group;
+    private final Channel listener;
+    private final AtomicInteger inFlight;
+
+    private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight) {
+        this.group = group;
+        this.listener = listener;
+        this.inFlight = inFlight;
+    }
+
+    public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
+                                      Backends backends) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        BackendPool pool = new BackendPool(epoll ? EpollSocketChannel.class : NioSocketChannel.class,
+                (int) config.connectTimeout().toMillis(), 30);
+        AtomicInteger inFlight = new AtomicInteger();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), daemonThreads("gateway-io"), io);
+        long headMillis = config.requestHeadTimeout().toMillis();
+        long responseMillis = config.responseTimeout().toMillis();
+        try {
+            Channel listener = new ServerBootstrap()
+                    .group(group)
+                    .channel(serverChannel)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(),
+                                            8192))
+                                    .addLast(new FrontendHandler(admission, pool, backends, inFlight, headMillis,
+                                            responseMillis));
+                        }
+                    })
+                    .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
+            LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
+            return new GatewayServer(group, listener, inFlight);
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Requests admitted and not yet answered (including open WebSocket tunnels). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Stops accepting, waits up to {@code grace} for requests in flight, then stops the event loops. */
+    public void shutdown(Duration grace) {
+        listener.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            LOG.warn("gateway stopping with {} requests still in flight", inFlight.get());
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(10));
+    }
+
+    static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

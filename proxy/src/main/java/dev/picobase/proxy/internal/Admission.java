@@ -1,0 +1,107 @@
+package dev.picobase.proxy.internal;
+
+import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.GatewayErrors;
+import dev.picobase.proxy.keys.ApiKeyVerifier;
+import dev.picobase.proxy.routing.HostNames;
+import dev.picobase.proxy.routing.RouteTable;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Decides what happens to a request before any byte of it is forwarded: which instance its
+ * {@code Host} names, whether its API key is valid for that instance (CORS preflights need none),
+ * and where that instance listens (which may mean waking it). Each step completes at once on its
+ * fast path (route in memory, key verdict cached, instance running), so a warm request is admitted
+ * without leaving the event loop.
+ *
+ * <p>Threading: called on an event loop; never blocks. The returned future may complete on another
+ * thread; the caller moves back to its loop.
+ */
+public final class Admission {
+    private final HostNames hosts;
+    private final RouteTable routes;
+    private final ApiKeyVerifier keys;
+    private final Backends backends;
+
+    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends) {
+        this.hosts = hosts;
+        this.routes = routes;
+        this.keys = keys;
+        this.backends = backends;
+    }
+
+    public CompletableFuture<Outcome> admit(HttpRequest request) {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || host.isBlank()) {
+            return respond(HttpResponseStatus.BAD_REQUEST, "missing_host", "the request has no Host header");
+        }
+        if (hosts.isBaseDomain(host)) {
+            String path = new QueryStringDecoder(request.uri()).path();
+            if (path.equals("/health") || path.equals("/_picobase/health")) {
+                return done(new Outcome.Respond(GatewayErrors.json(HttpResponseStatus.OK, "{\"status\":\"ok\"}")));
+            }
+            return respond(HttpResponseStatus.NOT_FOUND, "not_found",
+                    "use <subdomain>." + HostNames.hostOnly(host) + " to reach an instance");
+        }
+        Optional<String> subdomain = hosts.subdomain(host);
+        if (subdomain.isEmpty()) {
+            return respond(HttpResponseStatus.NOT_FOUND, "unknown_host", "no instance is served at this host");
+        }
+        return routes.resolve(subdomain.get()).thenCompose(instance -> {
+            if (instance.isEmpty()) {
+                return respond(HttpResponseStatus.NOT_FOUND, "unknown_instance",
+                        "no instance has the subdomain '" + subdomain.get() + "'");
+            }
+            return authorize(request, instance.get());
+        }).exceptionally(Admission::failure);
+    }
+
+    private CompletableFuture<Outcome> authorize(HttpRequest request, String instanceId) {
+        if (ForwardedRequest.isCorsPreflight(request)) {
+            return forward(instanceId, null);
+        }
+        String key = ForwardedRequest.presentedKey(request);
+        if (key == null) {
+            return done(new Outcome.Respond(GatewayErrors.unauthorized(
+                    "an API key is required (apikey header or ?apikey= parameter)")));
+        }
+        return keys.verify(key).thenCompose(verdict -> {
+            if (!verdict.validFor(instanceId)) {
+                return done(new Outcome.Respond(GatewayErrors.unauthorized("the API key is not valid for this instance")));
+            }
+            boolean navigation = request.method().equals(HttpMethod.GET) && ForwardedRequest.keyInQuery(request)
+                    && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
+            return forward(instanceId, navigation ? key : null);
+        });
+    }
+
+    private CompletableFuture<Outcome> forward(String instanceId, String keyCookie) {
+        return backends.backendFor(instanceId)
+                .thenApply(address -> (Outcome) new Outcome.Forward(instanceId, address, keyCookie));
+    }
+
+    private static Outcome failure(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof RejectedExecutionException) {
+            return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));
+        }
+        return new Outcome.Respond(GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "instance_unavailable", "the instance could not be started: " + cause.getMessage()));
+    }
+
+    private static CompletableFuture<Outcome> respond(HttpResponseStatus status, String code, String message) {
+        return done(new Outcome.Respond(GatewayErrors.response(status, code, message)));
+    }
+
+    private static CompletableFuture<Outcome> done(Outcome outcome) {
+        return CompletableFuture.completedFuture(outcome);
+    }
+}

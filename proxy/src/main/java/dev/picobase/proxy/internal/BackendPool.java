@@ -1,0 +1,98 @@
+package dev.picobase.proxy.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to PocketBase processes, one pool per event loop, so a frontend and its
+ * backend connection always share a thread (no locks, no cross-thread hand-offs), as in Netty's
+ * proxy example. An idle connection keeps one read pending so that a close by PocketBase is noticed
+ * and the connection dropped from the pool; it is closed after {@code idleSeconds} unused.
+ *
+ * <p>Threading: every method must be called on {@code loop}, the frontend channel's event loop.
+ */
+public final class BackendPool {
+    static final AttributeKey<InetSocketAddress> ADDRESS = AttributeKey.valueOf("picobase.backend");
+    private static final int MAX_IDLE_PER_BACKEND = 64;
+
+    private final Bootstrap template;
+    private final int idleSeconds;
+    private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+        @Override
+        protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    public BackendPool(Class<? extends Channel> channelClass, int connectTimeoutMillis, int idleSeconds) {
+        this.idleSeconds = idleSeconds;
+        this.template = new Bootstrap()
+                .channel(channelClass)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, BackendPool.this.idleSeconds, TimeUnit.SECONDS))
+                                .addLast("codec", new HttpClientCodec(8192, 65536, 8192))
+                                .addLast("backend", new BackendHandler());
+                    }
+                });
+    }
+
+    /** A pooled connection if one is alive, else a new one; {@code reused} tells which. */
+    public record Lease(ChannelFuture future, boolean reused) {}
+
+    public Lease acquire(EventLoop loop, InetSocketAddress address) {
+        ArrayDeque<Channel> channels = idle.get().get(address);
+        while (channels != null && !channels.isEmpty()) {
+            Channel c = channels.pollLast();
+            if (c.isActive()) {
+                return new Lease(c.newSucceededFuture(), true);
+            }
+        }
+        ChannelFuture f = template.clone(loop).connect(address);
+        f.channel().attr(ADDRESS).set(address);
+        return new Lease(f, false);
+    }
+
+    /** Returns a connection whose last exchange ended cleanly. */
+    public void release(Channel channel) {
+        InetSocketAddress address = channel.attr(ADDRESS).get();
+        if (!channel.isActive() || address == null) {
+            channel.close();
+            return;
+        }
+        ArrayDeque<Channel> channels = idle.get().computeIfAbsent(address, a -> new ArrayDeque<>());
+        if (channels.size() >= MAX_IDLE_PER_BACKEND) {
+            channel.close();
+            return;
+        }
+        channel.pipeline().get(BackendHandler.class).detach();
+        channels.addLast(channel);
+        channel.read(); // notice a close while idle
+    }
+
+    /** Drops pooled connections to {@code address} on this loop (its process stopped). */
+    public void forget(InetSocketAddress address) {
+        ArrayDeque<Channel> channels = idle.get().remove(address);
+        if (channels != null) {
+            channels.forEach(Channel::close);
+        }
+    }
+}

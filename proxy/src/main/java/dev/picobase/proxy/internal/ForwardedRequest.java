@@ -1,0 +1,158 @@
+package dev.picobase.proxy.internal;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.QueryStringEncoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ClientCookieEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Header and URI rules for what crosses the gateway, in one place: where the API key comes from
+ * (header, query parameter, or the gateway's cookie) and how it is removed, which headers are
+ * hop-by-hop and never forwarded (RFC 9110 §7.6.1, plus any named in {@code Connection}), and the
+ * {@code X-Forwarded-*} headers PocketBase sees. Pure functions over Netty header objects.
+ */
+public final class ForwardedRequest {
+    public static final String KEY_HEADER = "apikey";
+    public static final String KEY_PARAM = "apikey";
+    public static final String KEY_COOKIE = "picobase_apikey";
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
+
+    private ForwardedRequest() {}
+
+    /** The API key a request presents: header first, then query parameter, then the gateway cookie. */
+    public static String presentedKey(HttpRequest request) {
+        String header = request.headers().get(KEY_HEADER);
+        if (header != null && !header.isBlank()) {
+            return header.strip();
+        }
+        List<String> param = new QueryStringDecoder(request.uri()).parameters().get(KEY_PARAM);
+        if (param != null && !param.isEmpty() && !param.get(0).isBlank()) {
+            return param.get(0).strip();
+        }
+        return cookie(request.headers(), KEY_COOKIE);
+    }
+
+    public static boolean keyInQuery(HttpRequest request) {
+        List<String> param = new QueryStringDecoder(request.uri()).parameters().get(KEY_PARAM);
+        return param != null && !param.isEmpty();
+    }
+
+    static String cookie(HttpHeaders headers, String name) {
+        for (String raw : headers.getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie c : ServerCookieDecoder.LAX.decodeAll(raw)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** True for a WebSocket upgrade request, the one upgrade the gateway relays. */
+    public static boolean isWebSocketUpgrade(HttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    /** True for a CORS preflight, which browsers send without custom headers (so without a key). */
+    public static boolean isCorsPreflight(HttpRequest request) {
+        return request.method().name().equals("OPTIONS")
+                && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)
+                && request.headers().contains(HttpHeaderNames.ORIGIN);
+    }
+
+    /**
+     * The request to send to PocketBase: same method, URI without {@code apikey}, end-to-end headers
+     * only (no key header or cookie), {@code X-Forwarded-*} set, and a framing of our own choice.
+     */
+    public static HttpRequest toBackend(HttpRequest in, String clientAddress, boolean upgrade) {
+        HttpHeaders headers = in.headers().copy();
+        removeHopByHop(headers);
+        headers.remove(KEY_HEADER);
+        stripCookie(headers, KEY_COOKIE);
+        headers.remove(HttpHeaderNames.EXPECT);
+
+        String priorFor = in.headers().get("X-Forwarded-For");
+        headers.set("X-Forwarded-For", priorFor == null || priorFor.isBlank()
+                ? clientAddress : priorFor + ", " + clientAddress);
+        headers.set("X-Forwarded-Proto", "http");
+        String host = in.headers().get(HttpHeaderNames.HOST);
+        if (host != null) {
+            headers.set("X-Forwarded-Host", host);
+        }
+        if (upgrade) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, in.headers().get(HttpHeaderNames.UPGRADE));
+        } else if (HttpUtil.isTransferEncodingChunked(in)) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uriWithoutKey(in.uri()), headers);
+    }
+
+    /** Removes hop-by-hop headers, including every header the {@code Connection} header names. */
+    public static void removeHopByHop(HttpHeaders headers) {
+        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : connection.split(",")) {
+                String name = token.strip();
+                if (!name.isEmpty()) {
+                    headers.remove(name);
+                }
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, String> h : headers) {
+            if (HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                names.add(h.getKey());
+            }
+        }
+        names.forEach(headers::remove);
+    }
+
+    static String uriWithoutKey(String uri) {
+        if (!uri.contains(KEY_PARAM + "=") && !uri.contains(KEY_PARAM + "&") && !uri.endsWith(KEY_PARAM)) {
+            return uri;
+        }
+        QueryStringDecoder decoder = new QueryStringDecoder(uri);
+        QueryStringEncoder encoder = new QueryStringEncoder(decoder.rawPath());
+        decoder.parameters().forEach((name, values) -> {
+            if (!name.equals(KEY_PARAM)) {
+                values.forEach(v -> encoder.addParam(name, v));
+            }
+        });
+        return encoder.toString();
+    }
+
+    private static void stripCookie(HttpHeaders headers, String name) {
+        if (cookie(headers, name) == null) {
+            return; // leave the client's cookies byte-for-byte as they were
+        }
+        List<String> raw = headers.getAll(HttpHeaderNames.COOKIE);
+        List<Cookie> kept = new ArrayList<>();
+        for (String value : raw) {
+            for (Cookie c : ServerCookieDecoder.LAX.decodeAll(value)) {
+                if (!c.name().equals(name)) {
+                    kept.add(c);
+                }
+            }
+        }
+        headers.remove(HttpHeaderNames.COOKIE);
+        if (!kept.isEmpty()) {
+            headers.set(HttpHeaderNames.COOKIE, ClientCookieEncoder.LAX.encode(kept));
+        }
+    }
+}

@@ -1,0 +1,571 @@
+package dev.picobase.proxy.internal;
+
+import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.GatewayErrors;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client half of the proxy: one instance per client connection, one request at a time.
+ *
+ * <p>Flow control, as in Netty's proxy example: the client channel does not auto-read; the next
+ * {@code read()} is asked for only when what was last read has been written to PocketBase, and
+ * {@link BackendHandler} does the same the other way. So at most one read's worth of a body is in
+ * memory per direction, however large the upload or download, and an SSE event is flushed to the
+ * client as soon as PocketBase sends it. Nothing is aggregated.
+ *
+ * <p>An exchange goes IDLE → ADMITTING (route, key, wake the instance: {@link Admission}; body parts
+ * that arrived with the head wait in {@code pending}) → FORWARDING (head and body to PocketBase,
+ * response back) → IDLE again when both directions ended and both sides keep alive. A WebSocket
+ * upgrade answered with 101 turns the connection into a byte TUNNEL. A request refused before
+ * forwarding is answered here (JSON error); its unread body is not read: the connection closes.
+ *
+ * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
+ */
+public final class FrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private enum State { IDLE, ADMITTING, FORWARDING, DISCARDING, TUNNEL, CLOSED }
+
+    private final Admission admission;
+    private final BackendPool pool;
+    private final Backends backends;
+    private final AtomicInteger inFlight;
+    private final long responseTimeoutMillis;
+    private final long headTimeoutMillis;
+    private ScheduledFuture<?> headTimer;
+
+    private ChannelHandlerContext ctx;
+    private State state = State.IDLE;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    /** A pipelined next request (and its body) that arrived before the current exchange ended. */
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private HttpRequest request;
+    private String instanceId;
+    private String keyCookie;
+    private boolean keepAlive;
+    private boolean requestDone;
+    private boolean bodyDeclared;
+    private boolean responseStarted;
+    private boolean backendKeepAlive;
+    private boolean upgrade;
+    private boolean retried;
+    private Channel backend;
+    private boolean backendReused;
+    private InetSocketAddress backendAddress;
+    private ScheduledFuture<?> responseTimeout;
+
+    public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
+                           long headTimeoutMillis, long responseTimeoutMillis) {
+        this.headTimeoutMillis = headTimeoutMillis;
+        this.admission = admission;
+        this.pool = pool;
+        this.backends = backends;
+        this.inFlight = inFlight;
+        this.responseTimeoutMillis = responseTimeoutMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        armHeadTimer();
+        ctx.read();
+    }
+
+    /**
+     * A client must send its next request head within the head timeout of connecting or of its
+     * last response; one that does not (an idle keep-alive, or a slowloris trickling bytes) is
+     * closed. Closing silently is safe: clients retry requests on a connection closed while idle.
+     */
+    private void armHeadTimer() {
+        cancelHeadTimer();
+        headTimer = ctx.executor().schedule(() -> {
+            if (state == State.IDLE) {
+                state = State.CLOSED;
+                ctx.close();
+            }
+        }, headTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!backlog.isEmpty() || (msg instanceof HttpRequest && state != State.IDLE && state != State.CLOSED
+                && state != State.TUNNEL)) {
+            backlog.add(msg); // pipelined: served once the current exchange is over
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        switch (state) {
+            case IDLE -> {
+                if (msg instanceof HttpRequest r) {
+                    begin(r);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                    ctx.read();
+                }
+            }
+            case ADMITTING -> {
+                if (msg instanceof HttpContent c) {
+                    pending.add(c);
+                    requestDone |= c instanceof LastHttpContent;
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+            case FORWARDING -> forwardBody(msg);
+            case DISCARDING -> {
+                boolean last = msg instanceof LastHttpContent;
+                ReferenceCountUtil.release(msg);
+                if (last) {
+                    becomeIdle();
+                } else {
+                    ctx.read();
+                }
+            }
+            case TUNNEL -> backend.writeAndFlush(msg).addListener(readNextFromClient());
+            case CLOSED -> ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Ready for the next request: serve a pipelined one if it is already here, else read. */
+    private void becomeIdle() {
+        state = State.IDLE;
+        request = null;
+        while (!backlog.isEmpty()) {
+            if (backlog.peek() instanceof HttpRequest && state != State.IDLE) {
+                return; // the one after next waits its turn
+            }
+            dispatch(backlog.poll());
+        }
+        if (state == State.IDLE) {
+            armHeadTimer();
+            ctx.read();
+        }
+    }
+
+    // ---- request side ---------------------------------------------------------------------------
+
+    private void begin(HttpRequest r) {
+        cancelHeadTimer();
+        DecoderResult decoded = r.decoderResult();
+        if (decoded.isFailure()) {
+            ReferenceCountUtil.release(r);
+            Throwable cause = decoded.cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException
+                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            answerAndClose(GatewayErrors.response(status, "malformed_request",
+                    "the request is not valid HTTP: " + cause.getMessage()));
+            return;
+        }
+        String problem = RequestRules.problem(r);
+        if (problem != null) {
+            ReferenceCountUtil.release(r);
+            answerAndClose(GatewayErrors.response(HttpResponseStatus.BAD_REQUEST, "malformed_request", problem));
+            return;
+        }
+        if (r.headers().contains(HttpHeaderNames.EXPECT) && !HttpUtil.is100ContinueExpected(r)) {
+            ReferenceCountUtil.release(r);
+            answerAndClose(GatewayErrors.response(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                    "only Expect: 100-continue is supported"));
+            return;
+        }
+        request = r;
+        keepAlive = HttpUtil.isKeepAlive(r);
+        upgrade = ForwardedRequest.isWebSocketUpgrade(r);
+        requestDone = r instanceof LastHttpContent;
+        bodyDeclared = RequestRules.declaresBody(r);
+        responseStarted = false;
+        retried = false;
+        state = State.ADMITTING;
+        inFlight.incrementAndGet();
+        CompletableFuture<Outcome> outcome = admission.admit(r);
+        if (outcome.isDone()) {
+            admitted(outcome.join());
+        } else {
+            outcome.whenComplete((o, t) -> ctx.executor().execute(() ->
+                    admitted(t != null ? new Outcome.Respond(GatewayErrors.busy("try again shortly")) : o)));
+        }
+    }
+
+    private void admitted(Outcome outcome) {
+        if (state != State.ADMITTING) {
+            if (outcome instanceof Outcome.Respond r) {
+                ReferenceCountUtil.release(r.response());
+            }
+            return; // the client went away while we waited
+        }
+        if (outcome instanceof Outcome.Respond r) {
+            refuse(r.response());
+            return;
+        }
+        Outcome.Forward f = (Outcome.Forward) outcome;
+        instanceId = f.instanceId();
+        keyCookie = f.keyCookie();
+        backendAddress = f.backend();
+        backends.exchangeStarted(instanceId);
+        connect();
+    }
+
+    private void connect() {
+        BackendPool.Lease lease = pool.acquire(ctx.channel().eventLoop(), backendAddress);
+        backendReused = lease.reused();
+        ChannelFuture f = lease.future();
+        if (f.isDone()) {
+            connected(f);
+        } else {
+            f.addListener((ChannelFutureListener) this::connected);
+        }
+    }
+
+    private void connected(ChannelFuture f) {
+        if (state != State.ADMITTING) {
+            f.channel().close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            boolean timeout = f.cause() instanceof ConnectTimeoutException;
+            refuse(GatewayErrors.response(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                    timeout ? "backend_timeout" : "backend_unavailable",
+                    "the instance did not accept the connection"));
+            return;
+        }
+        backend = f.channel();
+        backend.pipeline().get(BackendHandler.class).attach(this);
+        state = State.FORWARDING;
+        if (HttpUtil.is100ContinueExpected(request) && !requestDone) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : "unknown";
+        backend.write(ForwardedRequest.toBackend(request, client, upgrade));
+        ChannelFuture last = null;
+        while (!pending.isEmpty()) {
+            last = backend.write(pending.poll());
+        }
+        backend.flush();
+        backend.read();
+        responseTimeout = ctx.executor().schedule(this::responseTimedOut, responseTimeoutMillis, TimeUnit.MILLISECONDS);
+        if (!requestDone && bodyDeclared) {
+            if (last == null) {
+                ctx.read();
+            } else {
+                last.addListener(readNextFromClient());
+            }
+        } // else the decoder's empty LastHttpContent is on its way without another read
+
+    }
+
+    private void forwardBody(Object msg) {
+        if (!(msg instanceof HttpContent c)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        boolean last = c instanceof LastHttpContent;
+        requestDone |= last;
+        ChannelFuture written = backend.writeAndFlush(c);
+        if (!last) {
+            written.addListener(readNextFromClient());
+        }
+    }
+
+    private ChannelFutureListener readNextFromClient() {
+        return f -> {
+            if (f.isSuccess() && state != State.CLOSED) {
+                ctx.read();
+            }
+        };
+    }
+
+    // ---- response side --------------------------------------------------------------------------
+
+    void fromBackend(Channel from, Object msg) {
+        if (from != backend || state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == State.TUNNEL) {
+            ctx.writeAndFlush(msg).addListener(readNextFromBackend());
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            cancelResponseTimeout();
+            if (response.status().code() == 100) {
+                ReferenceCountUtil.release(msg); // we answered 100-continue ourselves
+                backend.read();
+                return;
+            }
+            responseStarted = true;
+            if (upgrade && response.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+                ReferenceCountUtil.release(msg);
+                becomeTunnel(response);
+                return;
+            }
+            prepareResponse(response);
+        }
+        ChannelFuture written = ctx.writeAndFlush(msg);
+        if (msg instanceof LastHttpContent) {
+            written.addListener(f -> exchangeDone(f.isSuccess()));
+        } else {
+            written.addListener(readNextFromBackend());
+        }
+    }
+
+    private void prepareResponse(HttpResponse response) {
+        backendKeepAlive = HttpUtil.isKeepAlive(response);
+        boolean hadLength = HttpUtil.isContentLengthSet(response);
+        ForwardedRequest.removeHopByHop(response.headers());
+        if (!hadLength && mayHaveBody(response)) {
+            response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        if (keyCookie != null) {
+            DefaultCookie cookie = new DefaultCookie(ForwardedRequest.KEY_COOKIE, keyCookie);
+            cookie.setHttpOnly(true);
+            cookie.setPath("/");
+            cookie.setSameSite(CookieHeaderNames.SameSite.Lax);
+            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
+        }
+    }
+
+    private boolean mayHaveBody(HttpResponse response) {
+        int code = response.status().code();
+        return !request.method().equals(HttpMethod.HEAD) && code >= 200 && code != 204 && code != 304;
+    }
+
+    private ChannelFutureListener readNextFromBackend() {
+        return f -> {
+            if (f.isSuccess() && backend != null) {
+                backend.read();
+            } else if (!f.isSuccess()) {
+                closeBoth();
+            }
+        };
+    }
+
+    private void exchangeDone(boolean delivered) {
+        if (state != State.FORWARDING) {
+            return;
+        }
+        endExchange();
+        Channel b = backend;
+        backend = null;
+        b.pipeline().get(BackendHandler.class).detach();
+        if (delivered && backendKeepAlive && requestDone) {
+            pool.release(b);
+        } else {
+            b.close();
+        }
+        if (delivered && keepAlive && requestDone) {
+            becomeIdle();
+        } else {
+            state = State.CLOSED;
+            ctx.close();
+        }
+    }
+
+    private void becomeTunnel(HttpResponse response) {
+        ForwardedRequest.removeHopByHop(response.headers());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        state = State.TUNNEL;
+        ctx.writeAndFlush(response).addListener(f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+                return;
+            }
+            ctx.pipeline().remove(io.netty.handler.codec.http.HttpServerCodec.class);
+            backend.pipeline().remove("codec");
+            backend.pipeline().remove("idle");
+            ctx.read();
+            backend.read();
+        });
+    }
+
+    void backendClosed(Channel from, Throwable cause) {
+        if (from != backend || state == State.CLOSED) {
+            return;
+        }
+        cancelResponseTimeout();
+        if (state == State.FORWARDING && !responseStarted && backendReused && !retried && requestDone
+                && pendingWasReplayable()) {
+            // A pooled connection PocketBase had already closed: try once on a fresh one.
+            retried = true;
+            backend = null;
+            state = State.ADMITTING;
+            connect();
+            return;
+        }
+        if (state == State.FORWARDING && !responseStarted) {
+            backend = null;
+            refuse(GatewayErrors.response(HttpResponseStatus.BAD_GATEWAY, "backend_failed",
+                    "the instance closed the connection before answering"));
+            return;
+        }
+        closeBoth(); // mid-response or tunnel: the client sees the connection end
+    }
+
+    private boolean pendingWasReplayable() {
+        return request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)
+                || request.method().equals(HttpMethod.OPTIONS);
+    }
+
+    private void responseTimedOut() {
+        if (state == State.FORWARDING && !responseStarted) {
+            Channel b = backend;
+            backend = null;
+            if (b != null) {
+                b.close();
+            }
+            refuse(GatewayErrors.response(HttpResponseStatus.GATEWAY_TIMEOUT, "backend_timeout",
+                    "the instance did not answer in time"));
+        }
+    }
+
+    private void cancelResponseTimeout() {
+        if (responseTimeout != null) {
+            responseTimeout.cancel(false);
+            responseTimeout = null;
+        }
+    }
+
+    // ---- answering at the gateway ---------------------------------------------------------------
+
+    /**
+     * Answers the current request at the gateway. The connection stays open when the request had no
+     * body (its end marker is swallowed); a refused upload is not read further: the connection closes.
+     */
+    private void refuse(FullHttpResponse response) {
+        endExchange();
+        releasePending();
+        if (!keepAlive || (bodyDeclared && !requestDone)) {
+            answerAndClose(response);
+            return;
+        }
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        boolean done = requestDone;
+        state = done ? State.IDLE : State.DISCARDING;
+        ctx.writeAndFlush(response).addListener(f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+            } else if (done) {
+                becomeIdle();
+            }
+        });
+        if (!done) {
+            ctx.read(); // only the end marker of a body-less request is left
+        }
+    }
+
+    private void answerAndClose(FullHttpResponse response) {
+        state = State.CLOSED;
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void endExchange() {
+        if (state == State.ADMITTING || state == State.FORWARDING) {
+            inFlight.decrementAndGet();
+            if (instanceId != null) {
+                backends.exchangeEnded(instanceId);
+                instanceId = null;
+            }
+        }
+        cancelResponseTimeout();
+    }
+
+    private void releasePending() {
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private void closeBoth() {
+        cancelHeadTimer();
+        endExchange();
+        state = State.CLOSED;
+        releasePending();
+        if (backend != null) {
+            backend.close();
+            backend = null;
+        }
+        ctx.close();
+    }
+
+    // ---- connection events ----------------------------------------------------------------------
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.TUNNEL) {
+            inFlight.decrementAndGet();
+            if (instanceId != null) {
+                backends.exchangeEnded(instanceId);
+            }
+            state = State.CLOSED;
+        }
+        closeBoth();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("client connection error: {}", cause.toString());
+        closeBoth();
+    }
+
+    /** For tests. */
+    boolean idle() {
+        return state == State.IDLE;
+    }
+}

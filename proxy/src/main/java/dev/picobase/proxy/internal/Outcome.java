@@ -1,0 +1,15 @@
+package dev.picobase.proxy.internal;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import java.net.InetSocketAddress;
+
+/** What admission decided for a request: forward it to a backend, or answer it at the gateway. */
+public sealed interface Outcome {
+    /**
+     * Forward to {@code backend}. {@code keyCookie}, when set, is the API key to remember in the
+     * browser's gateway cookie (a page opened with {@code ?apikey=}).
+     */
+    record Forward(String instanceId, InetSocketAddress backend, String keyCookie) implements Outcome {}
+
+    record Respond(FullHttpResponse response) implements Outcome {}
+}

@@ -1,0 +1,71 @@
+package dev.picobase.proxy.routing;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.picobase.core.model.Instance;
+import dev.picobase.core.store.MetadataStore;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Subdomain → instance, in memory, so routing a request costs a map read on the event loop.
+ *
+ * <p>Kept in step with the metadata store three ways: loaded whole at start; told of creations and
+ * deletions by the control API in the same process ({@link #put}, {@link #remove}); and, for a
+ * subdomain it does not know (created by another process), one lookup in the store off the event
+ * loop. Unknown subdomains are remembered for a few seconds, so a flood of random hosts costs at
+ * most one lookup per host per window, not one per request.
+ *
+ * <p>Threading: all methods are thread-safe; {@link #resolve} never blocks the caller.
+ */
+public final class RouteTable {
+    private final MetadataStore store;
+    private final Executor blocking;
+    private final ConcurrentHashMap<String, String> instanceBySubdomain = new ConcurrentHashMap<>();
+    private final Cache<String, Boolean> unknown;
+
+    public RouteTable(MetadataStore store, Executor blocking, Duration negativeTtl) {
+        this.store = store;
+        this.blocking = blocking;
+        this.unknown = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(negativeTtl).build();
+    }
+
+    /** Loads every instance; call once at start, off the event loop. */
+    public void loadAll() {
+        for (Instance i : store.listAllInstances()) {
+            instanceBySubdomain.put(i.subdomain(), i.id());
+        }
+    }
+
+    public void put(String subdomain, String instanceId) {
+        instanceBySubdomain.put(subdomain, instanceId);
+        unknown.invalidate(subdomain);
+    }
+
+    public void remove(String subdomain) {
+        instanceBySubdomain.remove(subdomain);
+    }
+
+    public int size() {
+        return instanceBySubdomain.size();
+    }
+
+    /** The id of the instance at {@code subdomain}; completes at once when known (or known unknown). */
+    public CompletableFuture<Optional<String>> resolve(String subdomain) {
+        String id = instanceBySubdomain.get(subdomain);
+        if (id != null) {
+            return CompletableFuture.completedFuture(Optional.of(id));
+        }
+        if (unknown.getIfPresent(subdomain) != null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<String> found = store.findInstanceBySubdomain(subdomain).map(Instance::id);
+            found.ifPresentOrElse(i -> instanceBySubdomain.put(subdomain, i), () -> unknown.put(subdomain, true));
+            return found;
+        }, blocking);
+    }
+}

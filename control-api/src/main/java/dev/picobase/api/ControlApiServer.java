@@ -12,6 +12,7 @@ import dev.picobase.api.http.StaticAssets;
 import dev.picobase.api.instances.InstanceRoutes;
 import dev.picobase.api.instances.KeyRoutes;
 import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.bootstrap.ServerBootstrap;
@@ -34,7 +35,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * The control API and admin UI server: Netty for HTTP, a bounded executor for everything that
@@ -55,19 +55,20 @@ public final class ControlApiServer implements AutoCloseable {
     /**
      * Binds the API port and starts serving.
      *
-     * @param onKeyRevoked told the id of every deleted API key, so a gateway cache can drop it at once
+     * @param events told of created and deleted instances and revoked keys (the gateway's caches)
      */
     public static ControlApiServer start(PicoBaseConfig config, MetadataStore store, Clock clock,
-                                         Consumer<String> onKeyRevoked) throws InterruptedException {
+                                         InstanceLifecycle lifecycle, ControlEvents events)
+            throws InterruptedException {
         Passwords passwords = new Passwords(config.auth().bcryptCost());
         Sessions sessions = new Sessions(store, config.auth(), clock);
         Router router = new Router();
         router.add(HttpMethod.GET, "/api/health", r -> ApiResponse.ok(Map.of("status", "ok")));
         new AuthRoutes(store, passwords, sessions, new SignInLimiter(config.auth(), Ticker.systemTicker()))
                 .register(router);
-        InstanceRoutes instances = new InstanceRoutes(store, sessions, config);
+        InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events);
         instances.register(router);
-        new KeyRoutes(store, sessions, instances, passwords, onKeyRevoked).register(router);
+        new KeyRoutes(store, sessions, instances, passwords, events).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(512), named("api-blocking"));

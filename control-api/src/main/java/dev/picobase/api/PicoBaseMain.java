@@ -60,16 +60,22 @@ public final class PicoBaseMain {
     }
 
     private static void up(PicoBaseConfig config) throws InterruptedException {
-        MetadataStore store = openStore(config);
-        store.deleteExpiredSessions();
-        ControlApiServer api = ControlApiServer.start(config, store, Clock.systemUTC(), keyId -> { });
-        LOG.info("PicoBase control API and admin UI on http://localhost:{} (metadata: {}, data: {})",
-                api.port(), config.metadata(), config.dataDir());
+        Platform platform;
+        try {
+            platform = Platform.start(config, Clock.systemUTC());
+        } catch (StoreException e) {
+            System.err.println("picobase: cannot open the metadata database (" + config.metadata() + "): "
+                    + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        LOG.info("PicoBase is up: gateway on http://<subdomain>.{}:{}, control API and admin UI on "
+                + "http://localhost:{} (metadata: {}, data: {})", config.baseDomain(), platform.gatewayPort(),
+                platform.apiPort(), config.metadata(), config.dataDir());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            api.close();
-            store.close();
+            LOG.info("shutting down: finishing requests in flight, stopping instances");
+            platform.close();
             stopped.countDown();
         }, "picobase-shutdown"));
         stopped.await();

@@ -19,7 +19,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.net.InetSocketAddress;
+import io.netty.util.AttributeKey;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiChannelHandler.class);
+
+    private static final AttributeKey<CompletableFuture<Void>> LAST_ANSWER = AttributeKey.valueOf("picobase.lastAnswer");
 
     private final Router router;
     private final StaticAssets assets;
@@ -64,20 +68,34 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress().getHostAddress() : "unknown";
-        ApiRequest request = ApiRequest.of(msg.method(), msg.uri(), msg.headers().copy(),
-                ByteBufUtil.getBytes(msg.content()), client);
+        ApiRequest request;
+        try {
+            request = ApiRequest.of(msg.method(), msg.uri(), msg.headers().copy(),
+                    ByteBufUtil.getBytes(msg.content()), client);
+        } catch (IllegalArgumentException badUri) {
+            send(ctx, ErrorResponses.of(HttpResponseStatus.BAD_REQUEST, "malformed_request",
+                    "the request URI is not valid: " + badUri.getMessage()), keepAlive);
+            return;
+        }
         if (!request.path().startsWith("/api/")) {
             send(ctx, assets.serve(request), keepAlive);
             return;
         }
+        // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
+        // although their handlers run on a shared pool: each waits for the previous one's answer.
+        CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();
+        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         try {
-            blocking.execute(() -> send(ctx, handle(request), keepAlive));
+            blocking.execute(() -> answer.complete(handle(request)));
         } catch (RejectedExecutionException busy) {
             FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
                     "the server is busy; try again shortly");
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            send(ctx, response, keepAlive);
+            answer.complete(response);
         }
+        CompletableFuture<Void> sent = (previous == null ? answer : previous.thenCombine(answer, (v, r) -> r))
+                .thenAccept(response -> send(ctx, response, keepAlive));
+        ctx.channel().attr(LAST_ANSWER).set(sent);
     }
 
     private FullHttpResponse handle(ApiRequest request) {

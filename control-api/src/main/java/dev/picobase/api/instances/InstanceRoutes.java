@@ -1,5 +1,6 @@
 package dev.picobase.api.instances;
 
+import dev.picobase.api.ControlEvents;
 import dev.picobase.api.auth.Caller;
 import dev.picobase.api.auth.Sessions;
 import dev.picobase.api.http.ApiException;
@@ -10,16 +11,18 @@ import dev.picobase.api.http.Router;
 import dev.picobase.api.http.Validate;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
-import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.model.Subdomains;
+import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.InstanceStartException;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
-import java.util.EnumSet;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code /api/instances}: list, create, read, start, stop, delete, and the subdomain check the
+ * {@code /api/instances}: list, create, read, start, stop, delete, logs, and the subdomain check the
  * create dialog uses as the user types. Every call resolves the instance through its owner: an
  * instance of another user is answered exactly like one that does not exist (404).
  *
@@ -31,11 +34,16 @@ public final class InstanceRoutes {
     private final MetadataStore store;
     private final Sessions sessions;
     private final PicoBaseConfig config;
+    private final InstanceLifecycle lifecycle;
+    private final ControlEvents events;
 
-    public InstanceRoutes(MetadataStore store, Sessions sessions, PicoBaseConfig config) {
+    public InstanceRoutes(MetadataStore store, Sessions sessions, PicoBaseConfig config, InstanceLifecycle lifecycle,
+                          ControlEvents events) {
         this.store = store;
         this.sessions = sessions;
         this.config = config;
+        this.lifecycle = lifecycle;
+        this.events = events;
     }
 
     public void register(Router router) {
@@ -45,6 +53,7 @@ public final class InstanceRoutes {
                 .add(HttpMethod.POST, "/api/instances/:id/start", this::start)
                 .add(HttpMethod.POST, "/api/instances/:id/stop", this::stop)
                 .add(HttpMethod.DELETE, "/api/instances/:id", this::delete)
+                .add(HttpMethod.GET, "/api/instances/:id/logs", this::logs)
                 .add(HttpMethod.GET, "/api/subdomains/:subdomain", this::checkSubdomain);
     }
 
@@ -71,32 +80,52 @@ public final class InstanceRoutes {
         Instance created = store.createInstance(caller.userId(), name, subdomain)
                 .orElseThrow(() -> ApiException.conflict("subdomain_taken", "subdomain",
                         "the subdomain '" + subdomain + "' is already taken"));
+        events.instanceCreated(created);
         return ApiResponse.created(view(created));
     }
 
+    /** Starts PocketBase and answers once it is healthy (or with the reason it failed). */
     private ApiResponse start(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
-        Instance result = store.transition(instance.id(),
-                        EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED), InstanceStatus.RUNNING, null)
-                .orElseGet(() -> current(instance));
-        return ApiResponse.ok(view(result));
+        try {
+            return ApiResponse.ok(view(lifecycle.start(instance.id())));
+        } catch (InstanceStartException e) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
+                    Map.of());
+        }
     }
 
     private ApiResponse stop(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
-        Instance result = store.transition(instance.id(),
-                        EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING, InstanceStatus.FAILED),
-                        InstanceStatus.STOPPED, null)
-                .orElseGet(() -> current(instance));
-        return ApiResponse.ok(view(result));
+        return ApiResponse.ok(view(lifecycle.stop(instance.id())));
     }
 
+    /** Stops the instance and deletes its data everywhere, then its row and keys. */
     private ApiResponse delete(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
-        if (!store.deleteInstance(instance.id())) {
+        if (!lifecycle.delete(instance.id())) {
             throw ApiException.notFound("no such instance");
         }
+        events.instanceDeleted(instance);
         return ApiResponse.noContent();
+    }
+
+    /** The most recent lines PocketBase printed ({@code ?lines=}, 1–1000, default 200). */
+    private ApiResponse logs(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        int lines = 200;
+        List<String> param = request.query().get("lines");
+        if (param != null && !param.isEmpty()) {
+            try {
+                lines = Integer.parseInt(param.get(0));
+            } catch (NumberFormatException e) {
+                lines = -1;
+            }
+            if (lines < 1 || lines > 1000) {
+                throw ApiException.invalid("lines", "lines must be a whole number from 1 to 1000");
+            }
+        }
+        return ApiResponse.ok(Map.of("lines", lifecycle.logs(instance.id(), lines)));
     }
 
     private ApiResponse checkSubdomain(ApiRequest request) {
@@ -112,10 +141,6 @@ public final class InstanceRoutes {
         result.put("url", problem == null ? config.instanceUrl(candidate) : null);
         result.put("problem", problem);
         return ApiResponse.ok(result);
-    }
-
-    private Instance current(Instance instance) {
-        return store.findInstance(instance.id()).orElseThrow(() -> ApiException.notFound("no such instance"));
     }
 
     private InstanceView view(Instance instance) {

@@ -1,5 +1,6 @@
 package dev.picobase.api.instances;
 
+import dev.picobase.api.ControlEvents;
 import dev.picobase.api.http.ApiException;
 import dev.picobase.api.http.ApiRequest;
 import dev.picobase.api.http.ApiResponse;
@@ -14,12 +15,11 @@ import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * {@code /api/instances/:id/keys}: list (never secrets), create (the full key in that one response
  * only; a bcrypt hash of its secret is all that is stored), delete (immediate: the gateway is told
- * through {@code onRevoked} so its cache forgets the key at once).
+ * through {@link ControlEvents} so its cache forgets the key at once).
  *
  * <p>Threading: handlers block (database, bcrypt); they run on the API's blocking executor.
  */
@@ -30,15 +30,15 @@ public final class KeyRoutes {
     private final Sessions sessions;
     private final InstanceRoutes instances;
     private final Passwords passwords;
-    private final Consumer<String> onRevoked;
+    private final ControlEvents events;
 
     public KeyRoutes(MetadataStore store, Sessions sessions, InstanceRoutes instances, Passwords passwords,
-                     Consumer<String> onRevoked) {
+                     ControlEvents events) {
         this.store = store;
         this.sessions = sessions;
         this.instances = instances;
         this.passwords = passwords;
-        this.onRevoked = onRevoked;
+        this.events = events;
     }
 
     public void register(Router router) {
@@ -68,7 +68,7 @@ public final class KeyRoutes {
         if (!store.deleteApiKey(instance.id(), keyId)) {
             throw ApiException.notFound("no such key");
         }
-        onRevoked.accept(keyId);
+        events.keyRevoked(keyId);
         return ApiResponse.noContent();
     }
 }

@@ -131,7 +131,7 @@ public final class ApiClient {
     public Reply send(String method, String path, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .method(method, body).header("Content-Type", "application/json");
-        defaultHeaders.forEach(b::header);
+        defaultHeaders.forEach(b::setHeader);
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode node;

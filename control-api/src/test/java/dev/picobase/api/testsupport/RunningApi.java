@@ -1,32 +1,30 @@
 package dev.picobase.api.testsupport;
 
-import dev.picobase.api.ControlApiServer;
+import dev.picobase.api.Platform;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.store.MetadataStore;
-import dev.picobase.core.store.SqlBackend;
 import dev.picobase.testsupport.StoreKind;
+import dev.picobase.testsupport.Tools;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The real control API on a free port, on the chosen metadata back end, with data under a test's
- * temporary directory. Sign-in rate limits are relaxed unless a test sets them, so suites that sign
- * in many times do not trip them by accident.
+ * The real platform — control API and gateway, with real PocketBase processes — on free ports, on
+ * the chosen metadata back end, with data under a test's temporary directory. Sign-in rate limits
+ * are relaxed unless a test sets them, so suites that sign in many times do not trip them.
  */
 public final class RunningApi implements AutoCloseable {
-    private final MetadataStore store;
-    private final ControlApiServer server;
+    private final Platform platform;
     private final PicoBaseConfig config;
-    private final List<String> revokedKeys = new CopyOnWriteArrayList<>();
 
     private RunningApi(PicoBaseConfig config, Clock clock) throws InterruptedException {
         this.config = config;
-        this.store = MetadataStore.open(SqlBackend.of(config.metadata()), clock);
-        this.server = ControlApiServer.start(config, store, clock, revokedKeys::add);
+        this.platform = Platform.start(config, clock);
     }
 
     public static RunningApi start(StoreKind kind, Path dataDir) {
@@ -40,6 +38,8 @@ public final class RunningApi implements AutoCloseable {
         env.put("PICOBASE_MANAGEMENT_PORT", "0");
         env.put("PICOBASE_BIND_ADDRESS", "127.0.0.1");
         env.put("PICOBASE_SIGNIN_RATE_PER_ADDRESS", "100000");
+        env.put("POCKETBASE_BINARY_PATH", Tools.pocketbase().toString());
+        env.put("INSTANCES_BASE_PORT", Integer.toString(20000 + (int) (ProcessHandle.current().pid() % 20000)));
         env.putAll(extra);
         try {
             return new RunningApi(PicoBaseConfig.fromMap(env), clock);
@@ -50,29 +50,47 @@ public final class RunningApi implements AutoCloseable {
     }
 
     public ApiClient client() {
-        return new ApiClient("http://127.0.0.1:" + server.port());
+        return new ApiClient("http://127.0.0.1:" + platform.apiPort());
     }
 
     public int port() {
-        return server.port();
+        return platform.apiPort();
+    }
+
+    public int gatewayPort() {
+        return platform.gatewayPort();
+    }
+
+    public Platform platform() {
+        return platform;
     }
 
     public MetadataStore store() {
-        return store;
+        return platform.store();
     }
 
     public PicoBaseConfig config() {
         return config;
     }
 
-    /** Ids of keys the API reported as revoked (what the gateway's cache would be told). */
-    public List<String> revokedKeys() {
-        return revokedKeys;
+    /**
+     * Whether the gateway's key check accepts {@code fullKey} right now. The verdict is cached after
+     * the first check, so asking before and after a deletion shows whether the control API told the
+     * gateway's cache (a revoked key must be refused at once, not after the cache rechecks).
+     */
+    public boolean gatewayAccepts(String fullKey) {
+        try {
+            return platform.keys().verify(fullKey).get(10, TimeUnit.SECONDS).valid();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("key check failed", e);
+        }
     }
 
     @Override
     public void close() {
-        server.close();
-        store.close();
+        platform.close();
     }
 }

@@ -1,12 +1,12 @@
 package dev.picobase.core.install;
 
+import dev.picobase.core.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -55,7 +55,7 @@ public final class NpmPackage {
                 }
                 return target;
             } finally {
-                deleteRecursively(work);
+                FileTrees.delete(work);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install npm package " + spec + ": " + e.getMessage(), e);
@@ -92,17 +92,6 @@ public final class NpmPackage {
             String output = Files.readString(log, StandardCharsets.UTF_8).strip();
             throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): "
                     + output.substring(Math.max(0, output.length() - 500)));
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

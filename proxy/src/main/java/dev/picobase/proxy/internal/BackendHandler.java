@@ -34,6 +34,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         frontend.fromBackend(ctx.channel(), msg);
     }
 
+    /** One flush to the client per batch read from PocketBase, then maybe the next read. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (frontend != null) {
+            frontend.backendBatchDone();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (frontend != null) {
+            frontend.backendWritabilityChanged();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (frontend != null) {

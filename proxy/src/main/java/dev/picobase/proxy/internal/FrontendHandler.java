@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -79,6 +80,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean requestDone;
     private boolean bodyDeclared;
     private boolean responseStarted;
+    private boolean responseDone;
+    private boolean backendReadWanted;
+    private boolean clientReadWanted;
     private boolean backendKeepAlive;
     private boolean upgrade;
     private boolean retried;
@@ -164,7 +168,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     ctx.read();
                 }
             }
-            case TUNNEL -> backend.writeAndFlush(msg).addListener(readNextFromClient());
+            case TUNNEL -> backend.write(msg).addListener(closeOnFailure()); // flushed at the batch's end
             case CLOSED -> ReferenceCountUtil.release(msg);
         }
     }
@@ -221,6 +225,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         requestDone = r instanceof LastHttpContent;
         bodyDeclared = RequestRules.declaresBody(r);
         responseStarted = false;
+        responseDone = false;
+        backendReadWanted = false;
+        clientReadWanted = false;
         retried = false;
         state = State.ADMITTING;
         inFlight.incrementAndGet();
@@ -291,12 +298,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backend.flush();
         backend.read();
         responseTimeout = ctx.executor().schedule(this::responseTimedOut, responseTimeoutMillis, TimeUnit.MILLISECONDS);
+        if (last != null) {
+            last.addListener(closeOnFailure());
+        }
         if (!requestDone && bodyDeclared) {
-            if (last == null) {
-                ctx.read();
-            } else {
-                last.addListener(readNextFromClient());
-            }
+            readClientIfBackendWritable();
         } // else the decoder's empty LastHttpContent is on its way without another read
 
     }
@@ -308,16 +314,43 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean last = c instanceof LastHttpContent;
         requestDone |= last;
-        ChannelFuture written = backend.writeAndFlush(c);
-        if (!last) {
-            written.addListener(readNextFromClient());
+        backend.write(c).addListener(closeOnFailure()); // flushed at the end of this read batch
+    }
+
+    /**
+     * Backpressure, client to PocketBase: after a batch of reads is written, read more from the
+     * client only while the backend connection can take it; otherwise wait for it to drain
+     * ({@link #backendWritabilityChanged}). So an upload never piles up in the gateway.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if ((state == State.FORWARDING || state == State.TUNNEL) && backend != null) {
+            backend.flush();
+            if (state == State.TUNNEL || !requestDone) {
+                readClientIfBackendWritable();
+            }
         }
     }
 
-    private ChannelFutureListener readNextFromClient() {
+    private void readClientIfBackendWritable() {
+        if (backend.isWritable()) {
+            ctx.read();
+        } else {
+            clientReadWanted = true;
+        }
+    }
+
+    void backendWritabilityChanged() {
+        if (clientReadWanted && backend != null && backend.isWritable() && state != State.CLOSED) {
+            clientReadWanted = false;
+            ctx.read();
+        }
+    }
+
+    private ChannelFutureListener closeOnFailure() {
         return f -> {
-            if (f.isSuccess() && state != State.CLOSED) {
-                ctx.read();
+            if (!f.isSuccess()) {
+                closeBoth();
             }
         };
     }
@@ -330,7 +363,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (state == State.TUNNEL) {
-            ctx.writeAndFlush(msg).addListener(readNextFromBackend());
+            if (msg instanceof HttpObject) {
+                // The 101's empty end marker, decoded with it before the codec came out: no bytes.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            ctx.write(msg).addListener(closeOnFailure());
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -348,11 +386,40 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             prepareResponse(response);
         }
-        ChannelFuture written = ctx.writeAndFlush(msg);
+        ChannelFuture written = ctx.write(msg); // flushed at the end of this read batch
         if (msg instanceof LastHttpContent) {
+            responseDone = true;
             written.addListener(f -> exchangeDone(f.isSuccess()));
         } else {
-            written.addListener(readNextFromBackend());
+            written.addListener(closeOnFailure());
+        }
+    }
+
+    /**
+     * Backpressure, PocketBase to client: after a batch from the backend is flushed, read more only
+     * while the client connection can take it; otherwise wait until it drains
+     * ({@link #channelWritabilityChanged}). A slow client holds back PocketBase, not our heap.
+     */
+    void backendBatchDone() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        ctx.flush();
+        if (backend == null || (state == State.FORWARDING && responseDone)) {
+            return; // the response is complete: the connection goes back to the pool, unread
+        }
+        if (ctx.channel().isWritable()) {
+            backend.read();
+        } else {
+            backendReadWanted = true;
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backendReadWanted && ctx.channel().isWritable() && backend != null) {
+            backendReadWanted = false;
+            backend.read();
         }
     }
 
@@ -380,16 +447,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean mayHaveBody(HttpResponse response) {
         int code = response.status().code();
         return !request.method().equals(HttpMethod.HEAD) && code >= 200 && code != 204 && code != 304;
-    }
-
-    private ChannelFutureListener readNextFromBackend() {
-        return f -> {
-            if (f.isSuccess() && backend != null) {
-                backend.read();
-            } else if (!f.isSuccess()) {
-                closeBoth();
-            }
-        };
     }
 
     private void exchangeDone(boolean delivered) {
@@ -515,7 +572,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endExchange() {
-        if (state == State.ADMITTING || state == State.FORWARDING) {
+        if (state == State.ADMITTING || state == State.FORWARDING || state == State.TUNNEL) {
             inFlight.decrementAndGet();
             if (instanceId != null) {
                 backends.exchangeEnded(instanceId);
@@ -548,14 +605,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.TUNNEL) {
-            inFlight.decrementAndGet();
-            if (instanceId != null) {
-                backends.exchangeEnded(instanceId);
-            }
-            state = State.CLOSED;
-        }
-        closeBoth();
+        closeBoth(); // ends a tunnel's exchange too
     }
 
     @Override

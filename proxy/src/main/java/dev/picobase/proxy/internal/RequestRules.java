@@ -16,6 +16,9 @@ final class RequestRules {
 
     /** What is wrong with the request's framing, or null when nothing is. */
     static String problem(HttpRequest r) {
+        if (r.protocolVersion().majorVersion() != 1 || r.protocolVersion().minorVersion() > 1) {
+            return "unsupported HTTP version " + r.protocolVersion().text();
+        }
         if (r.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
             return "more than one Host header";
         }

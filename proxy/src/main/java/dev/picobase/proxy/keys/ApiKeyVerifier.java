@@ -59,12 +59,15 @@ public final class ApiKeyVerifier {
         this.passwords = passwords;
         this.blocking = blocking;
         this.recheckAfterNanos = recheckAfter.toNanos();
+        // Maintenance runs on the calling thread (amortised, tiny) instead of waking the common pool
+        // on the event loop's hot path.
         this.verdicts = Caffeine.newBuilder()
+                .executor(Runnable::run)
                 .maximumSize(200_000)
                 .expireAfter(Expiry.<String, Entry>creating((k, e) ->
                         e.verdict().valid() ? Duration.ofHours(1) : Duration.ofMinutes(1)))
                 .build();
-        this.failuresById = Caffeine.newBuilder().maximumSize(100_000)
+        this.failuresById = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000)
                 .expireAfterWrite(1, TimeUnit.MINUTES).build();
     }
 

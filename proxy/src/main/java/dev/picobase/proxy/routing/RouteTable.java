@@ -30,7 +30,7 @@ public final class RouteTable {
     public RouteTable(MetadataStore store, Executor blocking, Duration negativeTtl) {
         this.store = store;
         this.blocking = blocking;
-        this.unknown = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(negativeTtl).build();
+        this.unknown = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000).expireAfterWrite(negativeTtl).build();
     }
 
     /** Loads every instance; call once at start, off the event loop. */

@@ -1,0 +1,127 @@
+package dev.picobase.api;
+
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.model.Instance;
+import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.InstanceRuntime;
+import dev.picobase.core.secret.Passwords;
+import dev.picobase.core.store.MetadataStore;
+import dev.picobase.core.store.SqlBackend;
+import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.GatewayServer;
+import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.keys.ApiKeyVerifier;
+import dev.picobase.proxy.routing.HostNames;
+import dev.picobase.proxy.routing.RouteTable;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything {@code ./picobase up} runs, wired in one process: the metadata store, the instance
+ * lifecycle (PocketBase processes), the gateway and the control API. The control API's events keep
+ * the gateway's route table and key cache current at once.
+ *
+ * <p>Executors: key checks (bcrypt, one indexed read) and instance starts (process work, waits for
+ * health) each have their own bounded pool, so a flood of one never starves the other, and neither
+ * ever runs on an event loop.
+ */
+public final class Platform implements AutoCloseable {
+    private final MetadataStore store;
+    private final ThreadPoolExecutor keyChecks;
+    private final ThreadPoolExecutor instanceWork;
+    private final InstanceLifecycle lifecycle;
+    private final ApiKeyVerifier keys;
+    private final GatewayServer gateway;
+    private final ControlApiServer api;
+
+    private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
+                     InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api) {
+        this.store = store;
+        this.keyChecks = keyChecks;
+        this.instanceWork = instanceWork;
+        this.lifecycle = lifecycle;
+        this.keys = keys;
+        this.gateway = gateway;
+        this.api = api;
+    }
+
+    /** Opens the store (migrating it), installs PocketBase if needed, and binds both ports. */
+    public static Platform start(PicoBaseConfig config, Clock clock) throws InterruptedException {
+        MetadataStore store = MetadataStore.open(SqlBackend.of(config.metadata()), clock);
+        store.deleteExpiredSessions();
+        ThreadPoolExecutor keyChecks = bounded("key-checks", Math.max(2, Runtime.getRuntime().availableProcessors()),
+                10_000);
+        ThreadPoolExecutor instanceWork = bounded("instance-work", 32, 10_000);
+        InstanceLifecycle lifecycle = new InstanceLifecycle(store,
+                listener -> InstanceRuntime.create(config, listener), instanceWork);
+        lifecycle.reconcile();
+
+        RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
+        routes.loadAll();
+        ApiKeyVerifier keys = new ApiKeyVerifier(store, new Passwords(config.auth().bcryptCost()), keyChecks,
+                Duration.ofSeconds(1));
+        Backends backends = lifecycle::ensureRunning;
+        GatewayServer gateway = GatewayServer.start(config.bindAddress(), config.gatewayPort(), config.gateway(),
+                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends);
+
+        ControlEvents events = new ControlEvents() {
+            @Override
+            public void instanceCreated(Instance instance) {
+                routes.put(instance.subdomain(), instance.id());
+            }
+
+            @Override
+            public void instanceDeleted(Instance instance) {
+                routes.remove(instance.subdomain());
+            }
+
+            @Override
+            public void keyRevoked(String keyId) {
+                keys.revoke(keyId);
+            }
+        };
+        ControlApiServer api = ControlApiServer.start(config, store, clock, lifecycle, events);
+        return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api);
+    }
+
+    private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queue), ControlApiServer.named(name));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    public int gatewayPort() {
+        return gateway.port();
+    }
+
+    public MetadataStore store() {
+        return store;
+    }
+
+    public InstanceLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    public ApiKeyVerifier keys() {
+        return keys;
+    }
+
+    /** Stops taking requests on both ports, lets those in flight finish, then stops every instance. */
+    @Override
+    public void close() {
+        gateway.shutdown(Duration.ofSeconds(10));
+        api.close();
+        lifecycle.close();
+        keyChecks.shutdownNow();
+        instanceWork.shutdownNow();
+        store.close();
+    }
+}

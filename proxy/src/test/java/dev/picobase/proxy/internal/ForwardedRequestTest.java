@@ -1,0 +1,52 @@
+package dev.picobase.proxy.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.Test;
+
+/** The URI and header rewriting applied to every forwarded request, as pure functions. */
+class ForwardedRequestTest {
+    @Test
+    void uriWithoutKeyKeepsOtherParameters() {
+        assertThat(ForwardedRequest.uriWithoutKey("/a?x=1&apikey=k&y=2")).isEqualTo("/a?x=1&y=2");
+        assertThat(ForwardedRequest.uriWithoutKey("/a?apikey=k")).isEqualTo("/a");
+        assertThat(ForwardedRequest.uriWithoutKey("/a?filter=(a%3D1)&apikey=k")).isEqualTo("/a?filter=%28a%3D1%29");
+        assertThat(ForwardedRequest.uriWithoutKey("/a?x=1")).isEqualTo("/a?x=1");
+        assertThat(ForwardedRequest.uriWithoutKey("/a?myapikey=1")).isEqualTo("/a?myapikey=1");
+    }
+
+    @Test
+    void keyCookieIsStrippedOthersKept() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        in.headers().set("Host", "app.localhost").set("Cookie", "a=1; picobase_apikey=secret; b=2");
+        HttpRequest out = ForwardedRequest.toBackend(in, "10.0.0.1", false);
+        assertThat(out.headers().get("Cookie")).isEqualTo("a=1; b=2");
+        assertThat(ForwardedRequest.presentedKey(in)).isEqualTo("secret");
+    }
+
+    @Test
+    void onlyKeyCookieRemovesCookieHeader() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        in.headers().set("Cookie", "picobase_apikey=secret");
+        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", false).headers().contains("Cookie")).isFalse();
+    }
+
+    @Test
+    void cookiesWithoutKeyAreUntouched() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        in.headers().set("Cookie", "pb_auth=\"x y\";theme=dark");
+        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", false).headers().get("Cookie"))
+                .isEqualTo("pb_auth=\"x y\";theme=dark");
+    }
+
+    @Test
+    void headerKeyWinsOverQueryAndCookie() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/?apikey=q");
+        in.headers().set("apikey", "h").set("Cookie", "picobase_apikey=c");
+        assertThat(ForwardedRequest.presentedKey(in)).isEqualTo("h");
+    }
+}

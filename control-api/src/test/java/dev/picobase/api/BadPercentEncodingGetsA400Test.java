@@ -7,7 +7,6 @@ import dev.picobase.api.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -22,15 +21,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A request whose path or query has a broken percent-escape ({@code %zz}, a lone {@code %}) is
  * malformed input like any other and gets the JSON 400.
  *
- * <p>What goes wrong: {@code ApiRequest.of} decodes the URI with {@code QueryStringDecoder}, whose
+ * <p>What went wrong: {@code ApiRequest.of} decodes the URI with {@code QueryStringDecoder}, whose
  * {@code path()} and {@code parameters()} throw {@link IllegalArgumentException} on a bad escape. The
- * exception escapes {@code ApiChannelHandler.channelRead0} on the event loop, {@code exceptionCaught}
- * closes the connection, and the client gets no response at all.
+ * exception escaped {@code ApiChannelHandler.channelRead0} on the event loop, {@code exceptionCaught}
+ * closed the connection, and the client got no response at all.
  */
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Disabled("main-code bug: a bad percent-escape in the URI closes the connection without a response")
 class BadPercentEncodingGetsA400Test {
     @Parameter
     StoreKind kind;

@@ -10,8 +10,10 @@ import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
+import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -100,12 +102,31 @@ class InstanceLifecycleTest {
         assertThatReply(started).hasStatus(200);
         assertThat(started.json().path("id").asText()).isEqualTo(id);
         assertThat(started.json().path("status").asText()).isIn("starting", "running");
-        assertThat(client.get("/api/instances/" + id).json().path("status").asText()).isIn("starting", "running");
+        awaitStatus(client, id, "running");
 
         Reply stopped = client.post("/api/instances/" + id + "/stop");
         assertThatReply(stopped).hasStatus(200);
         assertThat(stopped.json().path("status").asText()).isIn("stopping", "stopped");
-        assertThat(client.get("/api/instances/" + id).json().path("status").asText()).isIn("stopping", "stopped");
+        awaitStatus(client, id, "stopped");
+    }
+
+    @Test
+    void deletingARunningInstanceStopsAndRemovesIt() {
+        SignedIn user = api.client().signUpAndSignIn();
+        String id = user.createInstance().path("id").asText();
+        ApiClient client = user.client();
+        assertThatReply(client.post("/api/instances/" + id + "/start")).hasStatus(200);
+        awaitStatus(client, id, "running");
+
+        assertThatReply(client.delete("/api/instances/" + id)).hasStatus(204);
+
+        assertThatReply(client.get("/api/instances/" + id)).isError(404, "not_found");
+        assertThat(api.store().findInstance(id)).isEmpty();
+    }
+
+    private static void awaitStatus(ApiClient client, String id, String status) {
+        Deadline.await("instance " + id + " to be " + status, Duration.ofSeconds(30),
+                () -> client.get("/api/instances/" + id).json().path("status").asText().equals(status));
     }
 
     @Test
@@ -119,9 +140,10 @@ class InstanceLifecycleTest {
         assertThat(stopStopped.json().path("status").asText()).isEqualTo("stopped");
 
         assertThatReply(client.post("/api/instances/" + id + "/start")).hasStatus(200);
+        awaitStatus(client, id, "running");
         Reply startAgain = client.post("/api/instances/" + id + "/start");
         assertThatReply(startAgain).hasStatus(200);
-        assertThat(startAgain.json().path("status").asText()).isIn("starting", "running");
+        assertThat(startAgain.json().path("status").asText()).isEqualTo("running");
     }
 
     @Test

@@ -9,8 +9,10 @@ import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
+import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,11 +123,14 @@ class ReadmeJourneyTest {
         Reply started = ada.post("/api/instances/" + id + "/start");
         assertThatReply(started).hasStatus(200);
         assertThat(started.json().path("status").asText()).isIn("starting", "running");
-        assertThat(ada.get("/api/instances/" + id).json().path("status").asText()).isIn("starting", "running");
+        Deadline.await("the instance to be running", Duration.ofSeconds(30),
+                () -> ada.get("/api/instances/" + id).json().path("status").asText().equals("running"));
 
         Reply stopped = ada.post("/api/instances/" + id + "/stop");
         assertThatReply(stopped).hasStatus(200);
         assertThat(stopped.json().path("status").asText()).isIn("stopping", "stopped");
+        Deadline.await("the instance to be stopped", Duration.ofSeconds(30),
+                () -> ada.get("/api/instances/" + id).json().path("status").asText().equals("stopped"));
 
         assertThatReply(ada.delete("/api/instances/" + id)).hasStatus(204);
         assertThatReply(ada.get("/api/instances/" + id)).isError(404, "not_found");

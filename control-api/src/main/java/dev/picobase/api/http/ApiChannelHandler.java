@@ -77,21 +77,21 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
                     "the request URI is not valid: " + badUri.getMessage()), keepAlive);
             return;
         }
-        if (!request.path().startsWith("/api/")) {
-            send(ctx, assets.serve(request), keepAlive);
-            return;
-        }
         // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
-        // although their handlers run on a shared pool: each waits for the previous one's answer.
+        // although API handlers run on a shared pool: each answer waits for the previous one.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
-        try {
-            blocking.execute(() -> answer.complete(handle(request)));
-        } catch (RejectedExecutionException busy) {
-            FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
-                    "the server is busy; try again shortly");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            answer.complete(response);
+        if (!request.path().startsWith("/api/")) {
+            answer.complete(assets.serve(request));
+        } else {
+            try {
+                blocking.execute(() -> answer.complete(handle(request)));
+            } catch (RejectedExecutionException busy) {
+                FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
+                        "the server is busy; try again shortly");
+                response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+                answer.complete(response);
+            }
         }
         CompletableFuture<Void> sent = (previous == null ? answer : previous.thenCombine(answer, (v, r) -> r))
                 .thenAccept(response -> send(ctx, response, keepAlive));

@@ -8,6 +8,9 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.ReferenceCountUtil;
 
 /**
  * Collects control-API request bodies (small JSON documents) up to a limit; a larger body is
@@ -20,10 +23,27 @@ public final class JsonBodyAggregator extends HttpObjectAggregator {
         super(maxContentLength);
     }
 
+    /** An oversized {@code Expect: 100-continue} request gets the same JSON 413, before its body is sent. */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (response instanceof HttpResponse r && r.status().code() == 413) {
+            ReferenceCountUtil.release(response);
+            FullHttpResponse json = tooLarge();
+            json.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return json;
+        }
+        return response;
+    }
+
+    private FullHttpResponse tooLarge() {
+        return ErrorResponses.of(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                "the request body is larger than " + maxContentLength() + " bytes");
+    }
+
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
-                "the request body is larger than " + maxContentLength() + " bytes");
+        FullHttpResponse response = tooLarge();
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }

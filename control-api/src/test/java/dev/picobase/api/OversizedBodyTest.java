@@ -67,9 +67,9 @@ class OversizedBodyTest {
     }
 
     /**
-     * curl sends {@code Expect: 100-continue} before large uploads. What goes wrong: Netty's
-     * {@code HttpObjectAggregator} answers an oversized one with its own bodiless 413 (and an
-     * unsupported expectation with a bodiless 417), bypassing {@code JsonBodyAggregator}'s JSON error.
+     * curl sends {@code Expect: 100-continue} before large uploads. What went wrong: Netty's
+     * {@code HttpObjectAggregator} answered an oversized one with its own bodiless 413, bypassing
+     * {@code JsonBodyAggregator}'s JSON error.
      */
     @Test
     void anOversizedRequestExpectingContinueGetsTheJson413() {

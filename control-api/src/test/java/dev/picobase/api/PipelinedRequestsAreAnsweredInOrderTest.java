@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>What went wrong: {@code ApiChannelHandler} handed every decoded request to the blocking executor
  * at once and wrote each response when its handler finished, so a slow request (a sign-in, which
  * runs bcrypt) followed by a fast one (health) was answered fast-one-first, and the client paired
- * each response with the wrong request. API responses are now chained per connection; admin-UI
- * files (and the 400 for a bad URI) are still written at once, outside that chain.
+ * each response with the wrong request; admin-UI files, served on the event loop, overtook both.
+ * Every response on a connection is now chained behind the previous one.
  */
 @ParameterizedClass
 @EnumSource(StoreKind.class)

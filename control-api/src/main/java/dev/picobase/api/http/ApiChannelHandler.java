@@ -68,34 +68,38 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress().getHostAddress() : "unknown";
+        // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
+        // although API handlers run on a shared pool: each answer waits for the previous one.
+        CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();
+        CompletableFuture<FullHttpResponse> answer = answer(msg, client);
+        CompletableFuture<Void> sent = (previous == null ? answer : previous.thenCombine(answer, (v, r) -> r))
+                .thenAccept(response -> send(ctx, response, keepAlive));
+        ctx.channel().attr(LAST_ANSWER).set(sent);
+    }
+
+    /** The response to {@code msg}: static files and bad URIs at once, API calls on the blocking pool. */
+    private CompletableFuture<FullHttpResponse> answer(FullHttpRequest msg, String client) {
         ApiRequest request;
         try {
             request = ApiRequest.of(msg.method(), msg.uri(), msg.headers().copy(),
                     ByteBufUtil.getBytes(msg.content()), client);
         } catch (IllegalArgumentException badUri) {
-            send(ctx, ErrorResponses.of(HttpResponseStatus.BAD_REQUEST, "malformed_request",
-                    "the request URI is not valid: " + badUri.getMessage()), keepAlive);
-            return;
+            return CompletableFuture.completedFuture(ErrorResponses.of(HttpResponseStatus.BAD_REQUEST,
+                    "malformed_request", "the request URI is not valid: " + badUri.getMessage()));
         }
-        // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
-        // although API handlers run on a shared pool: each answer waits for the previous one.
-        CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();
-        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         if (!request.path().startsWith("/api/")) {
-            answer.complete(assets.serve(request));
-        } else {
-            try {
-                blocking.execute(() -> answer.complete(handle(request)));
-            } catch (RejectedExecutionException busy) {
-                FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
-                        "the server is busy; try again shortly");
-                response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-                answer.complete(response);
-            }
+            return CompletableFuture.completedFuture(assets.serve(request));
         }
-        CompletableFuture<Void> sent = (previous == null ? answer : previous.thenCombine(answer, (v, r) -> r))
-                .thenAccept(response -> send(ctx, response, keepAlive));
-        ctx.channel().attr(LAST_ANSWER).set(sent);
+        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
+        try {
+            blocking.execute(() -> answer.complete(handle(request)));
+        } catch (RejectedExecutionException busy) {
+            FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
+                    "the server is busy; try again shortly");
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            answer.complete(response);
+        }
+        return answer;
     }
 
     private FullHttpResponse handle(ApiRequest request) {

@@ -23,13 +23,18 @@ public final class JsonBodyAggregator extends HttpObjectAggregator {
         super(maxContentLength);
     }
 
-    /** An oversized {@code Expect: 100-continue} request gets the same JSON 413, before its body is sent. */
+    /**
+     * An oversized {@code Expect: 100-continue} request gets the same JSON 413 before its body is sent,
+     * and an expectation other than {@code 100-continue} a JSON 417.
+     */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (response instanceof HttpResponse r && r.status().code() == 413) {
+        if (response instanceof HttpResponse r && (r.status().code() == 413 || r.status().code() == 417)) {
             ReferenceCountUtil.release(response);
-            FullHttpResponse json = tooLarge();
+            FullHttpResponse json = r.status().code() == 413 ? tooLarge()
+                    : ErrorResponses.of(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                            "only Expect: 100-continue is supported");
             json.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             return json;
         }

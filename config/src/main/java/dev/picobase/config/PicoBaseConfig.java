@@ -33,6 +33,7 @@ public record PicoBaseConfig(
         int instancesBasePort,
         AuthConfig auth,
         GatewayConfig gateway,
+        int snapshotRetention,
         long apiMaxBodyBytes,
         List<String> warnings) {
 
@@ -46,7 +47,8 @@ public record PicoBaseConfig(
             "PICOBASE_SECURE_COOKIES", "PICOBASE_SIGNIN_MAX_FAILURES", "PICOBASE_SIGNIN_LOCKOUT",
             "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY",
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
-            "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS");
+            "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
+            "PICOBASE_SNAPSHOT_RETENTION");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -109,7 +111,8 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_GATEWAY_IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256));
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
-                idle, metadata, storage, pocketbase, basePort, auth, gateway, maxBody, warnings);
+                idle, metadata, storage, pocketbase, basePort, auth, gateway,
+                s.integer("PICOBASE_SNAPSHOT_RETENTION", 5, 1, 1000), maxBody, warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

@@ -5,6 +5,8 @@ import dev.picobase.core.model.Instance;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.InstanceRuntime;
 import dev.picobase.core.secret.Passwords;
+import dev.picobase.core.snapshot.Snapshots;
+import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.SqlBackend;
 import dev.picobase.proxy.Backends;
@@ -13,9 +15,11 @@ import dev.picobase.proxy.internal.Admission;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -55,15 +59,38 @@ public final class Platform implements AutoCloseable {
         ThreadPoolExecutor keyChecks = bounded("key-checks", Math.max(2, Runtime.getRuntime().availableProcessors()),
                 10_000);
         ThreadPoolExecutor instanceWork = bounded("instance-work", 32, 10_000);
+        ObjectStore objects = ObjectStore.of(config.objectStorage());
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
-                listener -> InstanceRuntime.create(config, listener), instanceWork);
+                listener -> InstanceRuntime.create(config, listener),
+                new Snapshots(store, objects, config.snapshotRetention(), clock), instanceWork, config.idleTimeout());
         lifecycle.reconcile();
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
         routes.loadAll();
         ApiKeyVerifier keys = new ApiKeyVerifier(store, new Passwords(config.auth().bcryptCost()), keyChecks,
                 Duration.ofSeconds(1));
-        Backends backends = lifecycle::ensureRunning;
+        Backends backends = new Backends() {
+            @Override
+            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
+                return lifecycle.ensureRunning(instanceId).thenApply(InstanceLifecycle.Wake::address);
+            }
+
+            @Override
+            public CompletableFuture<Target> targetFor(String instanceId) {
+                return lifecycle.ensureRunning(instanceId).thenApply(w -> new Target(w.address(), w.cold()
+                        ? "restore;dur=" + w.restoreMillis() + ", boot;dur=" + w.bootMillis() : null));
+            }
+
+            @Override
+            public void exchangeStarted(String instanceId) {
+                lifecycle.traffic().started(instanceId);
+            }
+
+            @Override
+            public void exchangeEnded(String instanceId) {
+                lifecycle.traffic().ended(instanceId);
+            }
+        };
         GatewayServer gateway = GatewayServer.start(config.bindAddress(), config.gatewayPort(), config.gateway(),
                 new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends);
 

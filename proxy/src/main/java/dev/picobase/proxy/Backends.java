@@ -12,6 +12,16 @@ import java.util.concurrent.CompletableFuture;
 public interface Backends {
     CompletableFuture<InetSocketAddress> backendFor(String instanceId);
 
+    /**
+     * Where to forward, and for a request that woke the instance, a {@code Server-Timing} value
+     * (restore and boot durations) to add to its response.
+     */
+    record Target(InetSocketAddress address, String serverTiming) {}
+
+    default CompletableFuture<Target> targetFor(String instanceId) {
+        return backendFor(instanceId).thenApply(address -> new Target(address, null));
+    }
+
     /** Called when a request for the instance starts and ends (idle tracking); no-op by default. */
     default void exchangeStarted(String instanceId) {
     }

@@ -11,12 +11,15 @@ import dev.picobase.api.http.Router;
 import dev.picobase.api.http.Validate;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.Subdomains;
+import dev.picobase.core.snapshot.SnapshotCorruptException;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.InstanceStartException;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,6 +33,11 @@ import java.util.Map;
  */
 public final class InstanceRoutes {
     record CreateInstance(String name, String subdomain) {}
+
+    record Restore(String snapshotId) {}
+
+    /** A snapshot as listed: {@code current} marks the one the next start uses. */
+    record BackupView(String id, Instant createdAt, long sizeBytes, String sha256, boolean current) {}
 
     private final MetadataStore store;
     private final Sessions sessions;
@@ -54,6 +62,8 @@ public final class InstanceRoutes {
                 .add(HttpMethod.POST, "/api/instances/:id/stop", this::stop)
                 .add(HttpMethod.DELETE, "/api/instances/:id", this::delete)
                 .add(HttpMethod.GET, "/api/instances/:id/logs", this::logs)
+                .add(HttpMethod.GET, "/api/instances/:id/backups", this::backups)
+                .add(HttpMethod.POST, "/api/instances/:id/restore", this::restore)
                 .add(HttpMethod.GET, "/api/subdomains/:subdomain", this::checkSubdomain);
     }
 
@@ -108,6 +118,29 @@ public final class InstanceRoutes {
         }
         events.instanceDeleted(instance);
         return ApiResponse.noContent();
+    }
+
+    /** The instance's snapshots, newest first. */
+    private ApiResponse backups(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        List<Snapshot> all = lifecycle.snapshots(instance.id());
+        String current = store.latestSnapshot(instance.id()).map(Snapshot::id).orElse(null);
+        return ApiResponse.ok(Map.of("backups", all.stream().map(s -> new BackupView(s.id(), s.createdAt(),
+                s.sizeBytes(), s.sha256(), s.id().equals(current))).toList()));
+    }
+
+    /** Replaces the instance's data with one of its snapshots (the current data is saved first). */
+    private ApiResponse restore(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        Restore body = Json.read(request, Restore.class);
+        String snapshotId = Validate.text("snapshotId", body.snapshotId(), 1, 64);
+        Snapshot snapshot = lifecycle.snapshots(instance.id()).stream().filter(s -> s.id().equals(snapshotId))
+                .findFirst().orElseThrow(() -> ApiException.invalid("snapshotId", "no such snapshot of this instance"));
+        try {
+            return ApiResponse.ok(view(lifecycle.restore(instance.id(), snapshot)));
+        } catch (SnapshotCorruptException e) {
+            throw ApiException.conflict("snapshot_corrupt", "snapshotId", e.getMessage());
+        }
     }
 
     /** The most recent lines PocketBase printed ({@code ?lines=}, 1–1000, default 200). */

@@ -67,6 +67,20 @@ public final class Browser implements AutoCloseable {
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
+    /**
+     * Makes pages see {@code prefers-color-scheme: dark} (or {@code light}) through the DevTools
+     * protocol, which switches a running browser at once; the launch flags only affect new windows.
+     */
+    public void emulateColorScheme(String scheme) {
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features",
+                List.of(java.util.Map.of("name", "prefers-color-scheme", "value", scheme))));
+    }
+
+    /** Whether the current page matches {@code (prefers-color-scheme: dark)}. */
+    public boolean prefersDark() {
+        return Boolean.TRUE.equals(driver.executeScript("return matchMedia('(prefers-color-scheme: dark)').matches"));
+    }
+
     /** Console messages at SEVERE level since the last call (errors the page logged or threw). */
     public List<LogEntry> consoleErrors() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream()

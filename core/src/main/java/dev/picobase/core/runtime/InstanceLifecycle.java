@@ -1,12 +1,22 @@
 package dev.picobase.core.runtime;
 
 import dev.picobase.core.io.FileTrees;
+import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.store.MetadataStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * PocketBase does not come up or dies on its own (no automatic restart: the next request or a start
  * call starts it again, and the reason stays visible until then).
  *
+ * <p>Data: a stop saves {@code pb_data} as a new snapshot ({@link Snapshots}) before the instance is
+ * reported {@code stopped}; if saving fails the local copy stays, the instance is {@code failed} with
+ * the reason, and the save is retried with backoff. A start reuses the local copy when there is one
+ * (every snapshot was taken from it, so it is never older), and otherwise restores the current
+ * snapshot first. Operations on one instance are serialised (a start waits for a stop's save).
+ * Instances with no request in flight for the idle timeout are saved and stopped.
+ *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #delete} block (database, process work);
  * call them on a blocking executor. {@link #ensureRunning} never blocks its caller: it completes at
  * once for a running instance and otherwise starts it on {@code blocking}.
@@ -32,13 +49,33 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     private final MetadataStore store;
     private final InstanceRuntime runtime;
+    private final Snapshots snapshots;
     private final Executor blocking;
+    private final ScheduledExecutorService timer;
+    private final InstanceTraffic traffic = new InstanceTraffic();
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    /** A running instance's address and, after a cold start, how long restore and boot took. */
+    public record Wake(InetSocketAddress address, long restoreMillis, long bootMillis, boolean cold) {}
 
     /** Builds the runtime itself so that its exit reports come back here. */
-    public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Executor blocking) {
+    public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
+                             Executor blocking, Duration idleTimeout) {
         this.store = store;
+        this.snapshots = snapshots;
         this.blocking = blocking;
         this.runtime = runtimeFactory.create(this::exitedUnexpectedly);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "instance-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
+        timer.scheduleWithFixedDelay(() -> reapIdle(idleTimeout), period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public InstanceTraffic traffic() {
+        return traffic;
     }
 
     /** Creates the runtime given the listener it must report unexpected exits to. */
@@ -60,46 +97,151 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
     }
 
-    /** The running instance's loopback address, starting it first if needed. */
-    public CompletableFuture<InetSocketAddress> ensureRunning(String instanceId) {
+    /** The running instance's loopback address, starting it first if needed (never blocks the caller). */
+    public CompletableFuture<Wake> ensureRunning(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
         if (running.isPresent() && running.get().isAlive()) {
-            return CompletableFuture.completedFuture(address(running.get()));
+            return CompletableFuture.completedFuture(new Wake(address(running.get()), 0, 0, false));
         }
-        return CompletableFuture.supplyAsync(() -> address(startProcess(instanceId)), blocking);
+        return CompletableFuture.supplyAsync(() -> wake(instanceId), blocking);
     }
 
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */
     public Instance start(String instanceId) {
-        startProcess(instanceId);
+        wake(instanceId);
         return current(instanceId);
     }
 
-    private PocketBaseProcess startProcess(String instanceId) {
-        store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null);
+    private Wake wake(String instanceId) {
+        ReentrantLock lock = lock(instanceId);
+        lock.lock();
         try {
-            PocketBaseProcess process = runtime.start(instanceId);
-            store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING, InstanceStatus.STOPPED,
-                    InstanceStatus.FAILED), InstanceStatus.RUNNING, null);
-            return process;
-        } catch (RuntimeException e) {
-            store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED, e.getMessage());
-            throw e;
+            Optional<PocketBaseProcess> running = runtime.running(instanceId);
+            if (running.isPresent() && running.get().isAlive()) {
+                return new Wake(address(running.get()), 0, 0, false);
+            }
+            store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null);
+            try {
+                long t0 = System.nanoTime();
+                Path pbData = runtime.directories().pbData(instanceId);
+                if (!Files.isDirectory(pbData)) {
+                    snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
+                }
+                long t1 = System.nanoTime();
+                PocketBaseProcess process = runtime.start(instanceId);
+                long t2 = System.nanoTime();
+                traffic.touch(instanceId);
+                store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING, InstanceStatus.STOPPED,
+                        InstanceStatus.FAILED), InstanceStatus.RUNNING, null);
+                return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
+            } catch (RuntimeException e) {
+                store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
+                        e.getMessage());
+                throw e;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Stops the instance's PocketBase (SIGTERM, then SIGKILL after the grace period). */
+    /**
+     * Stops the instance's PocketBase (SIGTERM, then SIGKILL after the grace period) and saves its
+     * data as a new snapshot; reported {@code stopped} only once the snapshot is stored.
+     */
     public Instance stop(String instanceId) {
-        store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
-                InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
-        runtime.stop(instanceId);
-        store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING), InstanceStatus.STOPPED, null);
-        return current(instanceId);
+        ReentrantLock lock = lock(instanceId);
+        lock.lock();
+        try {
+            store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
+                    InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
+            runtime.stop(instanceId);
+            traffic.forget(instanceId);
+            saveStopped(instanceId, 0);
+            return current(instanceId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Saves a stopped instance; on failure keeps the local copy, marks it failed and retries later. */
+    private void saveStopped(String instanceId, int attempt) {
+        Path pbData = runtime.directories().pbData(instanceId);
+        try {
+            if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()) {
+                snapshots.save(instanceId, pbData);
+            }
+            store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
+                    InstanceStatus.STOPPED, null);
+        } catch (RuntimeException e) {
+            long delay = Math.min(300, 1L << Math.min(attempt, 8));
+            LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",
+                    instanceId, attempt + 1, delay, e.getMessage());
+            store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
+                    InstanceStatus.FAILED, "saving the data to object storage failed (local copy kept, retrying): "
+                            + e.getMessage());
+            timer.schedule(() -> blocking.execute(() -> retrySave(instanceId, attempt + 1)), delay, TimeUnit.SECONDS);
+        }
+    }
+
+    private void retrySave(String instanceId, int attempt) {
+        ReentrantLock lock = lock(instanceId);
+        lock.lock();
+        try {
+            Optional<Instance> now = store.findInstance(instanceId);
+            if (now.isPresent() && now.get().status() == InstanceStatus.FAILED && runtime.running(instanceId).isEmpty()) {
+                saveStopped(instanceId, attempt);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replaces the instance's data with {@code snapshot} (saving the current data first) and leaves it stopped. */
+    public Instance restore(String instanceId, Snapshot snapshot) {
+        ReentrantLock lock = lock(instanceId);
+        lock.lock();
+        try {
+            if (runtime.running(instanceId).isPresent()) {
+                stop(instanceId);
+            }
+            snapshots.restore(snapshot, runtime.directories().pbData(instanceId));
+            store.pointToSnapshot(instanceId, snapshot.id());
+            return current(instanceId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public List<Snapshot> snapshots(String instanceId) {
+        return snapshots.list(instanceId);
+    }
+
+    private void reapIdle(Duration idleTimeout) {
+        for (String id : List.copyOf(traffic.known())) {
+            if (traffic.idleNanos(id) >= idleTimeout.toNanos() && runtime.running(id).isPresent()
+                    && !lock(id).isLocked()) {
+                traffic.forget(id);
+                blocking.execute(() -> {
+                    try {
+                        stop(id);
+                        LOG.info("instance {} stopped after {} idle", id, idleTimeout);
+                    } catch (RuntimeException e) {
+                        LOG.warn("idle stop of {} failed: {}", id, e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    private ReentrantLock lock(String instanceId) {
+        return locks.computeIfAbsent(instanceId, id -> new ReentrantLock());
     }
 
     /** Stops the instance and deletes its local data and its row (with its keys). */
     public boolean delete(String instanceId) {
         runtime.stop(instanceId);
+        traffic.forget(instanceId);
+        snapshots.deleteAll(instanceId);
         boolean deleted = store.deleteInstance(instanceId);
         try {
             FileTrees.delete(runtime.directories().instanceDir(instanceId));
@@ -132,15 +274,19 @@ public final class InstanceLifecycle implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", p.port());
     }
 
-    /** Stops every running instance and marks it stopped (platform shutdown). */
+    /** Saves and stops every running instance (platform shutdown). */
     @Override
     public void close() {
+        timer.shutdownNow();
         List<String> running = store.listAllInstances().stream().map(Instance::id)
                 .filter(id -> runtime.running(id).isPresent()).toList();
+        running.parallelStream().forEach(id -> {
+            try {
+                stop(id);
+            } catch (RuntimeException e) {
+                LOG.warn("could not save {} at shutdown (its local copy is kept): {}", id, e.getMessage());
+            }
+        });
         runtime.close();
-        for (String id : running) {
-            store.transition(id, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING, InstanceStatus.STOPPING),
-                    InstanceStatus.STOPPED, null);
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.picobase.core.store;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
 import java.sql.ResultSet;
@@ -176,6 +177,38 @@ public final class MetadataStore implements AutoCloseable {
                 + "AND (last_used_at IS NULL OR last_used_at < ?)", at, keyId, at);
     }
 
+    // ---- snapshots ------------------------------------------------------------------------------
+
+    private static final String SNAPSHOT_COLUMNS = "id, instance_id, object_key, sha256, size_bytes, created_at";
+
+    /** Records a snapshot whose upload completed and was verified; does not yet make it current. */
+    public void insertSnapshot(Snapshot s) {
+        sql.execute("INSERT INTO snapshots (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)",
+                s.id(), s.instanceId(), s.objectKey(), s.sha256(), s.sizeBytes(), s.createdAt());
+    }
+
+    /** Makes {@code snapshotId} the instance's current snapshot (one statement: the pointer swap). */
+    public void pointToSnapshot(String instanceId, String snapshotId) {
+        sql.execute("UPDATE instances SET latest_snapshot_id = ? WHERE id = ?", snapshotId, instanceId);
+    }
+
+    /** The instance's current snapshot, if it has one. */
+    public Optional<Snapshot> latestSnapshot(String instanceId) {
+        return sql.queryOne("SELECT s.id, s.instance_id, s.object_key, s.sha256, s.size_bytes, s.created_at "
+                + "FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id WHERE i.id = ?",
+                MetadataStore::snapshot, instanceId);
+    }
+
+    /** The instance's snapshots, newest first. */
+    public List<Snapshot> listSnapshots(String instanceId) {
+        return sql.query("SELECT " + SNAPSHOT_COLUMNS + " FROM snapshots WHERE instance_id = ? "
+                + "ORDER BY created_at DESC, id DESC", MetadataStore::snapshot, instanceId);
+    }
+
+    public void deleteSnapshot(String snapshotId) {
+        sql.execute("DELETE FROM snapshots WHERE id = ?", snapshotId);
+    }
+
     // ---- mapping --------------------------------------------------------------------------------
 
     private Instant now() {
@@ -193,6 +226,11 @@ public final class MetadataStore implements AutoCloseable {
                 Sql.text(rs, "status_reason"),
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")),
                 Sql.instant(rs, "last_activity_at"));
+    }
+
+    private static Snapshot snapshot(ResultSet rs) throws SQLException {
+        return new Snapshot(rs.getString("id"), rs.getString("instance_id"), rs.getString("object_key"),
+                rs.getString("sha256"), rs.getLong("size_bytes"), Instant.ofEpochMilli(rs.getLong("created_at")));
     }
 
     private static ApiKey apiKey(ResultSet rs) throws SQLException {

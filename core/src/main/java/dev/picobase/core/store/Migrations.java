@@ -39,7 +39,16 @@ public final class Migrations {
             new Migration(2, "instance runtime state", List.of(
                     Migration.addColumn("instances", "status_reason", "TEXT"),
                     Migration.addColumn("instances", "last_activity_at", "INTEGER"),
-                    Migration.sql("CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at)"))));
+                    Migration.sql("CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at)"))),
+            new Migration(3, "snapshots in object storage", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS snapshots ("
+                            + "id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, object_key TEXT NOT NULL, "
+                            + "sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL, created_at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS snapshots_instance ON snapshots(instance_id, created_at)"),
+                    // The pointer to the instance's current snapshot, moved only after an upload is verified.
+                    Migration.addColumn("instances", "latest_snapshot_id", "TEXT"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_snapshots AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM snapshots WHERE instance_id = OLD.id; END"))));
 
     private Migrations() {}
 

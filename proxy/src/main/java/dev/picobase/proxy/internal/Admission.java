@@ -5,6 +5,7 @@ import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -84,8 +85,8 @@ public final class Admission {
     }
 
     private CompletableFuture<Outcome> forward(String instanceId, String keyCookie) {
-        return backends.backendFor(instanceId)
-                .thenApply(address -> (Outcome) new Outcome.Forward(instanceId, address, keyCookie));
+        return backends.targetFor(instanceId).thenApply(target ->
+                (Outcome) new Outcome.Forward(instanceId, target.address(), keyCookie, target.serverTiming()));
     }
 
     private static Outcome failure(Throwable t) {
@@ -93,8 +94,10 @@ public final class Admission {
         if (cause instanceof RejectedExecutionException) {
             return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));
         }
-        return new Outcome.Respond(GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "instance_unavailable", "the instance could not be started: " + cause.getMessage()));
+        FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "instance_unavailable", "the instance could not be started: " + cause.getMessage());
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+        return new Outcome.Respond(r);
     }
 
     private static CompletableFuture<Outcome> respond(HttpResponseStatus status, String code, String message) {

@@ -76,6 +76,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private HttpRequest request;
     private String instanceId;
     private String keyCookie;
+    private String serverTiming;
     private boolean keepAlive;
     private boolean requestDone;
     private boolean bodyDeclared;
@@ -254,6 +255,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Outcome.Forward f = (Outcome.Forward) outcome;
         instanceId = f.instanceId();
         keyCookie = f.keyCookie();
+        serverTiming = f.serverTiming();
         backendAddress = f.backend();
         backends.exchangeStarted(instanceId);
         connect();
@@ -434,6 +436,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        if (serverTiming != null) {
+            response.headers().add("Server-Timing", serverTiming);
         }
         if (keyCookie != null) {
             DefaultCookie cookie = new DefaultCookie(ForwardedRequest.KEY_COOKIE, keyCookie);

@@ -7,9 +7,11 @@ import java.net.InetSocketAddress;
 public sealed interface Outcome {
     /**
      * Forward to {@code backend}. {@code keyCookie}, when set, is the API key to remember in the
-     * browser's gateway cookie (a page opened with {@code ?apikey=}).
+     * browser's gateway cookie (a page opened with {@code ?apikey=}); {@code serverTiming}, when set, is
+     * added to the response (the request woke the instance).
      */
-    record Forward(String instanceId, InetSocketAddress backend, String keyCookie) implements Outcome {}
+    record Forward(String instanceId, InetSocketAddress backend, String keyCookie, String serverTiming)
+            implements Outcome {}
 
     record Respond(FullHttpResponse response) implements Outcome {}
 }

@@ -1,0 +1,103 @@
+// The control API, as the dashboard uses it: JSON in and out, the session cookie sent by the
+// browser, and the CSRF header on every write (the API refuses cookie-authenticated writes
+// without it). Errors become ApiError with the API's {code, message, field}.
+
+export class ApiError extends Error {
+  constructor(status, code, message, field, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field || null;
+    this.retryAfter = retryAfter || 0;
+  }
+}
+
+let csrfFromSignIn = null;
+
+function cookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+/** Whether the browser holds a session at all (the readable twin of the HttpOnly session cookie). */
+export function hasSessionCookie() {
+  return Boolean(cookie('picobase_csrf'));
+}
+
+const sessionEndedListeners = new Set();
+export function onSessionEnded(fn) {
+  sessionEndedListeners.add(fn);
+}
+
+/**
+ * Calls the API. A 401 on anything but sign-in means the session ended: listeners are told so the
+ * app can go back to the sign-in page.
+ */
+export async function request(method, path, body, { quiet401 = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') {
+    const token = cookie('picobase_csrf') || csrfFromSignIn;
+    if (token) headers['X-CSRF-Token'] = token;
+  }
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'PicoBase cannot be reached. Check your connection and try again.');
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const e = (data && data.error) || {};
+    const error = new ApiError(response.status, e.code || `http_${response.status}`,
+      e.message || `The request failed (${response.status}).`, e.field,
+      Number(response.headers.get('Retry-After')) || 0);
+    if (response.status === 401 && !quiet401) sessionEndedListeners.forEach((fn) => fn(error));
+    throw error;
+  }
+  return data;
+}
+
+export const api = {
+  me: () => request('GET', '/api/me'),
+  signUp: (name, email, password) => request('POST', '/api/auth/signup', { name, email, password }),
+  async signIn(email, password) {
+    const data = await request('POST', '/api/auth/signin', { email, password }, { quiet401: true });
+    csrfFromSignIn = data.csrfToken || null;
+    return data;
+  },
+  async signOut() {
+    try {
+      await request('POST', '/api/auth/signout', undefined, { quiet401: true });
+    } finally {
+      csrfFromSignIn = null;
+    }
+  },
+  instances: () => request('GET', '/api/instances'),
+  instance: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}`),
+  createInstance: (name, subdomain) => request('POST', '/api/instances', { name, subdomain }),
+  start: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/start`),
+  stop: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/stop`),
+  deleteInstance: (id) => request('DELETE', `/api/instances/${encodeURIComponent(id)}`),
+  logs: (id, lines = 200) => request('GET', `/api/instances/${encodeURIComponent(id)}/logs?lines=${lines}`),
+  checkSubdomain: (s) => request('GET', `/api/subdomains/${encodeURIComponent(s)}`),
+  keys: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}/keys`),
+  createKey: (id, name) => request('POST', `/api/instances/${encodeURIComponent(id)}/keys`, { name }),
+  revokeKey: (id, keyId) =>
+    request('DELETE', `/api/instances/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
+};

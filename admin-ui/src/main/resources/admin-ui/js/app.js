@@ -1,0 +1,142 @@
+// The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
+// Routes are client-side (/signin, /signup, /, /instances/<id>); the server answers every path
+// without a file extension with this page.
+import { api, hasSessionCookie, onSessionEnded } from './api.js';
+import { h, icon, replace, toast } from './dom.js';
+import { renderSignIn, renderSignUp } from './auth.js';
+import { renderOverview } from './overview.js';
+import { renderInstance } from './instance.js';
+
+const main = document.getElementById('main');
+const userSlot = document.getElementById('topbar-user');
+
+const state = { user: null, cleanup: null, flash: null };
+
+const ctx = {
+  get user() {
+    return state.user;
+  },
+  setUser(user) {
+    state.user = user;
+    renderUser();
+  },
+  navigate,
+  takeFlash() {
+    const flash = state.flash;
+    state.flash = null;
+    return flash;
+  },
+  flash(message) {
+    state.flash = message;
+  },
+};
+
+function navigate(path, { replace: replaceEntry = false } = {}) {
+  if (path !== location.pathname + location.search) {
+    if (replaceEntry) history.replaceState(null, '', path);
+    else history.pushState(null, '', path);
+  }
+  route(true);
+}
+
+function route(moveFocus) {
+  if (state.cleanup) state.cleanup();
+  state.cleanup = null;
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  const publicPage = path === '/signin' || path === '/signup';
+  if (!state.user && !publicPage) {
+    history.replaceState(null, '', '/signin');
+    return route(moveFocus);
+  }
+  if (state.user && publicPage) {
+    history.replaceState(null, '', '/');
+    return route(moveFocus);
+  }
+  document.body.dataset.page = publicPage ? 'auth' : 'app';
+  let match;
+  if (path === '/signin') state.cleanup = renderSignIn(main, ctx);
+  else if (path === '/signup') state.cleanup = renderSignUp(main, ctx);
+  else if (path === '/') state.cleanup = renderOverview(main, ctx);
+  else if ((match = path.match(/^\/instances\/([^/]+)$/))) state.cleanup = renderInstance(main, ctx, decodeURIComponent(match[1]));
+  else renderNotFound();
+  if (moveFocus) {
+    window.scrollTo(0, 0);
+    const heading = main.querySelector('h1');
+    (heading || main).setAttribute('tabindex', '-1');
+    (heading || main).focus({ preventScroll: true });
+  }
+  return undefined;
+}
+
+function renderNotFound() {
+  document.title = 'Not found · PicoBase';
+  replace(main, h('section', { class: 'page empty-state' },
+    h('h1', {}, 'This page does not exist'),
+    h('p', { class: 'muted' }, 'The address may be mistyped, or the instance was deleted.'),
+    h('a', { class: 'btn btn-primary', href: '/', 'data-link': true }, icon('back'), 'Back to your instances')));
+}
+
+function renderUser() {
+  if (!state.user) {
+    replace(userSlot);
+    return;
+  }
+  const { name, email } = state.user;
+  const initials = (name || email).split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
+  const signOut = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', id: 'sign-out' },
+    icon('logout'), h('span', { class: 'hide-sm' }, 'Sign out'));
+  signOut.addEventListener('click', async () => {
+    signOut.disabled = true;
+    try {
+      await api.signOut();
+    } catch {
+      // the session may already be gone; either way this browser is signed out now
+    }
+    state.user = null;
+    renderUser();
+    state.flash = 'You are signed out.';
+    navigate('/signin');
+  });
+  replace(userSlot,
+    h('div', { class: 'user-chip', title: email },
+      h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),
+      h('span', { class: 'user-text hide-sm' },
+        h('span', { class: 'user-name' }, name),
+        h('span', { class: 'user-email' }, email))),
+    signOut);
+}
+
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-link]');
+  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey
+    || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate(link.getAttribute('href'));
+});
+
+window.addEventListener('popstate', () => route(true));
+
+onSessionEnded(() => {
+  if (!state.user) return;
+  state.user = null;
+  renderUser();
+  state.flash = 'Your session has ended. Sign in again to continue.';
+  toast('Your session has ended', 'error');
+  navigate('/signin', { replace: true });
+});
+
+async function boot() {
+  // Only ask who is signed in when this browser holds a session: asking without one would be a
+  // 401 on every visit to the sign-in page.
+  if (hasSessionCookie()) {
+    try {
+      state.user = (await api.me()).user;
+    } catch {
+      state.user = null;
+    }
+  }
+  renderUser();
+  route(false);
+}
+
+boot();

@@ -1,0 +1,141 @@
+// Sign-in and sign-up pages. Errors land next to the field the API names; a wrong password and
+// rate limiting get their own plain-language messages (the latter with a countdown).
+import { api } from './api.js';
+import { busy, h, replace } from './dom.js';
+import { clearErrors, field, setFieldError, showError, showFormMessage } from './forms.js';
+
+function passwordToggle(input) {
+  const btn = h('button', { type: 'button', class: 'btn btn-ghost btn-sm input-addon', 'aria-pressed': 'false' }, 'Show');
+  btn.addEventListener('click', () => {
+    const show = input.type === 'password';
+    input.type = show ? 'text' : 'password';
+    btn.textContent = show ? 'Hide' : 'Show';
+    btn.setAttribute('aria-pressed', String(show));
+    btn.setAttribute('aria-label', show ? 'Hide password' : 'Show password');
+  });
+  btn.setAttribute('aria-label', 'Show password');
+  return btn;
+}
+
+function authLayout(main, { title, subtitle, form, footer }) {
+  document.title = `${title} · PicoBase`;
+  replace(main, h('section', { class: 'auth' },
+    h('div', { class: 'auth-card card' },
+      h('div', { class: 'auth-brand' }, h('img', { src: '/favicon.svg', alt: '', width: 40, height: 40 })),
+      h('h1', { class: 'auth-title' }, title),
+      h('p', { class: 'auth-subtitle muted' }, subtitle),
+      form),
+    h('p', { class: 'auth-footer' }, footer)));
+}
+
+/** Disables the submit button for the Retry-After seconds and counts down in the form's alert. */
+function rateLimited(form, submit, seconds, restore) {
+  let left = Math.max(1, seconds);
+  const tick = () => {
+    if (!form.isConnected) return;
+    if (left <= 0) {
+      showFormMessage(form, 'You can try again now.', 'info');
+      restore();
+      return;
+    }
+    showFormMessage(form, `Too many attempts. Try again in ${left} s.`);
+    left -= 1;
+    setTimeout(tick, 1000);
+  };
+  tick();
+}
+
+export function renderSignIn(main, ctx) {
+  const email = field({ label: 'Email', name: 'email', type: 'email', attrs: { autocomplete: 'email', required: true } });
+  const password = field({ label: 'Password', name: 'password', type: 'password',
+    attrs: { autocomplete: 'current-password', required: true }, suffix: passwordToggle });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');
+  const form = h('form', { id: 'signin-form', class: 'form', novalidate: true }, email.wrapper, password.wrapper, submit);
+  const flash = ctx.takeFlash();
+  if (flash) showFormMessage(form, flash, 'info');
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    let missing = false;
+    if (!email.input.value.trim()) missing = setFieldError(form, 'email', 'Enter your email address');
+    if (!password.input.value) missing = setFieldError(form, 'password', 'Enter your password') || missing;
+    if (missing) {
+      form.querySelector('[aria-invalid="true"]').focus();
+      return;
+    }
+    const done = busy(submit, 'Signing in…');
+    try {
+      const { user } = await api.signIn(email.input.value.trim(), password.input.value);
+      ctx.setUser(user);
+      ctx.navigate('/', { replace: true });
+    } catch (error) {
+      if (error.status === 429) {
+        rateLimited(form, submit, error.retryAfter || 60, done);
+        return;
+      }
+      done();
+      if (error.status === 401) {
+        showFormMessage(form, 'Wrong email or password. Check both and try again.');
+        password.input.select();
+        password.input.focus();
+      } else {
+        showError(form, error);
+      }
+    }
+  });
+
+  authLayout(main, {
+    title: 'Sign in to PicoBase',
+    subtitle: 'Manage your PocketBase instances, keys and logs.',
+    form,
+    footer: [h('span', { class: 'muted' }, 'New here? '), h('a', { href: '/signup', 'data-link': true }, 'Create an account')],
+  });
+  return null;
+}
+
+export function renderSignUp(main, ctx) {
+  const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'name', required: true, maxlength: 100 } });
+  const email = field({ label: 'Email', name: 'email', type: 'email', attrs: { autocomplete: 'email', required: true } });
+  const password = field({ label: 'Password', name: 'password', type: 'password', hint: 'At least 8 characters.',
+    attrs: { autocomplete: 'new-password', required: true }, suffix: passwordToggle });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Create account');
+  const form = h('form', { id: 'signup-form', class: 'form', novalidate: true },
+    name.wrapper, email.wrapper, password.wrapper, submit);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const problems = [];
+    if (!name.input.value.trim()) problems.push(['name', 'Enter your name']);
+    if (!email.input.value.trim()) problems.push(['email', 'Enter your email address']);
+    if (password.input.value.length < 8) problems.push(['password', 'Use at least 8 characters']);
+    if (problems.length) {
+      problems.forEach(([f, m]) => setFieldError(form, f, m));
+      form.querySelector('[aria-invalid="true"]').focus();
+      return;
+    }
+    const done = busy(submit, 'Creating account…');
+    try {
+      await api.signUp(name.input.value.trim(), email.input.value.trim(), password.input.value);
+      const { user } = await api.signIn(email.input.value.trim(), password.input.value);
+      ctx.setUser(user);
+      ctx.navigate('/', { replace: true });
+    } catch (error) {
+      if (error.status === 429) {
+        rateLimited(form, submit, error.retryAfter || 60, done);
+        return;
+      }
+      done();
+      showError(form, error);
+    }
+  });
+
+  authLayout(main, {
+    title: 'Create your account',
+    subtitle: 'Every project gets its own PocketBase at its own address.',
+    form,
+    footer: [h('span', { class: 'muted' }, 'Already have an account? '), h('a', { href: '/signin', 'data-link': true }, 'Sign in')],
+  });
+  return null;
+}

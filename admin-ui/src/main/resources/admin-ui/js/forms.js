@@ -1,0 +1,68 @@
+// Labelled fields with an error line each, and the mapping from an API error to the field it names
+// (or to the form's own alert when it names none).
+import { h, icon } from './dom.js';
+
+let fieldCounter = 0;
+
+export function field({ label, name, type = 'text', hint, attrs = {}, suffix }) {
+  const id = `f-${name}-${++fieldCounter}`;
+  const errorId = `${id}-error`;
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('input', {
+    id, name, type, class: 'input', 'aria-describedby': [hintId, errorId].filter(Boolean).join(' '), ...attrs,
+  });
+  const addon = typeof suffix === 'function' ? suffix(input) : suffix;
+  const wrapper = h('div', { class: 'field', dataset: { field: name } },
+    h('label', { for: id, class: 'label' }, label),
+    addon ? h('div', { class: 'input-group' }, input, addon) : input,
+    hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
+    h('p', { id: errorId, class: 'field-error', 'aria-live': 'polite' }));
+  return { wrapper, input };
+}
+
+export function setFieldError(form, name, message) {
+  const wrapper = form.querySelector(`.field[data-field="${name}"]`);
+  if (!wrapper) return false;
+  const input = wrapper.querySelector('input');
+  const error = wrapper.querySelector('.field-error');
+  error.replaceChildren(...(message ? [icon('alert', 'icon icon-sm'), document.createTextNode(message)] : []));
+  wrapper.classList.toggle('has-error', Boolean(message));
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+  return true;
+}
+
+export function formAlert(form) {
+  let alert = form.querySelector('.form-alert');
+  if (!alert) {
+    alert = h('div', { class: 'form-alert', role: 'alert' });
+    form.prepend(alert);
+  }
+  return alert;
+}
+
+export function showFormMessage(form, message, kind = 'error') {
+  const alert = formAlert(form);
+  alert.className = `form-alert form-alert-${kind}`;
+  alert.replaceChildren(...(message ? [icon(kind === 'error' ? 'alert' : 'check'), h('span', {}, message)] : []));
+  alert.hidden = !message;
+  return alert;
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll('.field').forEach((f) => setFieldError(form, f.dataset.field, ''));
+  showFormMessage(form, '');
+}
+
+/** Shows an API error where it belongs; focuses the field at fault. */
+export function showError(form, error) {
+  if (error.field && setFieldError(form, error.field, capitalize(error.message))) {
+    form.querySelector(`.field[data-field="${error.field}"] input`).focus();
+    return;
+  }
+  showFormMessage(form, capitalize(error.message));
+}
+
+export function capitalize(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}

@@ -1,0 +1,417 @@
+// One instance: status with start/stop, its address, API keys (a new key shown once), the recent
+// PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
+// behind a typed confirmation. Status is polled every two seconds while the page is visible.
+import { api } from './api.js';
+import {
+  absoluteTime, busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, statusPill, timeEl, toast,
+} from './dom.js';
+import { clearErrors, field, setFieldError, showError } from './forms.js';
+
+const ACTIVE = new Set(['starting', 'running', 'stopping']);
+
+export function renderInstance(main, ctx, id) {
+  document.title = 'Instance · PicoBase';
+  const view = {
+    instance: null, operation: null, keys: null, polls: [], main, ctx, id,
+  };
+  replace(main, h('section', { class: 'page' },
+    backLink(),
+    h('div', { class: 'page-header instance-header', id: 'instance-header' },
+      h('div', { class: 'grow' },
+        h('div', { class: 'skeleton skeleton-h1' }),
+        h('div', { class: 'skeleton skeleton-line short' }))),
+    h('div', { class: 'instance-layout' },
+      h('div', { class: 'stack' },
+        h('div', { class: 'card skeleton-card tall', 'aria-hidden': 'true' }),
+        h('div', { class: 'card skeleton-card tall', 'aria-hidden': 'true' })),
+      h('div', { class: 'stack' }, h('div', { class: 'card skeleton-card', 'aria-hidden': 'true' })))));
+
+  let built = false;
+  const statusPoll = poller(async () => {
+    let instance;
+    try {
+      instance = await api.instance(id);
+    } catch (error) {
+      if (error.status === 404) {
+        stopAll();
+        renderGone(main);
+      } else if (!built && error.status !== 401) {
+        replace(main.querySelector('#instance-header'), h('div', { class: 'page-alert', role: 'alert' }, icon('alert'),
+          h('span', {}, `Could not load this instance: ${error.message}`)));
+      }
+      throw error;
+    }
+    const before = view.instance;
+    view.instance = instance;
+    if (!built) {
+      built = true;
+      build(view);
+    } else {
+      update(view, before);
+    }
+  }, 2000);
+  view.polls.push(statusPoll);
+
+  function stopAll() {
+    return Promise.all(view.polls.map((p) => p.stop()));
+  }
+  view.stopAll = stopAll;
+  return () => {
+    stopAll();
+  };
+}
+
+function backLink() {
+  return h('a', { href: '/', 'data-link': true, class: 'back-link' }, icon('back', 'icon icon-sm'), 'All instances');
+}
+
+function renderGone(main) {
+  replace(main, h('section', { class: 'page' }, backLink(), h('div', { class: 'empty-state card' },
+    h('h1', {}, 'Instance not found'),
+    h('p', { class: 'muted' }, 'It may have been deleted, or it belongs to another account.'),
+    h('a', { href: '/', 'data-link': true, class: 'btn btn-primary' }, 'Back to your instances'))));
+}
+
+function build(view) {
+  const { instance, main } = view;
+  document.title = `${instance.name} · PicoBase`;
+  view.header = h('div', { class: 'page-header instance-header', id: 'instance-header' });
+  view.details = h('dl', { class: 'details' });
+  view.keysList = h('div', { class: 'key-list', id: 'key-list', 'aria-busy': 'true' },
+    h('div', { class: 'skeleton skeleton-row' }), h('div', { class: 'skeleton skeleton-row' }));
+  view.logBox = h('pre', { class: 'log-box', id: 'log-box', tabindex: '0', 'aria-label': 'PocketBase log' });
+  view.logState = h('span', { class: 'log-state muted' });
+
+  const newKey = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'new-key' }, icon('plus'), 'New key');
+  newKey.addEventListener('click', () => openCreateKeyDialog(view));
+  const deleteButton = h('button', { type: 'button', class: 'btn btn-danger', id: 'delete-instance' }, icon('trash'), 'Delete instance');
+  deleteButton.addEventListener('click', () => openDeleteDialog(view));
+
+  replace(main, h('section', { class: 'page' },
+    backLink(),
+    view.header,
+    h('div', { class: 'instance-layout' },
+      h('div', { class: 'stack' },
+        h('section', { class: 'card', 'aria-labelledby': 'keys-title' },
+          h('div', { class: 'card-header' },
+            h('div', {},
+              h('h2', { id: 'keys-title', class: 'card-title' }, icon('key', 'icon icon-title'), 'API keys'),
+              h('p', { class: 'card-subtitle muted' }, 'Send a key in the ', h('code', {}, 'apikey'),
+                ' header (or ', h('code', {}, '?apikey='), ' query parameter) with every request to this instance.')),
+            newKey),
+          view.keysList),
+        h('section', { class: 'card', 'aria-labelledby': 'logs-title' },
+          h('div', { class: 'card-header' },
+            h('div', {},
+              h('h2', { id: 'logs-title', class: 'card-title' }, icon('terminal', 'icon icon-title'), 'Logs'),
+              h('p', { class: 'card-subtitle muted' }, 'The latest 200 lines PocketBase printed.')),
+            view.logState),
+          view.logBox)),
+      h('div', { class: 'stack' },
+        h('section', { class: 'card', 'aria-labelledby': 'details-title' },
+          h('h2', { id: 'details-title', class: 'card-title' }, 'Details'),
+          view.details),
+        adminCard(view),
+        h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
+          h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),
+          h('p', { class: 'muted' }, 'Stops the instance and permanently deletes its data, snapshots and keys.'),
+          deleteButton)))));
+
+  renderHeader(view);
+  renderDetails(view);
+  loadKeys(view);
+  startLogs(view);
+}
+
+function update(view, before) {
+  const now = view.instance;
+  if (JSON.stringify(now) !== JSON.stringify(before)) {
+    if (!view.operation) renderHeader(view);
+    renderDetails(view);
+    if (before && before.status !== now.status) {
+      if (ACTIVE.has(now.status) !== ACTIVE.has(before.status)) view.logsPoll?.now();
+    }
+  } else {
+    view.main.querySelectorAll('time[datetime]').forEach((t) => {
+      t.textContent = relativeTime(t.getAttribute('datetime'));
+    });
+  }
+}
+
+function renderHeader(view) {
+  const { instance } = view;
+  const action = actionButton(view);
+  replace(view.header,
+    h('div', { class: 'grow min-w-0' },
+      h('div', { class: 'title-row' },
+        h('h1', { class: 'page-title', id: 'instance-name' }, instance.name),
+        h('span', { id: 'instance-status' }, statusPill(instance.status))),
+      h('div', { class: 'url-row url-row-lg' },
+        h('code', { class: 'url-text', id: 'instance-url' }, instance.url),
+        copyButton(instance.url, 'Copy URL', { compact: true })),
+      instance.status === 'failed' && instance.statusReason
+        ? h('p', { class: 'status-reason' }, icon('alert', 'icon icon-sm'), instance.statusReason) : null),
+    h('div', { class: 'header-actions' }, action));
+}
+
+function actionButton(view) {
+  const { instance } = view;
+  const status = instance.status;
+  if (status === 'starting' || status === 'stopping') {
+    const btn = h('button', { type: 'button', class: 'btn btn-secondary', id: 'instance-action' });
+    busy(btn, status === 'starting' ? 'Starting…' : 'Stopping…');
+    return btn;
+  }
+  const start = status !== 'running';
+  const btn = h('button', { type: 'button', class: `btn ${start ? 'btn-primary' : 'btn-secondary'}`, id: 'instance-action',
+    dataset: { action: start ? 'start' : 'stop' } }, icon(start ? 'play' : 'stop'), start ? 'Start' : 'Stop');
+  btn.addEventListener('click', async () => {
+    view.operation = start ? 'start' : 'stop';
+    busy(btn, start ? 'Starting…' : 'Stopping…');
+    view.header.querySelector('#instance-status').replaceChildren(statusPill(start ? 'starting' : 'stopping'));
+    view.logsPoll?.now();
+    try {
+      view.instance = await (start ? api.start(instance.id) : api.stop(instance.id));
+      toast(start ? `${instance.name} is running` : `${instance.name} is stopped`);
+    } catch (error) {
+      toast(error.message, 'error');
+      try {
+        view.instance = await api.instance(instance.id);
+      } catch {
+        // the status poll will catch up
+      }
+    } finally {
+      view.operation = null;
+      if (view.header.isConnected) {
+        renderHeader(view);
+        renderDetails(view);
+        view.header.querySelector('#instance-action')?.focus();
+        view.logsPoll?.now();
+      }
+    }
+  });
+  return btn;
+}
+
+function renderDetails(view) {
+  const i = view.instance;
+  const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
+  replace(view.details,
+    row('Subdomain', h('code', {}, i.subdomain)),
+    row('Status', i.statusReason ? `${i.status} — ${i.statusReason}` : i.status),
+    row('Last activity', timeEl(i.lastActivityAt, 'none yet')),
+    row('Created', h('span', { title: absoluteTime(i.createdAt) }, absoluteTime(i.createdAt))),
+    row('Instance ID', h('code', { class: 'break' }, i.id)));
+}
+
+function adminCard(view) {
+  const key = field({ label: 'API key', name: 'admin-key', type: 'password',
+    hint: 'Paste a key of this instance. It stays in this browser tab.',
+    attrs: { autocomplete: 'off', spellcheck: 'false', placeholder: 'pbk_…', class: 'input mono' } });
+  const open = h('button', { type: 'button', class: 'btn btn-secondary', id: 'open-admin', disabled: true },
+    icon('external'), 'Open admin UI');
+  key.input.addEventListener('input', () => {
+    open.disabled = !/^pbk_\S+$/.test(key.input.value.trim());
+  });
+  open.addEventListener('click', () => {
+    window.open(adminUrl(view.instance, key.input.value.trim()), '_blank', 'noopener,noreferrer');
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'admin-title' },
+    h('h2', { id: 'admin-title', class: 'card-title' }, 'PocketBase admin'),
+    h('p', { class: 'muted' }, 'Collections, users and settings live in PocketBase\'s own admin UI at ',
+      h('code', {}, '/_/'), '. Opening it needs an API key; a new key comes with a ready-made link.'),
+    key.wrapper,
+    open);
+}
+
+function adminUrl(instance, key) {
+  return `${instance.url}/_/?apikey=${encodeURIComponent(key)}`;
+}
+
+async function loadKeys(view) {
+  try {
+    const { keys } = await api.keys(view.instance.id);
+    view.keys = keys;
+    renderKeys(view);
+  } catch (error) {
+    if (error.status !== 401) {
+      replace(view.keysList, h('p', { class: 'page-alert', role: 'alert' }, icon('alert'), `Could not load keys: ${error.message}`));
+    }
+  }
+}
+
+function renderKeys(view) {
+  view.keysList.removeAttribute('aria-busy');
+  if (!view.keys.length) {
+    const create = h('button', { type: 'button', class: 'btn btn-primary btn-sm' }, icon('plus'), 'Create a key');
+    create.addEventListener('click', () => openCreateKeyDialog(view));
+    replace(view.keysList, h('div', { class: 'empty-inline' },
+      h('p', {}, h('strong', {}, 'No keys yet. '), h('span', { class: 'muted' }, 'Create one to call this instance from your app or to open its admin UI.')),
+      create));
+    return;
+  }
+  replace(view.keysList, view.keys.map((key) => {
+    const revoke = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger-text', dataset: { revoke: key.id },
+      'aria-label': `Revoke key ${key.name}` }, icon('trash'), h('span', { class: 'hide-sm' }, 'Revoke'));
+    revoke.addEventListener('click', () => openRevokeDialog(view, key));
+    return h('div', { class: 'key-row', dataset: { keyId: key.id } },
+      h('div', { class: 'key-main' },
+        h('div', { class: 'key-name' }, key.name),
+        h('code', { class: 'key-hint' }, key.hint)),
+      h('div', { class: 'key-meta muted' },
+        h('span', {}, 'Created ', timeEl(key.createdAt)),
+        h('span', {}, 'Last used ', timeEl(key.lastUsedAt, 'never'))),
+      revoke);
+  }));
+}
+
+function openCreateKeyDialog(view) {
+  const name = field({ label: 'Key name', name: 'name', hint: 'Something that says where it is used, e.g. "web app" or "backend".',
+    attrs: { autocomplete: 'off', maxlength: 100, placeholder: 'web app' } });
+  const form = h('form', { id: 'create-key-form', class: 'form', novalidate: true }, name.wrapper);
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'create-key-form' }, 'Create key');
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const { dialog, close } = openDialog({
+    title: 'New API key',
+    description: `For ${view.instance.name} (${view.instance.subdomain}).`,
+    body: form,
+    actions: [cancel, submit],
+  });
+  cancel.addEventListener('click', close);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    if (!name.input.value.trim()) {
+      setFieldError(form, 'name', 'Give the key a name');
+      name.input.focus();
+      return;
+    }
+    const done = busy(submit, 'Creating…');
+    try {
+      const created = await api.createKey(view.instance.id, name.input.value.trim());
+      showNewKey(view, dialog, created);
+      loadKeys(view);
+    } catch (error) {
+      done();
+      showError(form, error);
+    }
+  });
+}
+
+/** Turns the create dialog into the one-time reveal of the full key. */
+function showNewKey(view, dialog, created) {
+  const keyInput = h('input', { id: 'new-key-value', class: 'input mono', readonly: true, 'aria-label': 'Your new API key', value: created.key });
+  const link = adminUrl(view.instance, created.key);
+  const done = h('button', { type: 'button', class: 'btn btn-primary', id: 'new-key-done' }, 'I have copied it');
+  done.addEventListener('click', () => dialog.close());
+  dialog.classList.add('dialog-wide');
+  dialog.querySelector('.dialog-title').textContent = `Key "${created.name}" created`;
+  dialog.querySelector('.dialog-description')?.remove();
+  dialog.querySelector('form')?.remove();
+  const actions = dialog.querySelector('.dialog-actions');
+  actions.before(
+    h('div', { class: 'callout callout-warning', role: 'alert' }, icon('alert'),
+      h('div', {}, h('strong', {}, 'Copy this key now. '), 'It will not be shown again: PicoBase keeps only a hash of it. '
+        + 'If you lose it, revoke it and create a new one.')),
+    h('div', { class: 'reveal' },
+      h('div', { class: 'input-group' }, keyInput, copyButton(() => keyInput.value, 'Copy key'))),
+    h('div', { class: 'reveal-links' },
+      h('a', { href: link, target: '_blank', rel: 'noopener noreferrer', class: 'btn btn-secondary', id: 'new-key-admin-link' },
+        icon('external'), 'Open PocketBase admin with this key'),
+      h('p', { class: 'hint' }, 'Try it: ', h('code', { class: 'break' }, `curl -H "apikey: ${created.key}" ${view.instance.url}/api/health`))));
+  replace(actions, done);
+  keyInput.focus();
+  keyInput.select();
+}
+
+function openRevokeDialog(view, key) {
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'confirm-revoke' }, 'Revoke key');
+  const { close } = openDialog({
+    title: `Revoke "${key.name}"?`,
+    description: 'Apps using this key get 401 responses within a second. This cannot be undone.',
+    body: h('p', {}, h('code', {}, key.hint)),
+    actions: [cancel, confirm],
+    initialFocus: () => cancel,
+  });
+  cancel.addEventListener('click', close);
+  confirm.addEventListener('click', async () => {
+    busy(confirm, 'Revoking…');
+    try {
+      await api.revokeKey(view.instance.id, key.id);
+      toast(`Revoked "${key.name}"`);
+    } catch (error) {
+      toast(error.status === 404 ? 'That key was already revoked' : error.message, 'error');
+    }
+    close();
+    loadKeys(view);
+  });
+}
+
+function openDeleteDialog(view) {
+  const { instance } = view;
+  const confirmField = field({ label: `Type ${instance.subdomain} to confirm`, name: 'confirm',
+    attrs: { autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', class: 'input mono' } });
+  const form = h('form', { id: 'delete-form', class: 'form', novalidate: true }, confirmField.wrapper);
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const submit = h('button', { type: 'submit', class: 'btn btn-danger', form: 'delete-form', id: 'confirm-delete', disabled: true },
+    'Delete forever');
+  const { close } = openDialog({
+    title: `Delete ${instance.name}?`,
+    description: 'This stops the instance and permanently deletes its database, uploaded files, snapshots and API keys. '
+      + 'Apps using it stop working at once.',
+    body: form,
+    actions: [cancel, submit],
+  });
+  cancel.addEventListener('click', close);
+  confirmField.input.addEventListener('input', () => {
+    submit.disabled = confirmField.input.value.trim() !== instance.subdomain;
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (confirmField.input.value.trim() !== instance.subdomain) return;
+    const done = busy(submit, 'Deleting…');
+    // Stop polling first: a status or log request arriving after the delete would be a 404.
+    await view.stopAll();
+    try {
+      await api.deleteInstance(instance.id);
+      close();
+      toast(`Deleted ${instance.name}`);
+      view.ctx.navigate('/', { replace: true });
+    } catch (error) {
+      done();
+      showError(form, error);
+      view.ctx.navigate(`/instances/${encodeURIComponent(instance.id)}`, { replace: true });
+    }
+  });
+}
+
+function startLogs(view) {
+  let lastText = null;
+  let first = true;
+  const poll = poller(async () => {
+    if (!first && !ACTIVE.has(view.instance.status) && view.operation === null && lastText !== null) {
+      view.logState.replaceChildren(h('span', { class: 'muted' }, 'Not running'));
+      return;
+    }
+    first = false;
+    const { lines } = await api.logs(view.instance.id, 200);
+    const text = lines.join('\n');
+    const live = ACTIVE.has(view.instance.status);
+    replace(view.logState, live ? h('span', { class: 'live' }, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), 'Live') : 'Not running');
+    if (text === lastText) return;
+    lastText = text;
+    const box = view.logBox;
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+    if (!lines.length) {
+      box.classList.add('is-empty');
+      box.textContent = 'No output yet. PocketBase\'s log appears here once the instance starts.';
+    } else {
+      box.classList.remove('is-empty');
+      box.textContent = text;
+      if (atBottom || box.scrollTop === 0) box.scrollTop = box.scrollHeight;
+    }
+  }, 2500);
+  view.logsPoll = poll;
+  view.polls.push(poll);
+}

@@ -1,0 +1,160 @@
+package dev.picobase.core.snapshot;
+
+import dev.picobase.core.io.FileTrees;
+import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.secret.Tokens;
+import dev.picobase.core.storage.ObjectStore;
+import dev.picobase.core.storage.ObjectStoreException;
+import dev.picobase.core.store.MetadataStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Saves an instance's {@code pb_data} to object storage and brings it back, without ever losing
+ * the last good copy.
+ *
+ * <p>Save: the directory is archived (with its SHA-256) to a temporary file, uploaded under a new,
+ * never-reused key, and the upload verified (its stored size read back). Only then is the snapshot
+ * recorded and the instance's pointer moved to it, in one statement. A failure at any step leaves
+ * the pointer on the previous snapshot and the local directory untouched. Old snapshots beyond the
+ * retention count are deleted afterwards (pointer first, objects last).
+ *
+ * <p>Restore: the archive is downloaded, its SHA-256 checked against the record (a mismatch is
+ * refused with {@link SnapshotCorruptException}), extracted beside {@code pb_data}, and swapped in
+ * by rename; the old directory is deleted only after the swap.
+ *
+ * <p>Threading: blocking (file and network I/O); call from a blocking executor, and never for the
+ * same instance from two threads at once (the lifecycle serialises per instance).
+ */
+public final class Snapshots {
+    private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+    private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    /** Beside {@code pb_data}: the id of the snapshot the local copy was last saved as or restored from. */
+    public static final String MARKER = "snapshot-id";
+
+    private final MetadataStore store;
+    private final ObjectStore objects;
+    private final int retention;
+    private final Clock clock;
+
+    public Snapshots(MetadataStore store, ObjectStore objects, int retention, Clock clock) {
+        this.store = store;
+        this.objects = objects;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** Saves {@code pbData} of {@code instanceId} as a new current snapshot. */
+    public Snapshot save(String instanceId, Path pbData) {
+        Path instanceDir = pbData.getParent();
+        Path archive = null;
+        try {
+            archive = Files.createTempFile(instanceDir, ".snapshot-", ".zip");
+            String sha = SnapshotArchive.write(pbData, archive);
+            long size = Files.size(archive);
+            Instant now = clock.instant();
+            String id = "snp_" + Tokens.randomId(16);
+            String key = "instances/" + instanceId + "/snapshots/" + KEY_TIME.format(now) + "-" + id + ".zip";
+            objects.put(key, archive);
+            long stored = objects.size(key);
+            if (stored != size) {
+                throw new ObjectStoreException("upload of " + key + " could not be verified: stored " + stored
+                        + " bytes of " + size, null);
+            }
+            Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now);
+            store.insertSnapshot(snapshot);
+            store.pointToSnapshot(instanceId, id);
+            Files.writeString(instanceDir.resolve(MARKER), id);
+            prune(instanceId, id);
+            return snapshot;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot archive " + pbData + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(archive);
+        }
+    }
+
+    /** Replaces {@code pbData} with {@code snapshot}'s content, after checking its SHA-256. */
+    public void restore(Snapshot snapshot, Path pbData) {
+        Path instanceDir = pbData.getParent();
+        Path archive = null;
+        Path staging = instanceDir.resolve("pb_data.restoring");
+        Path old = instanceDir.resolve("pb_data.old");
+        try {
+            Files.createDirectories(instanceDir);
+            archive = Files.createTempFile(instanceDir, ".restore-", ".zip");
+            objects.get(snapshot.objectKey(), archive);
+            String sha = SnapshotArchive.sha256Of(archive);
+            if (!sha.equals(snapshot.sha256())) {
+                throw new SnapshotCorruptException("snapshot " + snapshot.id() + " is corrupted: its SHA-256 is "
+                        + sha + " but " + snapshot.sha256() + " was recorded when it was taken; restore an "
+                        + "earlier snapshot");
+            }
+            FileTrees.delete(staging);
+            SnapshotArchive.extract(archive, staging);
+            FileTrees.delete(old);
+            if (Files.exists(pbData)) {
+                Files.move(pbData, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(staging, pbData, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(instanceDir.resolve(MARKER), snapshot.id());
+            FileTrees.delete(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore snapshot " + snapshot.id() + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(archive);
+        }
+    }
+
+    public Optional<Snapshot> latest(String instanceId) {
+        return store.latestSnapshot(instanceId);
+    }
+
+    public List<Snapshot> list(String instanceId) {
+        return store.listSnapshots(instanceId);
+    }
+
+    /** Deletes every object of the instance (its rows go with the instance's row). */
+    public void deleteAll(String instanceId) {
+        for (String key : objects.list("instances/" + instanceId + "/")) {
+            objects.delete(key);
+        }
+    }
+
+    private void prune(String instanceId, String currentId) {
+        List<Snapshot> all = store.listSnapshots(instanceId);
+        for (Snapshot old : all.subList(Math.min(retention, all.size()), all.size())) {
+            if (old.id().equals(currentId)) {
+                continue;
+            }
+            try {
+                store.deleteSnapshot(old.id());
+                objects.delete(old.objectKey());
+            } catch (RuntimeException e) {
+                LOG.warn("could not prune snapshot {} of {}: {}", old.id(), instanceId, e.getMessage());
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a stray temp file is cleaned with the instance directory
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.picobase.core.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The default object store: a directory, one file per object. A put copies into a temporary file
+ * beside the target, forces it to disk, and renames it into place atomically, so a crash never
+ * leaves half an object under a key.
+ */
+public final class LocalDirectoryStore implements ObjectStore {
+    private static final String UPLOAD_PREFIX = ".upload-";
+
+    private final Path root;
+
+    public LocalDirectoryStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    private Path file(String key) {
+        Path p = root.resolve(key).normalize();
+        if (!p.startsWith(root) || p.equals(root) || key.isBlank()) {
+            throw new IllegalArgumentException("bad object key: " + key);
+        }
+        return p;
+    }
+
+    @Override
+    public void put(String key, Path source) {
+        Path target = file(key);
+        try {
+            Files.createDirectories(target.getParent());
+            Path temp = Files.createTempFile(target.getParent(), UPLOAD_PREFIX, ".tmp");
+            try {
+                Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+                try (var channel = java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot store " + key + " in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void get(String key, Path destination) {
+        try {
+            Files.copy(file(key), destination, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            throw new ObjectStoreException("no object " + key + " in " + root, e);
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot read " + key + " from " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long size(String key) {
+        Path p = file(key);
+        try {
+            return Files.isRegularFile(p) ? Files.size(p) : -1;
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot stat " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(file(key));
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot delete " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(p -> Files.isRegularFile(p) && !isUpload(p))
+                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .filter(k -> k.startsWith(prefix))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A put in progress, or one a crash interrupted: not an object, wherever it lies. */
+    private static boolean isUpload(Path p) {
+        return p.getFileName().toString().startsWith(UPLOAD_PREFIX);
+    }
+
+    @Override
+    public String describe() {
+        return "local directory " + root;
+    }
+}

@@ -54,6 +54,8 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final InstanceTraffic traffic = new InstanceTraffic();
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Instances being stopped: new requests must wait for the save and a fresh start, not reach them. */
+    private final java.util.Set<String> stopping = ConcurrentHashMap.newKeySet();
 
     /** A running instance's address and, after a cold start, how long restore and boot took. */
     public record Wake(InetSocketAddress address, long restoreMillis, long bootMillis, boolean cold) {}
@@ -100,7 +102,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     /** The running instance's loopback address, starting it first if needed (never blocks the caller). */
     public CompletableFuture<Wake> ensureRunning(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
-        if (running.isPresent() && running.get().isAlive()) {
+        if (running.isPresent() && running.get().isAlive() && !stopping.contains(instanceId)) {
             return CompletableFuture.completedFuture(new Wake(address(running.get()), 0, 0, false));
         }
         return CompletableFuture.supplyAsync(() -> wake(instanceId), blocking);
@@ -152,11 +154,16 @@ public final class InstanceLifecycle implements AutoCloseable {
         ReentrantLock lock = lock(instanceId);
         lock.lock();
         try {
-            store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
-                    InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
-            runtime.stop(instanceId);
-            traffic.forget(instanceId);
-            saveStopped(instanceId, 0);
+            stopping.add(instanceId);
+            try {
+                store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
+                        InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
+                runtime.stop(instanceId);
+                traffic.forget(instanceId);
+                saveStopped(instanceId, 0);
+            } finally {
+                stopping.remove(instanceId);
+            }
             return current(instanceId);
         } finally {
             lock.unlock();

@@ -48,7 +48,7 @@ function rateLimited(form, submit, seconds, restore) {
 export function renderSignIn(main, ctx) {
   const email = field({ label: 'Email', name: 'email', type: 'email', attrs: { autocomplete: 'email', required: true } });
   const password = field({ label: 'Password', name: 'password', type: 'password',
-    attrs: { autocomplete: 'current-password', required: true }, suffix: passwordToggle });
+    attrs: { autocomplete: 'current-password', required: true }, suffix: passwordToggle, inlineSuffix: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');
   const form = h('form', { id: 'signin-form', class: 'form', novalidate: true }, email.wrapper, password.wrapper, submit);
   const flash = ctx.takeFlash();
@@ -98,7 +98,7 @@ export function renderSignUp(main, ctx) {
   const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'name', required: true, maxlength: 100 } });
   const email = field({ label: 'Email', name: 'email', type: 'email', attrs: { autocomplete: 'email', required: true } });
   const password = field({ label: 'Password', name: 'password', type: 'password', hint: 'At least 8 characters.',
-    attrs: { autocomplete: 'new-password', required: true }, suffix: passwordToggle });
+    attrs: { autocomplete: 'new-password', required: true }, suffix: passwordToggle, inlineSuffix: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Create account');
   const form = h('form', { id: 'signup-form', class: 'form', novalidate: true },
     name.wrapper, email.wrapper, password.wrapper, submit);

@@ -4,7 +4,7 @@ import { h, icon } from './dom.js';
 
 let fieldCounter = 0;
 
-export function field({ label, name, type = 'text', hint, attrs = {}, suffix }) {
+export function field({ label, name, type = 'text', hint, attrs = {}, suffix, inlineSuffix = false }) {
   const id = `f-${name}-${++fieldCounter}`;
   const errorId = `${id}-error`;
   const hintId = hint ? `${id}-hint` : null;
@@ -14,7 +14,7 @@ export function field({ label, name, type = 'text', hint, attrs = {}, suffix }) 
   const addon = typeof suffix === 'function' ? suffix(input) : suffix;
   const wrapper = h('div', { class: 'field', dataset: { field: name } },
     h('label', { for: id, class: 'label' }, label),
-    addon ? h('div', { class: 'input-group' }, input, addon) : input,
+    addon ? h('div', { class: inlineSuffix ? 'input-group inline-addon' : 'input-group' }, input, addon) : input,
     hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
     h('p', { id: errorId, class: 'field-error', 'aria-live': 'polite' }));
   return { wrapper, input };

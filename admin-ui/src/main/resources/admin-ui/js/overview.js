@@ -165,7 +165,7 @@ export function openCreateDialog(ctx) {
       if (mine !== sequence) return lastCheck;
       lastCheck = result;
       if (result.available) {
-        setPreview('ok', icon('check', 'icon icon-sm'), h('span', {}, 'Available: '), h('code', { id: 'subdomain-url' }, result.url));
+        setPreview('ok', icon('check', 'icon icon-sm'), h('code', { id: 'subdomain-url' }, result.url), h('span', {}, 'is available'));
       } else {
         setPreview('idle');
         setFieldError(form, 'subdomain', capitalizeFirst(result.problem));

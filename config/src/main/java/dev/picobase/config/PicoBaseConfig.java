@@ -34,6 +34,8 @@ public record PicoBaseConfig(
         AuthConfig auth,
         GatewayConfig gateway,
         int snapshotRetention,
+        int holdMaxRequests,
+        Duration holdTimeout,
         long apiMaxBodyBytes,
         List<String> warnings) {
 
@@ -48,7 +50,7 @@ public record PicoBaseConfig(
             "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY",
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
-            "PICOBASE_SNAPSHOT_RETENTION");
+            "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -112,7 +114,9 @@ public record PicoBaseConfig(
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
                 idle, metadata, storage, pocketbase, basePort, auth, gateway,
-                s.integer("PICOBASE_SNAPSHOT_RETENTION", 5, 1, 1000), maxBody, warnings);
+                s.integer("PICOBASE_SNAPSHOT_RETENTION", 5, 1, 1000),
+                s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
+                s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)), maxBody, warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

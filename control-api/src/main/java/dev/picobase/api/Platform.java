@@ -62,7 +62,8 @@ public final class Platform implements AutoCloseable {
         ObjectStore objects = ObjectStore.of(config.objectStorage());
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
-                new Snapshots(store, objects, config.snapshotRetention(), clock), instanceWork, config.idleTimeout());
+                new Snapshots(store, objects, config.snapshotRetention(), clock), instanceWork, config.idleTimeout(),
+                config.holdMaxRequests(), config.holdTimeout());
         lifecycle.reconcile();
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));

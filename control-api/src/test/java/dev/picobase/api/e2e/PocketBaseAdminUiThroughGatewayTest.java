@@ -56,11 +56,14 @@ class PocketBaseAdminUiThroughGatewayTest {
 
     @AfterAll
     void stopBrowserAndPlatform() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (api != null) {
-            api.close();
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            if (api != null) {
+                api.close();
+            }
         }
     }
 

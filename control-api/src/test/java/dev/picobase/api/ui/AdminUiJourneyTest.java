@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -56,6 +57,14 @@ class AdminUiJourneyTest {
         if (api != null) {
             api.close();
         }
+    }
+
+    /** Each test starts signed out, from a page that polls nothing. */
+    @BeforeEach
+    void signedOut() {
+        browser.driver().get(base() + "/favicon.svg");
+        browser.driver().manage().deleteAllCookies();
+        browser.consoleErrors();
     }
 
     @Test

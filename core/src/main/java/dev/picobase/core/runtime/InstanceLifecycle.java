@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.EnumSet;
 import java.util.List;
@@ -56,13 +57,20 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Instances being stopped: new requests must wait for the save and a fresh start, not reach them. */
     private final java.util.Set<String> stopping = ConcurrentHashMap.newKeySet();
+    /** One wake-up per instance, however many requests wait for it. */
+    private final ConcurrentHashMap<String, CompletableFuture<Wake>> waking = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> held = new ConcurrentHashMap<>();
+    private final int holdMaxRequests;
+    private final Duration holdTimeout;
 
     /** A running instance's address and, after a cold start, how long restore and boot took. */
     public record Wake(InetSocketAddress address, long restoreMillis, long bootMillis, boolean cold) {}
 
     /** Builds the runtime itself so that its exit reports come back here. */
     public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
-                             Executor blocking, Duration idleTimeout) {
+                             Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout) {
+        this.holdMaxRequests = holdMaxRequests;
+        this.holdTimeout = holdTimeout;
         this.store = store;
         this.snapshots = snapshots;
         this.blocking = blocking;
@@ -99,13 +107,46 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
     }
 
-    /** The running instance's loopback address, starting it first if needed (never blocks the caller). */
+    /**
+     * The running instance's loopback address, starting it first if needed (never blocks the caller).
+     * Requests for a stopped instance share one wake-up; at most {@code holdMaxRequests} wait per
+     * instance, each for at most {@code holdTimeout}; beyond either the future fails with
+     * {@link HoldLimitException} (the gateway answers 503 with {@code Retry-After}).
+     */
     public CompletableFuture<Wake> ensureRunning(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
         if (running.isPresent() && running.get().isAlive() && !stopping.contains(instanceId)) {
             return CompletableFuture.completedFuture(new Wake(address(running.get()), 0, 0, false));
         }
-        return CompletableFuture.supplyAsync(() -> wake(instanceId), blocking);
+        AtomicInteger waiting = held.computeIfAbsent(instanceId, id -> new AtomicInteger());
+        if (waiting.incrementAndGet() > holdMaxRequests) {
+            waiting.decrementAndGet();
+            return CompletableFuture.failedFuture(new HoldLimitException(
+                    "too many requests are waiting for this instance to start; try again shortly"));
+        }
+        CompletableFuture<Wake> shared = waking.computeIfAbsent(instanceId, id -> {
+            CompletableFuture<Wake> f = CompletableFuture.supplyAsync(() -> wake(id), blocking);
+            f.whenComplete((w, t) -> waking.remove(id, f));
+            return f;
+        });
+        return shared.copy()
+                .orTimeout(holdTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(t -> CompletableFuture.failedFuture(
+                        unwrap(t) instanceof java.util.concurrent.TimeoutException
+                                ? new HoldLimitException("the instance did not start within " + holdTimeout
+                                        + "; try again shortly")
+                                : unwrap(t)))
+                .whenComplete((w, t) -> waiting.decrementAndGet());
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /** How many requests are waiting for {@code instanceId} to start. */
+    public int heldRequests(String instanceId) {
+        AtomicInteger waiting = held.get(instanceId);
+        return waiting == null ? 0 : waiting.get();
     }
 
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */

@@ -28,6 +28,7 @@ class LocalDirectoryStoreTest {
         return dir.resolve("objects");
     }
 
+    /** Regression: "." and "a/.." named the root itself, and a put then replaced the root with a file. */
     @ParameterizedTest
     @ValueSource(strings = {"../x", "a/../../x", "/etc/passwd", "", " ", ".", "a/.."})
     void keysOutsideTheRootAreRefused(String key) throws IOException {
@@ -68,7 +69,10 @@ class LocalDirectoryStoreTest {
         assertThat(root().resolve("k")).hasContent("good");
     }
 
-    /** What a put interrupted by a crash leaves behind is not an object. */
+    /**
+     * What a put interrupted by a crash leaves behind is not an object. Regression: the filter only
+     * matched "/.upload-", so a temporary file directly under the root was listed as a key.
+     */
     @Test
     void listingIgnoresTemporaryFilesLeftByACrashedPut() throws IOException {
         LocalDirectoryStore store = new LocalDirectoryStore(root());

@@ -1,5 +1,6 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
@@ -93,6 +94,12 @@ public final class Admission {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof RejectedExecutionException) {
             return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));
+        }
+        if (cause instanceof HoldLimitException) {
+            FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_waking",
+                    cause.getMessage());
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return new Outcome.Respond(r);
         }
         FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "instance_unavailable", "the instance could not be started: " + cause.getMessage());

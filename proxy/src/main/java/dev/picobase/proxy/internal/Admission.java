@@ -19,7 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Decides what happens to a request before any byte of it is forwarded: which instance its
- * {@code Host} names, whether its API key is valid for that instance (CORS preflights need none),
+ * {@code Host} names, whether its API key is valid for that instance (CORS preflights need none and
+ * are answered here),
  * and where that instance listens (which may mean waking it). Each step completes at once on its
  * fast path (route in memory, key verdict cached, instance running), so a warm request is admitted
  * without leaving the event loop.
@@ -68,7 +69,7 @@ public final class Admission {
 
     private CompletableFuture<Outcome> authorize(HttpRequest request, String instanceId) {
         if (ForwardedRequest.isCorsPreflight(request)) {
-            return forward(instanceId, null);
+            return done(new Outcome.Respond(corsPreflight(request)));
         }
         String key = ForwardedRequest.presentedKey(request);
         if (key == null) {
@@ -83,6 +84,25 @@ public final class Admission {
                     && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
             return forward(instanceId, navigation ? key : null);
         });
+    }
+
+    /**
+     * Browsers send CORS preflights without custom headers, so without the key. The gateway answers
+     * them itself, as PocketBase would with its default CORS settings (any origin, the usual methods,
+     * the requested headers), so that a request nobody authenticated never wakes a sleeping instance.
+     */
+    private static FullHttpResponse corsPreflight(HttpRequest request) {
+        FullHttpResponse r = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+        r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET,HEAD,PUT,PATCH,POST,DELETE")
+                .set(HttpHeaderNames.VARY, "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        String requested = request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS);
+        if (requested != null) {
+            r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, requested);
+        }
+        return r;
     }
 
     private CompletableFuture<Outcome> forward(String instanceId, String keyCookie) {

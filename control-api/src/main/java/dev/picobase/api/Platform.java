@@ -63,7 +63,7 @@ public final class Platform implements AutoCloseable {
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
                 new Snapshots(store, objects, config.snapshotRetention(), clock), instanceWork, config.idleTimeout(),
-                config.holdMaxRequests(), config.holdTimeout());
+                config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval());
         lifecycle.reconcile();
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));

@@ -68,7 +68,8 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     /** Builds the runtime itself so that its exit reports come back here. */
     public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
-                             Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout) {
+                             Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout,
+                             Duration snapshotInterval) {
         this.holdMaxRequests = holdMaxRequests;
         this.holdTimeout = holdTimeout;
         this.store = store;
@@ -82,6 +83,10 @@ public final class InstanceLifecycle implements AutoCloseable {
         });
         long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
         timer.scheduleWithFixedDelay(() -> reapIdle(idleTimeout), period, period, TimeUnit.MILLISECONDS);
+        if (!snapshotInterval.isZero()) {
+            long every = snapshotInterval.toMillis();
+            timer.scheduleWithFixedDelay(this::snapshotRunning, every, every, TimeUnit.MILLISECONDS);
+        }
     }
 
     public InstanceTraffic traffic() {
@@ -95,13 +100,26 @@ public final class InstanceLifecycle implements AutoCloseable {
     }
 
     /**
-     * At start-up: no PocketBase of ours runs yet, so statuses a previous run left behind
-     * ({@code running}, {@code starting}, {@code stopping}) are reset to {@code stopped}.
+     * At start-up, after a clean stop or a crash. No PocketBase of ours runs yet: statuses a previous
+     * run left behind ({@code running}, {@code starting}, {@code stopping}) are reset, PocketBase
+     * processes it left serving an instance are stopped (they checkpoint their WAL on SIGTERM), and
+     * local data newer than the instance's current snapshot — written after the last save, then the
+     * platform died — is saved now, so object storage holds every acknowledged write again. A save
+     * that fails here keeps the local copy and is retried like any failed save.
      */
     public void reconcile() {
         for (Instance i : store.listAllInstances()) {
-            if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED
-                    && runtime.running(i.id()).isEmpty()) {
+            if (runtime.running(i.id()).isPresent()) {
+                continue;
+            }
+            runtime.stopStray(i.id());
+            Path pbData = runtime.directories().pbData(i.id());
+            if (Files.isDirectory(pbData) && snapshots.isDirty(i.id(), pbData)) {
+                LOG.warn("instance {}: local data newer than its last snapshot (the platform stopped without "
+                        + "saving it); saving it now", i.id());
+                store.transition(i.id(), EnumSet.allOf(InstanceStatus.class), InstanceStatus.STOPPING, null);
+                saveStopped(i.id(), 0);
+            } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
         }
@@ -171,6 +189,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
                 }
                 long t1 = System.nanoTime();
+                snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
                 PocketBaseProcess process = runtime.start(instanceId);
                 long t2 = System.nanoTime();
                 traffic.touch(instanceId);
@@ -278,6 +297,34 @@ public final class InstanceLifecycle implements AutoCloseable {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * Bounds the data at risk if the host dies: every running instance whose data changed since its
+     * last snapshot is snapshotted while it keeps serving.
+     */
+    private void snapshotRunning() {
+        for (String id : List.copyOf(traffic.known())) {
+            if (runtime.running(id).isEmpty() || lock(id).isLocked()) {
+                continue;
+            }
+            blocking.execute(() -> {
+                ReentrantLock lock = lock(id);
+                if (!lock.tryLock()) {
+                    return; // a start or stop is under way; it saves or will be saved
+                }
+                try {
+                    if (runtime.running(id).isPresent()) {
+                        snapshots.saveRunning(id, runtime.directories().pbData(id)).ifPresent(s ->
+                                LOG.info("instance {}: periodic snapshot {} ({} bytes)", id, s.id(), s.sizeBytes()));
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("instance {}: periodic snapshot failed (will try again): {}", id, e.getMessage());
+                } finally {
+                    lock.unlock();
+                }
+            });
         }
     }
 

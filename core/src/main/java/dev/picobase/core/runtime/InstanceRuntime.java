@@ -85,6 +85,18 @@ public final class InstanceRuntime implements AutoCloseable {
     }
 
     /**
+     * Stops a PocketBase left serving this instance's data by an earlier PicoBase that crashed
+     * (SIGTERM, so it checkpoints its WAL; SIGKILL after 5 s). Blocking; call before touching the
+     * instance's files at recovery.
+     */
+    public void stopStray(String instanceId) {
+        if (running(instanceId).isEmpty()) {
+            Path instanceDir = dirs.instanceDir(instanceId).toAbsolutePath();
+            new PidFile(instanceDir).stopStray(PocketBaseProcess.dirArgument(instanceDir));
+        }
+    }
+
+    /**
      * Starts the instance's PocketBase, or returns the process already running it, once healthy.
      *
      * @throws InstanceStartException if PocketBase did not become healthy (the message quotes its output)

@@ -123,7 +123,7 @@ public final class PocketBaseProcess {
                 "--dev=false");
     }
 
-    private static String dirArgument(Path instanceDir) {
+    static String dirArgument(Path instanceDir) {
         return "--dir=" + instanceDir.resolve(InstanceDirectories.PB_DATA);
     }
 

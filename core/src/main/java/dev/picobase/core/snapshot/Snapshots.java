@@ -56,8 +56,59 @@ public final class Snapshots {
         this.clock = clock;
     }
 
-    /** Saves {@code pbData} of {@code instanceId} as a new current snapshot. */
+    /** Saves the stopped instance's {@code pbData} as a new current snapshot; the local copy then matches it. */
     public Snapshot save(String instanceId, Path pbData) {
+        Snapshot snapshot = upload(instanceId, pbData);
+        try {
+            Files.writeString(pbData.getParent().resolve(MARKER), snapshot.id());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the snapshot marker of " + instanceId, e);
+        }
+        return snapshot;
+    }
+
+    /**
+     * Snapshots a running instance without stopping it: each SQLite database is copied through
+     * SQLite's online backup (a consistent copy while PocketBase keeps writing), other files as they
+     * are. Skipped, returning empty, when nothing in {@code pb_data} changed since the current
+     * snapshot. The local copy stays dirty: PocketBase may write again the next moment.
+     */
+    public Optional<Snapshot> saveRunning(String instanceId, Path pbData) {
+        Optional<Snapshot> current = latest(instanceId);
+        if (current.isPresent() && !changedSince(pbData, current.get().createdAt())) {
+            return Optional.empty();
+        }
+        Path copy = pbData.getParent().resolve("pb_data.backup");
+        try {
+            FileTrees.delete(copy);
+            OnlineBackup.copy(pbData, copy);
+            return Optional.of(upload(instanceId, copy));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + pbData + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                FileTrees.delete(copy);
+            } catch (IOException ignored) {
+                // removed with the next attempt
+            }
+        }
+    }
+
+    private static boolean changedSince(Path pbData, Instant since) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(pbData)) {
+            return walk.filter(Files::isRegularFile).anyMatch(f -> {
+                try {
+                    return Files.getLastModifiedTime(f).toInstant().isAfter(since.minusSeconds(2));
+                } catch (IOException e) {
+                    return true;
+                }
+            });
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private Snapshot upload(String instanceId, Path pbData) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
         try {
@@ -76,7 +127,6 @@ public final class Snapshots {
             Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now);
             store.insertSnapshot(snapshot);
             store.pointToSnapshot(instanceId, id);
-            Files.writeString(instanceDir.resolve(MARKER), id);
             prune(instanceId, id);
             return snapshot;
         } catch (IOException e) {
@@ -115,6 +165,32 @@ public final class Snapshots {
             throw new UncheckedIOException("cannot restore snapshot " + snapshot.id() + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(archive);
+        }
+    }
+
+    /**
+     * Forgets that the local copy matches a snapshot: called before PocketBase runs on it, since
+     * from then on it may hold writes no snapshot has.
+     */
+    public void markDirty(String instanceId, Path pbData) {
+        try {
+            Files.deleteIfExists(pbData.getParent().resolve(MARKER));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update the snapshot marker of " + instanceId, e);
+        }
+    }
+
+    /** True when the local copy may hold writes that the current snapshot does not. */
+    public boolean isDirty(String instanceId, Path pbData) {
+        Path marker = pbData.getParent().resolve(MARKER);
+        try {
+            if (!Files.isRegularFile(marker)) {
+                return true;
+            }
+            String saved = Files.readString(marker).strip();
+            return latest(instanceId).map(s -> !s.id().equals(saved)).orElse(true);
+        } catch (IOException e) {
+            return true;
         }
     }
 

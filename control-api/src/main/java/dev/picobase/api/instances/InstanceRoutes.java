@@ -1,5 +1,6 @@
 package dev.picobase.api.instances;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.ControlEvents;
 import dev.picobase.api.auth.Caller;
 import dev.picobase.api.auth.Sessions;
@@ -61,6 +62,7 @@ public final class InstanceRoutes {
                 .add(HttpMethod.POST, "/api/instances/:id/start", this::start)
                 .add(HttpMethod.POST, "/api/instances/:id/stop", this::stop)
                 .add(HttpMethod.DELETE, "/api/instances/:id", this::delete)
+                .add(HttpMethod.PATCH, "/api/instances/:id", this::update)
                 .add(HttpMethod.GET, "/api/instances/:id/logs", this::logs)
                 .add(HttpMethod.GET, "/api/instances/:id/backups", this::backups)
                 .add(HttpMethod.POST, "/api/instances/:id/restore", this::restore)
@@ -118,6 +120,44 @@ public final class InstanceRoutes {
         }
         events.instanceDeleted(instance);
         return ApiResponse.noContent();
+    }
+
+    /**
+     * Renames the instance and/or sets its own idle timeout: {@code {"name": "...",
+     * "idleTimeoutSeconds": 600}}; {@code "idleTimeoutSeconds": null} goes back to the platform default.
+     */
+    private ApiResponse update(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        JsonNode body = Json.read(request, JsonNode.class);
+        if (!body.isObject()) {
+            throw ApiException.badRequest("malformed_json", "the request body must be a JSON object");
+        }
+        body.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("name") && !f.equals("idleTimeoutSeconds")) {
+                throw ApiException.invalid(f, "unknown field '" + f + "'");
+            }
+        });
+        String name = null;
+        if (body.has("name")) {
+            if (!body.get("name").isTextual()) {
+                throw ApiException.invalid("name", "field 'name' must be a string");
+            }
+            name = Validate.text("name", body.get("name").asText(), 1, 100);
+        }
+        boolean setIdle = body.has("idleTimeoutSeconds");
+        Long idle = null;
+        if (setIdle && !body.get("idleTimeoutSeconds").isNull()) {
+            JsonNode value = body.get("idleTimeoutSeconds");
+            if (!value.isIntegralNumber() || value.asLong() < 10 || value.asLong() > 7 * 24 * 3600) {
+                throw ApiException.invalid("idleTimeoutSeconds",
+                        "idleTimeoutSeconds must be a whole number of seconds from 10 to 604800, or null");
+            }
+            idle = value.asLong();
+        }
+        Instance updated = store.updateInstance(instance.id(), name, idle, setIdle)
+                .orElseThrow(() -> ApiException.notFound("no such instance"));
+        lifecycle.idleTimeout(updated.id(), updated.idleTimeout());
+        return ApiResponse.ok(view(updated));
     }
 
     /** The instance's snapshots, newest first. */

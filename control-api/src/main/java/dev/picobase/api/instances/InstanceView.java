@@ -4,7 +4,7 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import java.time.Instant;
 
-/** The public JSON view of an instance. */
+/** The public JSON view of an instance ({@code idleTimeoutSeconds} null: the platform default). */
 public record InstanceView(
         String id,
         String name,
@@ -14,10 +14,12 @@ public record InstanceView(
         String url,
         Instant createdAt,
         Instant updatedAt,
-        Instant lastActivityAt) {
+        Instant lastActivityAt,
+        Long idleTimeoutSeconds) {
 
     static InstanceView of(Instance i, PicoBaseConfig config) {
         return new InstanceView(i.id(), i.name(), i.subdomain(), i.status().wireName(), i.statusReason().orElse(null),
-                config.instanceUrl(i.subdomain()), i.createdAt(), i.updatedAt(), i.lastActivityAt().orElse(null));
+                config.instanceUrl(i.subdomain()), i.createdAt(), i.updatedAt(), i.lastActivityAt().orElse(null),
+                i.idleTimeout().map(d -> d.toSeconds()).orElse(null));
     }
 }

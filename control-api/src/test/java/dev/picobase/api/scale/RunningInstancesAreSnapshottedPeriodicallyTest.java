@@ -18,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,9 +55,10 @@ class RunningInstancesAreSnapshottedPeriodicallyTest {
                         + "\r\nConnection: close\r\n\r\n" + body);
                 assertThat(http.readResponse().status()).isEqualTo(200);
             }
+            Instant acknowledged = Instant.now();
 
-            Deadline.await("a periodic snapshot", Duration.ofSeconds(30),
-                    () -> api.store().latestSnapshot(id).isPresent());
+            Deadline.await("a periodic snapshot taken after the write was acknowledged", Duration.ofSeconds(30),
+                    () -> api.store().latestSnapshot(id).filter(s -> s.createdAt().isAfter(acknowledged)).isPresent());
             assertThat(user.client().get("/api/instances/" + id).json().path("status").asText()).isEqualTo("running");
 
             Snapshot snapshot = api.store().latestSnapshot(id).orElseThrow();

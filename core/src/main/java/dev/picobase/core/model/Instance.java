@@ -1,12 +1,14 @@
 package dev.picobase.core.model;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
  * One tenant project: a PocketBase server reachable at {@code <subdomain>.<base-domain>}.
  * {@code statusReason} explains a {@code failed} status; {@code lastActivityAt} is the last time a
- * request reached it through the gateway.
+ * request reached it through the gateway; {@code idleTimeout}, when set, overrides the platform's
+ * {@code PICOBASE_IDLE_TIMEOUT} for this instance.
  */
 public record Instance(
         String id,
@@ -17,5 +19,6 @@ public record Instance(
         Optional<String> statusReason,
         Instant createdAt,
         Instant updatedAt,
-        Optional<Instant> lastActivityAt) {
+        Optional<Instant> lastActivityAt,
+        Optional<Duration> idleTimeout) {
 }

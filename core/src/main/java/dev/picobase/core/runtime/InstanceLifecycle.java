@@ -60,6 +60,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     /** One wake-up per instance, however many requests wait for it. */
     private final ConcurrentHashMap<String, CompletableFuture<Wake>> waking = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> held = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Duration> idleOverrides = new ConcurrentHashMap<>();
     private final int holdMaxRequests;
     private final Duration holdTimeout;
 
@@ -181,7 +182,9 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (running.isPresent() && running.get().isAlive()) {
                 return new Wake(address(running.get()), 0, 0, false);
             }
-            store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null);
+            store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
+                    .or(() -> store.findInstance(instanceId))
+                    .ifPresent(i -> idleTimeout(instanceId, i.idleTimeout()));
             try {
                 long t0 = System.nanoTime();
                 Path pbData = runtime.directories().pbData(instanceId);
@@ -218,6 +221,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             try {
                 store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
                         InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
+                drain(instanceId, Duration.ofSeconds(5));
                 runtime.stop(instanceId);
                 traffic.forget(instanceId);
                 saveStopped(instanceId, 0);
@@ -227,6 +231,23 @@ public final class InstanceLifecycle implements AutoCloseable {
             return current(instanceId);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * New requests are already held ({@code stopping}); lets those PocketBase is serving finish, up to
+     * {@code grace} (an open realtime stream would otherwise hold the stop forever: its client
+     * reconnects and wakes the instance again).
+     */
+    private void drain(String instanceId, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (traffic.inFlight(instanceId) > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -283,8 +304,14 @@ public final class InstanceLifecycle implements AutoCloseable {
         return snapshots.list(instanceId);
     }
 
-    private void reapIdle(Duration idleTimeout) {
+    /** Sets (or, with empty, clears) the instance's own idle timeout. */
+    public void idleTimeout(String instanceId, Optional<Duration> timeout) {
+        timeout.ifPresentOrElse(t -> idleOverrides.put(instanceId, t), () -> idleOverrides.remove(instanceId));
+    }
+
+    private void reapIdle(Duration defaultTimeout) {
         for (String id : List.copyOf(traffic.known())) {
+            Duration idleTimeout = idleOverrides.getOrDefault(id, defaultTimeout);
             if (traffic.idleNanos(id) >= idleTimeout.toNanos() && runtime.running(id).isPresent()
                     && !lock(id).isLocked()) {
                 traffic.forget(id);

@@ -58,7 +58,7 @@ public final class Snapshots {
 
     /** Saves the stopped instance's {@code pbData} as a new current snapshot; the local copy then matches it. */
     public Snapshot save(String instanceId, Path pbData) {
-        Snapshot snapshot = upload(instanceId, pbData);
+        Snapshot snapshot = upload(instanceId, pbData, clock.instant());
         try {
             Files.writeString(pbData.getParent().resolve(MARKER), snapshot.id());
         } catch (IOException e) {
@@ -81,8 +81,9 @@ public final class Snapshots {
         Path copy = pbData.getParent().resolve("pb_data.backup");
         try {
             FileTrees.delete(copy);
+            Instant asOf = clock.instant(); // writes after this moment may be missing from the copy
             OnlineBackup.copy(pbData, copy);
-            return Optional.of(upload(instanceId, copy));
+            return Optional.of(upload(instanceId, copy, asOf));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + pbData + ": " + e.getMessage(), e);
         } finally {
@@ -98,7 +99,7 @@ public final class Snapshots {
         try (java.util.stream.Stream<Path> walk = Files.walk(pbData)) {
             return walk.filter(Files::isRegularFile).anyMatch(f -> {
                 try {
-                    return Files.getLastModifiedTime(f).toInstant().isAfter(since.minusSeconds(2));
+                    return !Files.getLastModifiedTime(f).toInstant().isBefore(since);
                 } catch (IOException e) {
                     return true;
                 }
@@ -108,14 +109,15 @@ public final class Snapshots {
         }
     }
 
-    private Snapshot upload(String instanceId, Path pbData) {
+    /** Archives, uploads and verifies {@code pbData}, then makes it current; {@code asOf} dates its content. */
+    private Snapshot upload(String instanceId, Path pbData, Instant asOf) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
         try {
             archive = Files.createTempFile(instanceDir, ".snapshot-", ".zip");
             String sha = SnapshotArchive.write(pbData, archive);
             long size = Files.size(archive);
-            Instant now = clock.instant();
+            Instant now = asOf;
             String id = "snp_" + Tokens.randomId(16);
             String key = "instances/" + instanceId + "/snapshots/" + KEY_TIME.format(now) + "-" + id + ".zip";
             objects.put(key, archive);

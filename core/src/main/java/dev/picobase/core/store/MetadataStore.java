@@ -9,6 +9,7 @@ import dev.picobase.core.secret.Tokens;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
  */
 public final class MetadataStore implements AutoCloseable {
     private static final String INSTANCE_COLUMNS = "id, owner_id, name, subdomain, status, status_reason, "
-            + "created_at, updated_at, last_activity_at";
+            + "created_at, updated_at, last_activity_at, idle_timeout_seconds";
     private static final String KEY_COLUMNS = "id, instance_id, name, secret_hash, last_four, created_at, last_used_at";
 
     private final Sql sql;
@@ -139,6 +140,14 @@ public final class MetadataStore implements AutoCloseable {
                 MetadataStore::instance, to.wireName(), reason, now(), id);
     }
 
+    /** Renames the instance and/or sets its idle timeout ({@code null} seconds: the platform default). */
+    public Optional<Instance> updateInstance(String id, String name, Long idleTimeoutSeconds, boolean setIdle) {
+        return sql.queryOne("UPDATE instances SET name = COALESCE(?, name), "
+                        + "idle_timeout_seconds = CASE WHEN ? = 1 THEN ? ELSE idle_timeout_seconds END, updated_at = ? "
+                        + "WHERE id = ? RETURNING " + INSTANCE_COLUMNS,
+                MetadataStore::instance, name, setIdle ? 1 : 0, idleTimeoutSeconds, now(), id);
+    }
+
     public void recordActivity(String id, Instant at) {
         sql.execute("UPDATE instances SET last_activity_at = ? WHERE id = ? "
                 + "AND (last_activity_at IS NULL OR last_activity_at < ?)", at, id, at);
@@ -225,7 +234,12 @@ public final class MetadataStore implements AutoCloseable {
                 rs.getString("subdomain"), InstanceStatus.fromWire(rs.getString("status")),
                 Sql.text(rs, "status_reason"),
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")),
-                Sql.instant(rs, "last_activity_at"));
+                Sql.instant(rs, "last_activity_at"), idleTimeout(rs));
+    }
+
+    private static Optional<Duration> idleTimeout(ResultSet rs) throws SQLException {
+        long seconds = rs.getLong("idle_timeout_seconds");
+        return rs.wasNull() || seconds <= 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
     }
 
     private static Snapshot snapshot(ResultSet rs) throws SQLException {

@@ -48,7 +48,9 @@ public final class Migrations {
                     // The pointer to the instance's current snapshot, moved only after an upload is verified.
                     Migration.addColumn("instances", "latest_snapshot_id", "TEXT"),
                     Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_snapshots AFTER DELETE ON instances "
-                            + "BEGIN DELETE FROM snapshots WHERE instance_id = OLD.id; END"))));
+                            + "BEGIN DELETE FROM snapshots WHERE instance_id = OLD.id; END"))),
+            new Migration(4, "per-instance idle timeout", List.of(
+                    Migration.addColumn("instances", "idle_timeout_seconds", "INTEGER"))));
 
     private Migrations() {}
 

@@ -277,6 +277,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             f.channel().close();
             return;
         }
+        if (!f.isSuccess() && !retried && pendingWasReplayable()) {
+            retryOnFreshBackend(); // the instance may have been stopping: ask where it runs now
+            return;
+        }
         if (!f.isSuccess()) {
             boolean timeout = f.cause() instanceof ConnectTimeoutException;
             refuse(GatewayErrors.response(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
@@ -294,8 +298,15 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 ? a.getAddress().getHostAddress() : "unknown";
         backend.write(ForwardedRequest.toBackend(request, client, upgrade));
         ChannelFuture last = null;
+        boolean endWritten = false;
         while (!pending.isEmpty()) {
-            last = backend.write(pending.poll());
+            HttpContent part = pending.poll();
+            endWritten |= part instanceof LastHttpContent;
+            last = backend.write(part);
+        }
+        if (requestDone && !endWritten) {
+            // A retry: the body-less request's end marker went to the first backend; end this one too.
+            last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         backend.flush();
         backend.read();
@@ -498,13 +509,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         cancelResponseTimeout();
-        if (state == State.FORWARDING && !responseStarted && backendReused && !retried && requestDone
-                && pendingWasReplayable()) {
-            // A pooled connection PocketBase had already closed: try once on a fresh one.
-            retried = true;
+        if (state == State.FORWARDING && !responseStarted && !retried && requestDone && pendingWasReplayable()) {
+            // A pooled connection PocketBase had already closed, or its process is being stopped:
+            // ask again where the instance runs (waiting for it to wake if need be), then retry once.
             backend = null;
-            state = State.ADMITTING;
-            connect();
+            retryOnFreshBackend();
             return;
         }
         if (state == State.FORWARDING && !responseStarted) {
@@ -516,6 +525,26 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         closeBoth(); // mid-response or tunnel: the client sees the connection end
     }
 
+    /** Re-resolves the backend (which may wake the instance again) and connects once more. */
+    private void retryOnFreshBackend() {
+        retried = true;
+        state = State.ADMITTING;
+        cancelResponseTimeout();
+        backends.targetFor(instanceId).whenComplete((target, t) -> ctx.executor().execute(() -> {
+            if (state != State.ADMITTING) {
+                return;
+            }
+            if (t != null) {
+                refuse(GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_unavailable",
+                        "the instance could not be reached"));
+                return;
+            }
+            backendAddress = target.address();
+            connect();
+        }));
+    }
+
+    /** Requests that can be sent again safely: no body was consumed and they change nothing. */
     private boolean pendingWasReplayable() {
         return request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)
                 || request.method().equals(HttpMethod.OPTIONS);

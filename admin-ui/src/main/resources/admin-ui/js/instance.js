@@ -386,13 +386,11 @@ function openDeleteDialog(view) {
 
 function startLogs(view) {
   let lastText = null;
-  let first = true;
+  let fetchedFor = null; // the status the log was last fetched in: one more fetch after it stops
   const poll = poller(async () => {
-    if (!first && !ACTIVE.has(view.instance.status) && view.operation === null && lastText !== null) {
-      view.logState.replaceChildren(h('span', { class: 'muted' }, 'Not running'));
-      return;
-    }
-    first = false;
+    const status = view.instance.status;
+    if (!ACTIVE.has(status) && view.operation === null && fetchedFor === status) return;
+    fetchedFor = view.operation ? null : status;
     const { lines } = await api.logs(view.instance.id, 200);
     const text = lines.join('\n');
     const live = ACTIVE.has(view.instance.status);

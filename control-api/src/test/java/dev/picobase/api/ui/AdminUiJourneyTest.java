@@ -10,6 +10,7 @@ import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,11 +60,16 @@ class AdminUiJourneyTest {
         }
     }
 
-    /** Each test starts signed out, from a page that polls nothing. */
+    /**
+     * Each test starts signed out, from a blank page that polls nothing, in the light scheme.
+     * (Headless Chromium here reports dark by default, with or without the launch flags, so the
+     * scheme is always set explicitly through the DevTools protocol.)
+     */
     @BeforeEach
-    void signedOut() {
-        browser.driver().get(base() + "/favicon.svg");
-        browser.driver().manage().deleteAllCookies();
+    void signedOutInTheLightScheme() {
+        browser.emulateColorScheme("light");
+        browser.driver().get("about:blank");
+        browser.driver().executeCdpCommand("Network.clearBrowserCookies", Map.of());
         browser.consoleErrors();
     }
 
@@ -194,9 +200,17 @@ class AdminUiJourneyTest {
         assertThat(gatewayHealth(subdomain, key)).isEqualTo(200);
         assertNoConsoleErrors();
 
-        // The overview shows the card with its live status and last activity.
+        // The overview shows the card with its live status and last activity; an instance created
+        // elsewhere (here through the API with a bearer token) appears without a reload.
         driver.findElement(By.cssSelector(".back-link")).click();
         WebElement card = waitFor(By.cssSelector(".instance-card[data-subdomain='" + subdomain + "']"));
+        String other = Unique.subdomain();
+        String token = api.client().post("/api/auth/signin",
+                "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}").json().path("token").asText();
+        assertThat(api.client().withToken(token).post("/api/instances",
+                "{\"name\":\"Mobile app API\",\"subdomain\":\"" + other + "\"}").status()).isEqualTo(201);
+        WebElement otherCard = waitFor(By.cssSelector(".instance-card[data-subdomain='" + other + "']"));
+        assertThat(otherCard.findElement(By.cssSelector(".pill")).getAttribute("data-status")).isEqualTo("stopped");
         assertThat(card.findElement(By.cssSelector(".pill")).getAttribute("data-status")).isEqualTo("running");
         assertThat(card.getText()).contains(api.config().instanceUrl(subdomain));
         wait(d -> !card.findElements(By.cssSelector(".instance-meta time")).isEmpty());
@@ -219,7 +233,8 @@ class AdminUiJourneyTest {
         assertThat(confirm.isEnabled()).isTrue();
         shoot("delete-instance");
         confirm.click();
-        waitFor(By.id("create-first"));
+        waitFor(By.cssSelector(".instance-card[data-subdomain='" + other + "']"));
+        assertThat(driver.findElements(By.cssSelector(".instance-card[data-subdomain='" + subdomain + "']"))).isEmpty();
         assertThat(api.store().findInstanceBySubdomain(subdomain)).isEmpty();
         assertNoConsoleErrors();
     }

@@ -9,6 +9,7 @@ import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.SqlBackend;
+import dev.picobase.core.store.UsageRecorder;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayServer;
 import dev.picobase.proxy.internal.Admission;
@@ -20,6 +21,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -40,9 +43,14 @@ public final class Platform implements AutoCloseable {
     private final ApiKeyVerifier keys;
     private final GatewayServer gateway;
     private final ControlApiServer api;
+    private final UsageRecorder usage;
+    private final ScheduledExecutorService usageFlush;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
-                     InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api) {
+                     InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
+                     UsageRecorder usage, ScheduledExecutorService usageFlush) {
+        this.usage = usage;
+        this.usageFlush = usageFlush;
         this.store = store;
         this.keyChecks = keyChecks;
         this.instanceWork = instanceWork;
@@ -68,8 +76,9 @@ public final class Platform implements AutoCloseable {
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
         routes.loadAll();
+        UsageRecorder usage = new UsageRecorder(store, clock);
         ApiKeyVerifier keys = new ApiKeyVerifier(store, new Passwords(config.auth().bcryptCost()), keyChecks,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), usage::keyUsed);
         Backends backends = new Backends() {
             @Override
             public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
@@ -85,6 +94,7 @@ public final class Platform implements AutoCloseable {
             @Override
             public void exchangeStarted(String instanceId) {
                 lifecycle.traffic().started(instanceId);
+                usage.instanceActive(instanceId);
             }
 
             @Override
@@ -112,7 +122,10 @@ public final class Platform implements AutoCloseable {
             }
         };
         ControlApiServer api = ControlApiServer.start(config, store, clock, lifecycle, events);
-        return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api);
+        ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
+                ControlApiServer.named("usage-flush"));
+        usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
+        return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
@@ -147,6 +160,8 @@ public final class Platform implements AutoCloseable {
     public void close() {
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();
+        usageFlush.shutdownNow();
+        usage.flush();
         lifecycle.close();
         keyChecks.shutdownNow();
         instanceWork.shutdownNow();

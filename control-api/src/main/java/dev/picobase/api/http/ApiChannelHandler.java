@@ -92,7 +92,15 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         }
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         try {
-            blocking.execute(() -> answer.complete(handle(request)));
+            blocking.execute(() -> {
+                try {
+                    answer.complete(handle(request));
+                } catch (Throwable t) { // an Error too: the client must get an answer, not a hang
+                    LOG.error("{} {} failed", request.method(), request.path(), t);
+                    answer.complete(ErrorResponses.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
+                            "internal error"));
+                }
+            });
         } catch (RejectedExecutionException busy) {
             FullHttpResponse response = ErrorResponses.of(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy",
                     "the server is busy; try again shortly");

@@ -44,6 +44,7 @@ public final class ApiKeyVerifier {
     private record Entry(KeyVerdict verdict, long checkedAtNanos) {}
 
     private final MetadataStore store;
+    private final java.util.function.Consumer<String> onUse;
     private final Passwords passwords;
     private final Executor blocking;
     private final long recheckAfterNanos;
@@ -55,6 +56,13 @@ public final class ApiKeyVerifier {
     private final AtomicLong misses = new AtomicLong();
 
     public ApiKeyVerifier(MetadataStore store, Passwords passwords, Executor blocking, Duration recheckAfter) {
+        this(store, passwords, blocking, recheckAfter, keyId -> { });
+    }
+
+    /** @param onUse told the id of a key each time it is accepted (last-used bookkeeping; must not block) */
+    public ApiKeyVerifier(MetadataStore store, Passwords passwords, Executor blocking, Duration recheckAfter,
+                          java.util.function.Consumer<String> onUse) {
+        this.onUse = onUse;
         this.store = store;
         this.passwords = passwords;
         this.blocking = blocking;
@@ -73,6 +81,14 @@ public final class ApiKeyVerifier {
 
     /** The verdict for {@code presentedKey}; completes at once on a cache hit. */
     public CompletableFuture<KeyVerdict> verify(String presentedKey) {
+        return check(presentedKey).whenComplete((verdict, t) -> {
+            if (verdict != null && verdict.valid()) {
+                onUse.accept(verdict.keyId());
+            }
+        });
+    }
+
+    private CompletableFuture<KeyVerdict> check(String presentedKey) {
         Optional<ApiKeySecret> parsed = ApiKeySecret.parse(presentedKey);
         if (parsed.isEmpty()) {
             return CompletableFuture.completedFuture(KeyVerdict.INVALID);

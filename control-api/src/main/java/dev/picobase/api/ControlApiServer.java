@@ -12,6 +12,7 @@ import dev.picobase.api.http.StaticAssets;
 import dev.picobase.api.instances.InstanceRoutes;
 import dev.picobase.api.instances.KeyRoutes;
 import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The control API and admin UI server: Netty for HTTP, a bounded executor for everything that
@@ -71,12 +71,12 @@ public final class ControlApiServer implements AutoCloseable {
         new KeyRoutes(store, sessions, instances, passwords, events).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(512), named("api-blocking"));
+                new ArrayBlockingQueue<>(512), DaemonThreads.named("api-blocking"));
         blocking.allowCoreThreadTimeOut(true);
         ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking);
         int maxBody = (int) config.apiMaxBodyBytes();
 
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, named("api-io"), NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("api-io"), NioIoHandler.newFactory());
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -117,14 +117,5 @@ public final class ControlApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
-    }
-
-    static java.util.concurrent.ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -2,6 +2,7 @@ package dev.picobase.api;
 
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.InstanceRuntime;
 import dev.picobase.core.secret.Passwords;
@@ -123,14 +124,14 @@ public final class Platform implements AutoCloseable {
         };
         ControlApiServer api = ControlApiServer.start(config, store, clock, lifecycle, events);
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
-                ControlApiServer.named("usage-flush"));
+                DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queue), ControlApiServer.named(name));
+                new ArrayBlockingQueue<>(queue), DaemonThreads.named(name));
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }

@@ -56,6 +56,24 @@ public final class GatewayErrors {
         return r;
     }
 
+    /**
+     * The status for a request Netty's decoder could not parse: 414 for an over-long request line,
+     * 431 for over-large headers, 413 for an over-large body, 400 for anything else. Used by both the
+     * gateway and the control API.
+     */
+    public static HttpResponseStatus statusForDecoderFailure(Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
     public static FullHttpResponse unauthorized(String message) {
         return response(HttpResponseStatus.UNAUTHORIZED, "unauthorized", message);
     }

@@ -1,6 +1,7 @@
 package dev.picobase.proxy;
 
 import dev.picobase.config.GatewayConfig;
+import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.proxy.internal.Admission;
 import dev.picobase.proxy.internal.BackendPool;
 import dev.picobase.proxy.internal.FrontendHandler;
@@ -58,7 +59,7 @@ public final class GatewayServer implements AutoCloseable {
         BackendPool pool = new BackendPool(epoll ? EpollSocketChannel.class : NioSocketChannel.class,
                 (int) config.connectTimeout().toMillis(), 30);
         AtomicInteger inFlight = new AtomicInteger();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), daemonThreads("gateway-io"), io);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), DaemonThreads.named("gateway-io"), io);
         long headMillis = config.requestHeadTimeout().toMillis();
         long responseMillis = config.responseTimeout().toMillis();
         try {
@@ -117,14 +118,5 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ofSeconds(10));
-    }
-
-    static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.picobase.core.runtime;
 
+import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.snapshot.Snapshots;
@@ -77,11 +78,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         this.snapshots = snapshots;
         this.blocking = blocking;
         this.runtime = runtimeFactory.create(this::exitedUnexpectedly);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "instance-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("instance-timer"));
         long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
         timer.scheduleWithFixedDelay(() -> reapIdle(idleTimeout), period, period, TimeUnit.MILLISECONDS);
         if (!snapshotInterval.isZero()) {

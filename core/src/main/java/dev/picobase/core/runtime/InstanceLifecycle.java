@@ -47,7 +47,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class InstanceLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceLifecycle.class);
-    private static final EnumSet<InstanceStatus> STARTABLE = EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED);
+    /**
+     * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
+     * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
+     * whose recovery save has not begun yet.
+     */
+    private static final EnumSet<InstanceStatus> STARTABLE = EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED,
+            InstanceStatus.STOPPING);
 
     private final MetadataStore store;
     private final InstanceRuntime runtime;
@@ -102,8 +108,9 @@ public final class InstanceLifecycle implements AutoCloseable {
      * run left behind ({@code running}, {@code starting}, {@code stopping}) are reset, PocketBase
      * processes it left serving an instance are stopped (they checkpoint their WAL on SIGTERM), and
      * local data newer than the instance's current snapshot — written after the last save, then the
-     * platform died — is saved now, so object storage holds every acknowledged write again. A save
-     * that fails here keeps the local copy and is retried like any failed save.
+     * platform died — is saved (in the background, before any start of that instance), so object
+     * storage holds every acknowledged write again. A save that fails here keeps the local copy and
+     * is retried like any failed save.
      */
     public void reconcile() {
         for (Instance i : store.listAllInstances()) {
@@ -116,7 +123,16 @@ public final class InstanceLifecycle implements AutoCloseable {
                 LOG.warn("instance {}: local data newer than its last snapshot (the platform stopped without "
                         + "saving it); saving it now", i.id());
                 store.transition(i.id(), EnumSet.allOf(InstanceStatus.class), InstanceStatus.STOPPING, null);
-                saveStopped(i.id(), 0);
+                // In the background, so the platform serves at once; a request waits for this save.
+                blocking.execute(() -> {
+                    ReentrantLock lock = lock(i.id());
+                    lock.lock();
+                    try {
+                        saveStopped(i.id(), 0);
+                    } finally {
+                        lock.unlock();
+                    }
+                });
             } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
@@ -193,8 +209,9 @@ public final class InstanceLifecycle implements AutoCloseable {
                 PocketBaseProcess process = runtime.start(instanceId);
                 long t2 = System.nanoTime();
                 traffic.touch(instanceId);
-                store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING, InstanceStatus.STOPPED,
-                        InstanceStatus.FAILED), InstanceStatus.RUNNING, null);
+                EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
+                from.add(InstanceStatus.STARTING);
+                store.transition(instanceId, from, InstanceStatus.RUNNING, null);
                 return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
             } catch (RuntimeException e) {
                 store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,

@@ -1,0 +1,151 @@
+package dev.picobase.api.scale;
+
+import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.testsupport.Deadline;
+import dev.picobase.testsupport.FreePorts;
+import dev.picobase.testsupport.Tools;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code picobase up} as a separate JVM (this test JVM's class path), so a test can {@code kill -9}
+ * it as an operator, the OOM killer or a power cut would. It gets a clean environment (nothing of
+ * this JVM's {@code PICOBASE_*} or {@code R2_*} leaks in), an empty working directory (no {@code .env}
+ * is read), free API and gateway ports, and writes its output to {@code <workDir>/<name>.log}.
+ * PocketBase children are not killed with it: they outlive it exactly as they would in production.
+ */
+final class PlatformProcess implements AutoCloseable {
+    private static final Duration BOOT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final int apiPort;
+    private final int gatewayPort;
+    private final Path log;
+
+    private PlatformProcess(Process process, int apiPort, int gatewayPort, Path log) {
+        this.process = process;
+        this.apiPort = apiPort;
+        this.gatewayPort = gatewayPort;
+        this.log = log;
+    }
+
+    /** Starts a platform on {@code dataDir} and returns once its control API answers. */
+    static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort) {
+        int apiPort = FreePorts.next();
+        int gatewayPort = FreePorts.next();
+        Path log = workDir.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), "dev.picobase.api.PicoBaseMain", "up"));
+        Map<String, String> env = builder.environment();
+        String path = env.get("PATH");
+        String home = env.get("HOME");
+        env.clear();
+        env.put("PATH", path);
+        env.put("HOME", home);
+        env.put("PICOBASE_DATA_DIR", dataDir.toString());
+        env.put("PICOBASE_BIND_ADDRESS", "127.0.0.1");
+        env.put("PICOBASE_API_PORT", Integer.toString(apiPort));
+        env.put("PICOBASE_GATEWAY_PORT", Integer.toString(gatewayPort));
+        env.put("PICOBASE_MANAGEMENT_PORT", "0");
+        env.put("INSTANCES_BASE_PORT", Integer.toString(instancesBasePort));
+        env.put("POCKETBASE_BINARY_PATH", Tools.pocketbase().toString());
+        env.put("PICOBASE_IDLE_TIMEOUT", "1h");
+        env.put("PICOBASE_SIGNIN_RATE_PER_ADDRESS", "100000");
+        builder.directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Process process;
+        try {
+            Files.createDirectories(workDir);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        PlatformProcess platform = new PlatformProcess(process, apiPort, gatewayPort, log);
+        try {
+            Deadline.await("PicoBase (" + name + ") to answer on port " + apiPort, BOOT, platform::healthy);
+        } catch (AssertionError e) {
+            platform.kill();
+            throw new AssertionError(e.getMessage() + "; its output:\n" + platform.output(), e);
+        }
+        return platform;
+    }
+
+    private boolean healthy() {
+        if (!process.isAlive()) {
+            throw new AssertionError("PicoBase exited with " + process.exitValue() + ":\n" + output());
+        }
+        try {
+            return client().get("/api/health").status() == 200;
+        } catch (UncheckedIOException notYet) {
+            return false;
+        }
+    }
+
+    /** An uninitialised port no other process is likely to be given soon, for {@code INSTANCES_BASE_PORT}. */
+    static int freeInstancesBasePort() {
+        while (true) {
+            int port = FreePorts.next();
+            if (port >= 1024 && port <= 60000) {
+                return port;
+            }
+        }
+    }
+
+    ApiClient client() {
+        return new ApiClient("http://127.0.0.1:" + apiPort);
+    }
+
+    int gatewayPort() {
+        return gatewayPort;
+    }
+
+    String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** {@code kill -9}: no shutdown hook runs, nothing is saved, PocketBase children are left behind. */
+    void kill() {
+        process.destroyForcibly();
+        process.onExit().join();
+    }
+
+    /** Every process (PocketBase strays, mostly) whose command line mentions {@code dir}, SIGKILLed. */
+    static void killProcessesMentioning(Path dir) {
+        String needle = dir.toAbsolutePath().toString();
+        long self = ProcessHandle.current().pid();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(needle)).orElse(false))
+                .forEach(p -> {
+                    p.destroyForcibly();
+                    p.onExit().completeOnTimeout(p, 5, TimeUnit.SECONDS).join(); // an unreaped zombie stays "alive"
+                });
+    }
+
+    /** PocketBase processes serving data under {@code dir}. */
+    static List<ProcessHandle> pocketBasesUnder(Path dir) {
+        String needle = dir.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("pocketbase")).orElse(false))
+                .filter(p -> p.info().commandLine().map(c -> c.contains(needle)).orElse(false))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

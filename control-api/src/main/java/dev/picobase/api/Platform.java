@@ -1,5 +1,7 @@
 package dev.picobase.api;
 
+import dev.picobase.api.metrics.ManagementServer;
+import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.io.DaemonThreads;
@@ -35,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Executors: key checks (bcrypt, one indexed read) and instance starts (process work, waits for
  * health) each have their own bounded pool, so a flood of one never starves the other, and neither
  * ever runs on an event loop.
+ *
+ * <p>Metrics: one {@link PlatformMetrics} registry for the whole process, served by a
+ * {@link ManagementServer} on the management port only.
  */
 public final class Platform implements AutoCloseable {
     private final MetadataStore store;
@@ -46,10 +51,15 @@ public final class Platform implements AutoCloseable {
     private final ControlApiServer api;
     private final UsageRecorder usage;
     private final ScheduledExecutorService usageFlush;
+    private final PlatformMetrics metrics;
+    private final ManagementServer management;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
                      InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
-                     UsageRecorder usage, ScheduledExecutorService usageFlush) {
+                     UsageRecorder usage, ScheduledExecutorService usageFlush, PlatformMetrics metrics,
+                     ManagementServer management) {
+        this.metrics = metrics;
+        this.management = management;
         this.usage = usage;
         this.usageFlush = usageFlush;
         this.store = store;
@@ -63,6 +73,7 @@ public final class Platform implements AutoCloseable {
 
     /** Opens the store (migrating it), installs PocketBase if needed, and binds both ports. */
     public static Platform start(PicoBaseConfig config, Clock clock) throws InterruptedException {
+        PlatformMetrics metrics = new PlatformMetrics();
         MetadataStore store = MetadataStore.open(SqlBackend.of(config.metadata()), clock);
         store.deleteExpiredSessions();
         ThreadPoolExecutor keyChecks = bounded("key-checks", Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -71,8 +82,9 @@ public final class Platform implements AutoCloseable {
         ObjectStore objects = ObjectStore.of(config.objectStorage());
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
-                new Snapshots(store, objects, config.snapshotRetention(), clock), instanceWork, config.idleTimeout(),
+                new Snapshots(store, objects, config.snapshotRetention(), clock, metrics), instanceWork, config.idleTimeout(),
                 config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval());
+        lifecycle.onColdStart(metrics);
         lifecycle.reconcile();
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
@@ -104,7 +116,7 @@ public final class Platform implements AutoCloseable {
             }
         };
         GatewayServer gateway = GatewayServer.start(config.bindAddress(), config.gatewayPort(), config.gateway(),
-                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends);
+                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends, metrics);
 
         ControlEvents events = new ControlEvents() {
             @Override
@@ -126,7 +138,11 @@ public final class Platform implements AutoCloseable {
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
-        return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush);
+        metrics.bind(store, lifecycle, keys);
+        ManagementServer management = ManagementServer.start(config.managementBindAddress(), config.managementPort(),
+                metrics);
+        return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
+                management);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
@@ -144,6 +160,11 @@ public final class Platform implements AutoCloseable {
         return gateway.port();
     }
 
+    /** The bound management port ({@code /metrics}, {@code /health}); differs from the configured 0 in tests. */
+    public int managementPort() {
+        return management.port();
+    }
+
     public MetadataStore store() {
         return store;
     }
@@ -159,6 +180,7 @@ public final class Platform implements AutoCloseable {
     /** Stops taking requests on both ports, lets those in flight finish, then stops every instance. */
     @Override
     public void close() {
+        management.close();
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();
         usageFlush.shutdownNow();
@@ -167,5 +189,6 @@ public final class Platform implements AutoCloseable {
         keyChecks.shutdownNow();
         instanceWork.shutdownNow();
         store.close();
+        metrics.close();
     }
 }

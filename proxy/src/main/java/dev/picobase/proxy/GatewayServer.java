@@ -52,6 +52,11 @@ public final class GatewayServer implements AutoCloseable {
 
     public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
                                       Backends backends) throws InterruptedException {
+        return start(bindAddress, port, config, admission, backends, GatewayMetrics.NONE);
+    }
+
+    public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
+                                      Backends backends, GatewayMetrics metrics) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
@@ -76,7 +81,7 @@ public final class GatewayServer implements AutoCloseable {
                                     .addLast(new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(),
                                             8192))
                                     .addLast(new FrontendHandler(admission, pool, backends, inFlight, headMillis,
-                                            responseMillis));
+                                            responseMillis, metrics));
                         }
                     })
                     .bind(new InetSocketAddress(bindAddress, port)).sync().channel();

@@ -61,6 +61,16 @@ public final class RunningApi implements AutoCloseable {
         return platform.gatewayPort();
     }
 
+    /** The management port ({@code /metrics}, {@code /health}), bound on loopback. */
+    public int managementPort() {
+        return platform.managementPort();
+    }
+
+    /** One scrape of the platform's {@code /metrics}. */
+    public MetricsText scrapeMetrics() {
+        return MetricsText.scrape(platform.managementPort());
+    }
+
     public Platform platform() {
         return platform;
     }

@@ -71,6 +71,15 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final int holdMaxRequests;
     private final Duration holdTimeout;
 
+    private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
+
+    /** Told of every cold start (once per start, however many requests waited for it), for metrics. */
+    @FunctionalInterface
+    public interface ColdStartListener {
+        /** Called on the starting thread; must not block. */
+        void coldStarted(long restoreNanos, long bootNanos);
+    }
+
     /** A running instance's address and, after a cold start, how long restore and boot took. */
     public record Wake(InetSocketAddress address, long restoreMillis, long bootMillis, boolean cold) {}
 
@@ -91,6 +100,11 @@ public final class InstanceLifecycle implements AutoCloseable {
             long every = snapshotInterval.toMillis();
             timer.scheduleWithFixedDelay(this::snapshotRunning, every, every, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Set once at wiring time, before traffic; replaces the no-op default. */
+    public void onColdStart(ColdStartListener listener) {
+        this.coldStarts = listener;
     }
 
     public InstanceTraffic traffic() {
@@ -181,6 +195,15 @@ public final class InstanceLifecycle implements AutoCloseable {
         return waiting == null ? 0 : waiting.get();
     }
 
+    /** How many requests are waiting for any instance to start (for metrics: one pass over a small map of counters). */
+    public int heldRequests() {
+        int total = 0;
+        for (AtomicInteger waiting : held.values()) {
+            total += waiting.get();
+        }
+        return total;
+    }
+
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */
     public Instance start(String instanceId) {
         wake(instanceId);
@@ -212,6 +235,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
                 from.add(InstanceStatus.STARTING);
                 store.transition(instanceId, from, InstanceStatus.RUNNING, null);
+                coldStarts.coldStarted(t1 - t0, t2 - t1);
                 return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
             } catch (RuntimeException e) {
                 store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,

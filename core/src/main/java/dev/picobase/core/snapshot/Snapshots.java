@@ -48,8 +48,14 @@ public final class Snapshots {
     private final ObjectStore objects;
     private final int retention;
     private final Clock clock;
+    private final SnapshotEvents events;
 
     public Snapshots(MetadataStore store, ObjectStore objects, int retention, Clock clock) {
+        this(store, objects, retention, clock, SnapshotEvents.NONE);
+    }
+
+    public Snapshots(MetadataStore store, ObjectStore objects, int retention, Clock clock, SnapshotEvents events) {
+        this.events = events;
         this.store = store;
         this.objects = objects;
         this.retention = retention;
@@ -113,6 +119,7 @@ public final class Snapshots {
     private Snapshot upload(String instanceId, Path pbData, Instant asOf) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
+        long began = System.nanoTime();
         try {
             archive = Files.createTempFile(instanceDir, ".snapshot-", ".zip");
             String sha = SnapshotArchive.write(pbData, archive);
@@ -120,16 +127,22 @@ public final class Snapshots {
             Instant now = asOf;
             String id = "snp_" + Tokens.randomId(16);
             String key = "instances/" + instanceId + "/snapshots/" + KEY_TIME.format(now) + "-" + id + ".zip";
-            objects.put(key, archive);
-            long stored = objects.size(key);
-            if (stored != size) {
-                throw new ObjectStoreException("upload of " + key + " could not be verified: stored " + stored
-                        + " bytes of " + size, null);
+            try {
+                objects.put(key, archive);
+                long stored = objects.size(key);
+                if (stored != size) {
+                    throw new ObjectStoreException("upload of " + key + " could not be verified: stored " + stored
+                            + " bytes of " + size, null);
+                }
+            } catch (RuntimeException e) {
+                events.uploadFailed();
+                throw e;
             }
             Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now);
             store.insertSnapshot(snapshot);
             store.pointToSnapshot(instanceId, id);
             prune(instanceId, id);
+            events.saved(size, System.nanoTime() - began);
             return snapshot;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot archive " + pbData + ": " + e.getMessage(), e);
@@ -147,9 +160,16 @@ public final class Snapshots {
         try {
             Files.createDirectories(instanceDir);
             archive = Files.createTempFile(instanceDir, ".restore-", ".zip");
-            objects.get(snapshot.objectKey(), archive);
+            long began = System.nanoTime();
+            try {
+                objects.get(snapshot.objectKey(), archive);
+            } catch (RuntimeException e) {
+                events.downloadFailed();
+                throw e;
+            }
             String sha = SnapshotArchive.sha256Of(archive);
             if (!sha.equals(snapshot.sha256())) {
+                events.downloadFailed();
                 throw new SnapshotCorruptException("snapshot " + snapshot.id() + " is corrupted: its SHA-256 is "
                         + sha + " but " + snapshot.sha256() + " was recorded when it was taken; restore an "
                         + "earlier snapshot");
@@ -163,6 +183,7 @@ public final class Snapshots {
             Files.move(staging, pbData, StandardCopyOption.ATOMIC_MOVE);
             Files.writeString(instanceDir.resolve(MARKER), snapshot.id());
             FileTrees.delete(old);
+            events.restored(snapshot.sizeBytes(), System.nanoTime() - began);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore snapshot " + snapshot.id() + ": " + e.getMessage(), e);
         } finally {

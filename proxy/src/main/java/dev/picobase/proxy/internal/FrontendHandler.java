@@ -2,6 +2,7 @@ package dev.picobase.proxy.internal;
 
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayErrors;
+import dev.picobase.proxy.GatewayMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -88,9 +89,19 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean backendReused;
     private InetSocketAddress backendAddress;
     private ScheduledFuture<?> responseTimeout;
+    private final GatewayMetrics metrics;
+    /** For metrics: when the current exchange's head arrived, and the status its client was sent. */
+    private long beganNanos;
+    private int responseStatus;
 
     public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
                            long headTimeoutMillis, long responseTimeoutMillis) {
+        this(admission, pool, backends, inFlight, headTimeoutMillis, responseTimeoutMillis, GatewayMetrics.NONE);
+    }
+
+    public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
+                           long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.headTimeoutMillis = headTimeoutMillis;
         this.admission = admission;
         this.pool = pool;
@@ -191,11 +202,15 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(HttpRequest r) {
         cancelHeadTimer();
+        beganNanos = System.nanoTime();
+        responseStatus = 0;
+        serverTiming = null; // a cold start belongs to the exchange it happened for, not the next one
         DecoderResult decoded = r.decoderResult();
         if (decoded.isFailure()) {
             ReferenceCountUtil.release(r);
             Throwable cause = decoded.cause();
             HttpResponseStatus status = GatewayErrors.statusForDecoderFailure(cause);
+            metrics.requestCompleted(status.code(), System.nanoTime() - beganNanos, false);
             answerAndClose(GatewayErrors.response(status, "malformed_request",
                     "the request is not valid HTTP: " + cause.getMessage()));
             return;
@@ -203,11 +218,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String problem = RequestRules.problem(r);
         if (problem != null) {
             ReferenceCountUtil.release(r);
+            metrics.requestCompleted(400, System.nanoTime() - beganNanos, false);
             answerAndClose(GatewayErrors.response(HttpResponseStatus.BAD_REQUEST, "malformed_request", problem));
             return;
         }
         if (r.headers().contains(HttpHeaderNames.EXPECT) && !HttpUtil.is100ContinueExpected(r)) {
             ReferenceCountUtil.release(r);
+            metrics.requestCompleted(417, System.nanoTime() - beganNanos, false);
             answerAndClose(GatewayErrors.response(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
                     "only Expect: 100-continue is supported"));
             return;
@@ -384,6 +401,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             responseStarted = true;
+            responseStatus = response.status().code();
             if (upgrade && response.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
                 ReferenceCountUtil.release(msg);
                 becomeTunnel(response);
@@ -568,6 +586,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * body (its end marker is swallowed); a refused upload is not read further: the connection closes.
      */
     private void refuse(FullHttpResponse response) {
+        responseStatus = response.status().code();
         endExchange();
         releasePending();
         if (!keepAlive || (bodyDeclared && !requestDone)) {
@@ -600,6 +619,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void endExchange() {
         if (state == State.ADMITTING || state == State.FORWARDING || state == State.TUNNEL) {
             inFlight.decrementAndGet();
+            // Backends gives a Server-Timing value exactly when the instance was cold-started for us.
+            metrics.requestCompleted(responseStatus, System.nanoTime() - beganNanos, serverTiming != null);
             if (instanceId != null) {
                 backends.exchangeEnded(instanceId);
                 instanceId = null;

@@ -1,0 +1,203 @@
+package dev.picobase.api.metrics;
+
+import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.snapshot.SnapshotEvents;
+import dev.picobase.core.store.MetadataStore;
+import dev.picobase.proxy.GatewayMetrics;
+import dev.picobase.proxy.keys.ApiKeyVerifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The platform's Prometheus metrics: one registry per process, fed by the gateway
+ * ({@link GatewayMetrics}), the snapshot writer ({@link SnapshotEvents}) and the lifecycle's cold
+ * starts, plus gauges and function counters read only when scraped (instances by status, held
+ * requests, key-cache counters, JVM and Netty allocator). The proxy and core modules know only
+ * those small interfaces, so Micrometer stays in this module.
+ *
+ * <p>No metric carries an instance id or subdomain: with 10,000 tenants every such label would
+ * multiply the series count by the number of tenants. Labels are bounded sets only (status class,
+ * cold or warm, phase, status).
+ *
+ * <p>Threading: {@link #requestCompleted} runs on gateway event loops for every exchange and
+ * only touches meters built up front (no lookup, no tag allocation); the others are called on
+ * blocking threads or the scrape thread.
+ */
+public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, InstanceLifecycle.ColdStartListener,
+        AutoCloseable {
+    private static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** Indexed [status class][cold ? 1 : 0]. */
+    private final Counter[][] requests = new Counter[STATUS_CLASSES.length][2];
+    private final Timer[][] latency = new Timer[STATUS_CLASSES.length][2];
+    private final Counter coldStarts;
+    private final Timer restore;
+    private final Timer boot;
+    private final DistributionSummary savedBytes;
+    private final DistributionSummary restoredBytes;
+    private final Timer saveDuration;
+    private final Timer restoreDuration;
+    private final Counter uploadFailures;
+    private final Counter downloadFailures;
+
+    public PlatformMetrics() {
+        // Two of ProcessorMetrics' names break Prometheus naming rules (promtool check metrics lints
+        // them): process_cpu_time_ns_total (a unit abbreviation; process_cpu_usage remains) and
+        // system_cpu_count (a gauge ending in _count), published as system_cpu_processors instead.
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.processors") : id;
+            }
+        });
+        for (int s = 0; s < STATUS_CLASSES.length; s++) {
+            for (int c = 0; c < 2; c++) {
+                String wake = c == 1 ? "cold" : "warm";
+                requests[s][c] = Counter.builder("picobase.gateway.requests")
+                        .description("Gateway requests answered, by response status class and whether the instance "
+                                + "was cold-started for them (status none: the client got no response)")
+                        .tags("status", STATUS_CLASSES[s], "wake", wake).register(registry);
+                latency[s][c] = Timer.builder("picobase.gateway.request.duration")
+                        .description("Gateway request latency, from the request head to the end of the response")
+                        .tags("status", STATUS_CLASSES[s], "wake", wake)
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofNanos(100_000))
+                        .maximumExpectedValue(Duration.ofSeconds(60))
+                        .register(registry);
+            }
+        }
+        coldStarts = Counter.builder("picobase.cold.starts").description("Instances started on demand")
+                .register(registry);
+        restore = coldStartTimer("restore");
+        boot = coldStartTimer("boot");
+        savedBytes = snapshotSize("save");
+        restoredBytes = snapshotSize("restore");
+        saveDuration = snapshotDuration("save");
+        restoreDuration = snapshotDuration("restore");
+        uploadFailures = transferFailures("upload");
+        downloadFailures = transferFailures("download");
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        bindAllocator();
+    }
+
+    private Timer coldStartTimer(String phase) {
+        return Timer.builder("picobase.cold.start")
+                .description("Time a cold start spent restoring the snapshot and booting PocketBase")
+                .tag("phase", phase).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(2))
+                .register(registry);
+    }
+
+    private DistributionSummary snapshotSize(String op) {
+        return DistributionSummary.builder("picobase.snapshot.size").baseUnit("bytes")
+                .description("Size of snapshot archives saved and restored").tag("op", op).register(registry);
+    }
+
+    private Timer snapshotDuration(String op) {
+        return Timer.builder("picobase.snapshot.duration")
+                .description("Time to save (archive, upload, verify) or restore (download, check, extract) a snapshot")
+                .tag("op", op).register(registry);
+    }
+
+    private Counter transferFailures(String direction) {
+        return Counter.builder("picobase.snapshot.transfer.failures")
+                .description("Snapshot uploads or downloads that failed (or did not verify)")
+                .tag("direction", direction).register(registry);
+    }
+
+    /** The allocator the gateway's channels use (Netty 4.2: adaptive by default, pooled if configured). */
+    private void bindAllocator() {
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            ByteBufAllocatorMetric metric = provider.metric();
+            Gauge.builder("picobase.netty.allocator.memory.used", metric, ByteBufAllocatorMetric::usedDirectMemory)
+                    .baseUnit("bytes").description("Memory held by Netty's default buffer allocator")
+                    .tag("area", "direct").register(registry);
+            Gauge.builder("picobase.netty.allocator.memory.used", metric, ByteBufAllocatorMetric::usedHeapMemory)
+                    .baseUnit("bytes").description("Memory held by Netty's default buffer allocator")
+                    .tag("area", "heap").register(registry);
+        }
+    }
+
+    /** Gauges and counters read when scraped; called once the platform's parts exist. */
+    public void bind(MetadataStore store, InstanceLifecycle lifecycle, ApiKeyVerifier keys) {
+        new InstanceCounts(store, Duration.ofSeconds(5)).bindTo(registry);
+        Gauge.builder("picobase.held.requests", lifecycle, InstanceLifecycle::heldRequests)
+                .description("Requests waiting for an instance to start").register(registry);
+        FunctionCounter.builder("picobase.apikey.cache.hits", keys, ApiKeyVerifier::cacheHits)
+                .description("API keys accepted from the gateway's cache").register(registry);
+        FunctionCounter.builder("picobase.apikey.cache.misses", keys, ApiKeyVerifier::cacheMisses)
+                .description("API keys not in the gateway's cache (looked up)").register(registry);
+        FunctionCounter.builder("picobase.apikey.bcrypt.checks", keys, ApiKeyVerifier::bcryptChecks)
+                .description("bcrypt comparisons run to verify API keys").register(registry);
+    }
+
+    @Override
+    public void requestCompleted(int statusCode, long nanos, boolean cold) {
+        int s = statusCode >= 100 && statusCode < 600 ? statusCode / 100 : 0;
+        int c = cold ? 1 : 0;
+        requests[s][c].increment();
+        latency[s][c].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void coldStarted(long restoreNanos, long bootNanos) {
+        coldStarts.increment();
+        restore.record(restoreNanos, TimeUnit.NANOSECONDS);
+        boot.record(bootNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void saved(long bytes, long nanos) {
+        savedBytes.record(bytes);
+        saveDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void restored(long bytes, long nanos) {
+        restoredBytes.record(bytes);
+        restoreDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void uploadFailed() {
+        uploadFailures.increment();
+    }
+
+    @Override
+    public void downloadFailed() {
+        downloadFailures.increment();
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

@@ -93,6 +93,7 @@ export const api = {
   createInstance: (name, subdomain) => request('POST', '/api/instances', { name, subdomain }),
   start: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/start`),
   stop: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/stop`),
+  updateInstance: (id, changes) => request('PATCH', `/api/instances/${encodeURIComponent(id)}`, changes),
   deleteInstance: (id) => request('DELETE', `/api/instances/${encodeURIComponent(id)}`),
   logs: (id, lines = 200) => request('GET', `/api/instances/${encodeURIComponent(id)}/logs?lines=${lines}`),
   checkSubdomain: (s) => request('GET', `/api/subdomains/${encodeURIComponent(s)}`),
@@ -100,4 +101,6 @@ export const api = {
   createKey: (id, name) => request('POST', `/api/instances/${encodeURIComponent(id)}/keys`, { name }),
   revokeKey: (id, keyId) =>
     request('DELETE', `/api/instances/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
+  backups: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}/backups`),
+  restore: (id, snapshotId) => request('POST', `/api/instances/${encodeURIComponent(id)}/restore`, { snapshotId }),
 };

@@ -23,7 +23,7 @@ export function field({ label, name, type = 'text', hint, attrs = {}, suffix, in
 export function setFieldError(form, name, message) {
   const wrapper = form.querySelector(`.field[data-field="${name}"]`);
   if (!wrapper) return false;
-  const input = wrapper.querySelector('input');
+  const input = wrapper.querySelector('input, select, textarea');
   const error = wrapper.querySelector('.field-error');
   error.replaceChildren(...(message ? [icon('alert', 'icon icon-sm'), document.createTextNode(message)] : []));
   wrapper.classList.toggle('has-error', Boolean(message));
@@ -57,7 +57,7 @@ export function clearErrors(form) {
 /** Shows an API error where it belongs; focuses the field at fault. */
 export function showError(form, error) {
   if (error.field && setFieldError(form, error.field, capitalize(error.message))) {
-    form.querySelector(`.field[data-field="${error.field}"] input`).focus();
+    form.querySelector(`.field[data-field="${error.field}"] :is(input, select, textarea)`).focus();
     return;
   }
   showFormMessage(form, capitalize(error.message));
@@ -65,4 +65,20 @@ export function showError(form, error) {
 
 export function capitalize(text) {
   return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
+/** Like field(), with a <select> of {value, label} options. */
+export function selectField({ label, name, hint, options, value }) {
+  const id = `f-${name}-${++fieldCounter}`;
+  const errorId = `${id}-error`;
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('select', { id, name, class: 'input select', 'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') },
+    options.map((o) => h('option', { value: o.value }, o.label)));
+  if (value !== undefined) input.value = value;
+  const wrapper = h('div', { class: 'field', dataset: { field: name } },
+    h('label', { for: id, class: 'label' }, label),
+    input,
+    hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
+    h('p', { id: errorId, class: 'field-error', 'aria-live': 'polite' }));
+  return { wrapper, input };
 }

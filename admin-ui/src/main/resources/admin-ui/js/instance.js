@@ -1,18 +1,32 @@
-// One instance: status with start/stop, its address, API keys (a new key shown once), the recent
+// One instance: status with start/stop, its address, API keys (a new key shown once), its backups
+// (snapshots, each restorable behind a confirmation), settings (name, idle timeout), the recent
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
-// behind a typed confirmation. Status is polled every two seconds while the page is visible.
+// behind a typed confirmation. Status is polled every two seconds and backups every five while
+// the page is visible.
 import { api } from './api.js';
 import {
   absoluteTime, busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, statusPill, timeEl, toast,
 } from './dom.js';
-import { clearErrors, field, setFieldError, showError } from './forms.js';
+import {
+  capitalize, clearErrors, field, selectField, setFieldError, showError, showFormMessage,
+} from './forms.js';
 
 const ACTIVE = new Set(['starting', 'running', 'stopping']);
+
+/** The idle timeouts offered in Settings; '' is the platform default (null in the API). */
+const IDLE_CHOICES = [
+  { value: '', label: 'Platform default' },
+  { value: '60', label: '1 minute' },
+  { value: '300', label: '5 minutes' },
+  { value: '900', label: '15 minutes' },
+  { value: '3600', label: '1 hour' },
+  { value: '86400', label: '24 hours' },
+];
 
 export function renderInstance(main, ctx, id) {
   document.title = 'Instance · PicoBase';
   const view = {
-    instance: null, operation: null, keys: null, polls: [], main, ctx, id,
+    instance: null, operation: null, keys: null, backups: null, polls: [], main, ctx, id,
   };
   replace(main, h('section', { class: 'page' },
     backLink(),
@@ -99,6 +113,7 @@ function build(view) {
           h('p', { class: 'card-subtitle muted' }, 'Send a key in the ', h('code', {}, 'apikey'),
             ' header (or the ', h('code', {}, '?apikey='), ' query parameter) with every request to this instance.'),
           view.keysList),
+        backupsCard(view),
         h('section', { class: 'card', 'aria-labelledby': 'logs-title' },
           h('div', { class: 'card-header' },
             h('h2', { id: 'logs-title', class: 'card-title' }, icon('terminal', 'icon icon-title'), 'Logs'),
@@ -109,6 +124,7 @@ function build(view) {
         h('section', { class: 'card', 'aria-labelledby': 'details-title' },
           h('h2', { id: 'details-title', class: 'card-title' }, 'Details'),
           view.details),
+        settingsCard(view),
         adminCard(view),
         h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
           h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),
@@ -118,22 +134,32 @@ function build(view) {
   renderHeader(view);
   renderDetails(view);
   loadKeys(view);
+  startBackups(view);
   startLogs(view);
 }
 
 function update(view, before) {
   const now = view.instance;
   if (JSON.stringify(now) !== JSON.stringify(before)) {
-    if (!view.operation) renderHeader(view);
+    // The header holds the Start/Stop button: rebuild it only when what it shows changed, not on
+    // every new lastActivityAt, so the button keeps focus while the instance serves traffic.
+    if (!view.operation && headerKey(now) !== headerKey(before)) renderHeader(view);
     renderDetails(view);
+    syncSettings(view);
     if (before && before.status !== now.status) {
       if (ACTIVE.has(now.status) !== ACTIVE.has(before.status)) view.logsPoll?.now();
+      // a stop (or idle stop) saves a snapshot: show it without waiting for the next poll
+      if (now.status === 'stopped' || now.status === 'failed') view.backupsPoll?.now();
     }
   } else {
     view.main.querySelectorAll('time[datetime]').forEach((t) => {
       t.textContent = relativeTime(t.getAttribute('datetime'));
     });
   }
+}
+
+function headerKey(i) {
+  return i ? JSON.stringify([i.name, i.status, i.statusReason, i.url]) : '';
 }
 
 function renderHeader(view) {
@@ -171,6 +197,7 @@ function actionButton(view) {
     try {
       view.instance = await (start ? api.start(instance.id) : api.stop(instance.id));
       toast(start ? `${instance.name} is running` : `${instance.name} is stopped`);
+      if (!start) view.backupsPoll?.now();
     } catch (error) {
       toast(error.message, 'error');
       try {
@@ -198,6 +225,7 @@ function renderDetails(view) {
     row('Subdomain', h('code', {}, i.subdomain)),
     row('Status', i.statusReason ? `${i.status} — ${i.statusReason}` : i.status),
     row('Last activity', timeEl(i.lastActivityAt, 'none yet')),
+    row('Idle timeout', i.idleTimeoutSeconds == null ? 'Platform default' : duration(i.idleTimeoutSeconds)),
     row('Created', h('span', { title: absoluteTime(i.createdAt) }, absoluteTime(i.createdAt))),
     row('Instance ID', h('code', { class: 'break' }, i.id)));
 }
@@ -410,4 +438,265 @@ function startLogs(view) {
   }, 2500);
   view.logsPoll = poll;
   view.polls.push(poll);
+}
+
+// ---- Backups ---------------------------------------------------------------------------------
+
+function backupsCard(view) {
+  view.backupsList = h('div', { class: 'backup-list', id: 'backup-list', 'aria-busy': 'true' },
+    h('div', { class: 'skeleton skeleton-row' }));
+  view.backupsMessage = h('div', { class: 'form-alert', id: 'backups-message', role: 'status', hidden: true });
+  return h('section', { class: 'card', 'aria-labelledby': 'backups-title' },
+    h('div', { class: 'card-header' },
+      h('h2', { id: 'backups-title', class: 'card-title' }, icon('archive', 'icon icon-title'), 'Backups')),
+    h('p', { class: 'card-subtitle muted' }, 'Snapshots of the instance\'s data, saved each time it stops and every '
+      + 'little while it runs. Restoring one saves the current data first.'),
+    view.backupsMessage,
+    view.backupsList);
+}
+
+function startBackups(view) {
+  let lastJson = null;
+  const poll = poller(async () => {
+    let backups;
+    try {
+      ({ backups } = await api.backups(view.instance.id));
+    } catch (error) {
+      if (error.status !== 401 && error.status !== 404 && view.backups === null) {
+        view.backupsList.removeAttribute('aria-busy');
+        replace(view.backupsList, h('p', { class: 'page-alert', role: 'alert' }, icon('alert'),
+          `Could not load backups: ${error.message}`));
+      }
+      throw error;
+    }
+    const json = JSON.stringify(backups);
+    view.backups = backups;
+    // Rebuild only when something changed, so a focused Restore button keeps its focus.
+    if (json !== lastJson) {
+      lastJson = json;
+      renderBackups(view);
+    }
+  }, 5000);
+  view.backupsPoll = poll;
+  view.polls.push(poll);
+}
+
+function renderBackups(view) {
+  view.backupsList.removeAttribute('aria-busy');
+  if (!view.backups.length) {
+    replace(view.backupsList, h('div', { class: 'empty-inline', id: 'backups-empty' },
+      h('p', {}, h('strong', {}, 'No backups yet. '),
+        h('span', { class: 'muted' }, 'PicoBase saves one each time the instance stops.'))));
+    return;
+  }
+  replace(view.backupsList, view.backups.map((backup) => {
+    const restore = backup.current ? null
+      : h('button', { type: 'button', class: 'btn btn-secondary btn-sm', dataset: { restore: backup.id },
+        'aria-label': `Restore the backup from ${absoluteTime(backup.createdAt)}` },
+      icon('restore'), 'Restore');
+    restore?.addEventListener('click', () => openRestoreDialog(view, backup));
+    return h('div', { class: 'backup-row', dataset: { backupId: backup.id, current: String(backup.current) } },
+      h('div', { class: 'backup-main' },
+        h('div', { class: 'backup-when' }, timeEl(backup.createdAt),
+          backup.current ? h('span', { class: 'badge badge-current', title: 'The data the instance starts from' }, 'Current') : null),
+        h('div', { class: 'backup-meta muted' },
+          h('span', { class: 'backup-size' }, formatSize(backup.sizeBytes)),
+          h('span', { 'aria-hidden': 'true' }, '·'),
+          h('code', { class: 'backup-sha', title: `SHA-256 ${backup.sha256}` }, shortSha(backup.sha256)))),
+      restore ? h('div', { class: 'backup-actions' }, restore) : null);
+  }));
+}
+
+function openRestoreDialog(view, backup) {
+  const { instance } = view;
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const confirm = h('button', { type: 'button', class: 'btn btn-primary', id: 'confirm-restore' }, icon('restore'), 'Restore backup');
+  const problem = h('div', { class: 'form-alert restore-problem', id: 'restore-problem', role: 'alert', hidden: true });
+  const { close } = openDialog({
+    title: 'Restore this backup?',
+    description: `${instance.name}'s data will be replaced by the backup saved ${relativeTime(backup.createdAt)}.`,
+    body: h('div', { class: 'restore-body' },
+      h('dl', { class: 'details restore-details' },
+        h('dt', {}, 'Saved'), h('dd', {}, absoluteTime(backup.createdAt)),
+        h('dt', {}, 'Size'), h('dd', {}, formatSize(backup.sizeBytes)),
+        h('dt', {}, 'SHA-256'), h('dd', {}, h('code', { class: 'break' }, shortSha(backup.sha256)))),
+      h('ul', { class: 'restore-notes' },
+        h('li', {}, h('strong', {}, 'Nothing is lost: '), 'the current data is saved first, as a new backup you can restore later.'),
+        h('li', {}, h('strong', {}, 'The instance will be stopped. '),
+          instance.status === 'running' ? 'Requests in flight finish first; the next request or Start wakes it with the restored data.'
+            : 'The next request or Start wakes it with the restored data.')),
+      problem),
+    actions: [cancel, confirm],
+    initialFocus: () => cancel,
+  });
+  cancel.addEventListener('click', close);
+  confirm.addEventListener('click', async () => {
+    const done = busy(confirm, 'Restoring…');
+    cancel.disabled = true;
+    problem.hidden = true;
+    view.operation = 'restore';
+    view.header.querySelector('#instance-status')?.replaceChildren(statusPill('stopping'));
+    try {
+      view.instance = await api.restore(instance.id, backup.id);
+      close();
+      const message = `Restored the backup from ${absoluteTime(backup.createdAt)}. ${view.instance.name} is stopped; `
+        + 'start it (or send it a request) to serve the restored data.';
+      showBackupsMessage(view, message, 'info');
+      toast('Backup restored');
+    } catch (error) {
+      done();
+      cancel.disabled = false;
+      problem.hidden = false;
+      if (error.code === 'snapshot_corrupt') {
+        confirm.disabled = true;
+        replace(problem, icon('alert'), h('div', {},
+          h('strong', {}, 'This backup is damaged and was not restored. '),
+          `${capitalize(error.message).replace(/\.$/, '')}. Nothing was restored; choose another backup.`));
+      } else {
+        replace(problem, icon('alert'), h('span', {}, capitalize(error.message)));
+      }
+      try {
+        view.instance = await api.instance(instance.id);
+      } catch {
+        // the status poll will catch up
+      }
+    } finally {
+      view.operation = null;
+      if (view.header.isConnected) {
+        renderHeader(view);
+        renderDetails(view);
+        view.backupsPoll?.now();
+        view.logsPoll?.now();
+      }
+    }
+  });
+}
+
+function showBackupsMessage(view, message, kind) {
+  const box = view.backupsMessage;
+  box.className = `form-alert form-alert-${kind}`;
+  replace(box, icon(kind === 'error' ? 'alert' : 'check'), h('span', {}, message),
+    h('button', { type: 'button', class: 'btn btn-icon btn-ghost alert-dismiss', 'aria-label': 'Dismiss',
+      onclick: () => { box.hidden = true; } }, icon('x')));
+  box.hidden = false;
+}
+
+/** 1.4 MB, 820 KB (binary units, as file managers show them). */
+export function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
+}
+
+function shortSha(sha) {
+  return sha ? sha.slice(0, 12) : '';
+}
+
+// ---- Settings --------------------------------------------------------------------------------
+
+function settingsCard(view) {
+  const { instance } = view;
+  const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'off', maxlength: 100, required: true } });
+  const idle = selectField({ label: 'Stop when idle for', name: 'idleTimeoutSeconds',
+    hint: 'Without requests for this long, the instance is saved and stopped; the next request wakes it.',
+    options: idleChoices(instance.idleTimeoutSeconds) });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'save-settings', disabled: true }, 'Save');
+  const form = h('form', { id: 'settings-form', class: 'form settings-form', novalidate: true },
+    name.wrapper, idle.wrapper, h('div', { class: 'form-actions' }, save));
+  view.settings = { form, name: name.input, idle: idle.input, save, saving: false };
+  syncSettings(view, true);
+
+  const dirty = () => changes(view);
+  const onInput = (event) => {
+    setFieldError(form, event.target.name, '');
+    showFormMessage(form, '');
+    save.disabled = !Object.keys(dirty()).length;
+  };
+  name.input.addEventListener('input', onInput);
+  idle.input.addEventListener('change', onInput);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = dirty();
+    if ('name' in body && !body.name) {
+      setFieldError(form, 'name', 'Give the instance a name');
+      name.input.focus();
+      return;
+    }
+    if (!Object.keys(body).length) return;
+    view.settings.saving = true;
+    const done = busy(save, 'Saving…');
+    try {
+      view.instance = await api.updateInstance(view.instance.id, body);
+      done();
+      view.settings.saving = false;
+      document.title = `${view.instance.name} · PicoBase`;
+      if (!view.operation) renderHeader(view);
+      renderDetails(view);
+      syncSettings(view, true);
+      showFormMessage(form, 'Saved.', 'info');
+    } catch (error) {
+      done();
+      view.settings.saving = false;
+      save.disabled = false;
+      showError(form, error);
+    }
+  });
+
+  return h('section', { class: 'card', 'aria-labelledby': 'settings-title' },
+    h('h2', { id: 'settings-title', class: 'card-title' }, icon('settings', 'icon icon-title'), 'Settings'),
+    form);
+}
+
+function idleChoices(seconds) {
+  const choices = IDLE_CHOICES.slice();
+  if (seconds != null && !choices.some((c) => c.value === String(seconds))) {
+    choices.push({ value: String(seconds), label: `${duration(seconds)} (custom)` });
+    choices.sort((a, b) => (a.value === '' ? -1 : b.value === '' ? 1 : Number(a.value) - Number(b.value)));
+  }
+  return choices;
+}
+
+/** What the form would change: {name?, idleTimeoutSeconds?}. */
+function changes(view) {
+  const { name, idle } = view.settings;
+  const body = {};
+  if (name.value.trim() !== view.instance.name) body.name = name.value.trim();
+  const current = view.instance.idleTimeoutSeconds == null ? '' : String(view.instance.idleTimeoutSeconds);
+  if (idle.value !== current) body.idleTimeoutSeconds = idle.value === '' ? null : Number(idle.value);
+  return body;
+}
+
+/** Shows the instance's settings in the form, unless the user is editing it (or force). */
+function syncSettings(view, force = false) {
+  const s = view.settings;
+  if (!s || s.saving) return;
+  const edited = s.synced && (s.name.value !== s.synced.name || s.idle.value !== s.synced.idle);
+  if (!force && (edited || s.form.contains(document.activeElement))) return;
+  const { instance } = view;
+  const value = instance.idleTimeoutSeconds == null ? '' : String(instance.idleTimeoutSeconds);
+  if (!force && s.synced && s.synced.name === instance.name && s.synced.idle === value) return;
+  s.name.value = instance.name;
+  if (![...s.idle.options].some((o) => o.value === value)) {
+    replace(s.idle, idleChoices(instance.idleTimeoutSeconds).map((o) => h('option', { value: o.value }, o.label)));
+  }
+  s.idle.value = value;
+  s.synced = { name: instance.name, idle: value };
+  s.save.disabled = true;
+}
+
+/** 45 s, 5 min, 1 h 30 min, 2 d. */
+function duration(seconds) {
+  const units = [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]];
+  const parts = [];
+  let rest = seconds;
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join(' ') || '0 s';
 }

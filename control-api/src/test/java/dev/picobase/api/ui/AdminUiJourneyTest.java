@@ -2,16 +2,22 @@ package dev.picobase.api.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.Browser;
 import dev.picobase.api.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
 import dev.picobase.testsupport.StoreKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
@@ -33,6 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * gateway, revoke a key and see the gateway refuse it, stop the instance, delete it. Every main
  * screen is saved under {@code target/screenshots} at desktop and phone width, light and dark, and
  * the browser console must stay free of errors apart from the two deliberate failures named below.
+ * A second journey covers the instance page's backups (listing, restoring, a damaged snapshot) and
+ * settings (idle timeout, rename).
  */
 class AdminUiJourneyTest {
     private static final int DESKTOP_WIDTH = 1280;
@@ -43,10 +52,12 @@ class AdminUiJourneyTest {
 
     private static RunningApi api;
     private static Browser browser;
+    private static Path dataDir;
 
     @BeforeAll
-    static void start(@TempDir Path dataDir) {
-        api = RunningApi.start(StoreKind.SQLITE, dataDir);
+    static void start(@TempDir Path dir) {
+        dataDir = dir;
+        api = RunningApi.start(StoreKind.SQLITE, dir);
         browser = Browser.start(false);
     }
 
@@ -203,21 +214,24 @@ class AdminUiJourneyTest {
         // The overview shows the card with its live status and last activity; an instance created
         // elsewhere (here through the API with a bearer token) appears without a reload.
         driver.findElement(By.cssSelector(".back-link")).click();
-        WebElement card = waitFor(By.cssSelector(".instance-card[data-subdomain='" + subdomain + "']"));
+        By cardOf = By.cssSelector(".instance-card[data-subdomain='" + subdomain + "']");
+        waitFor(cardOf);
         String other = Unique.subdomain();
         String token = api.client().post("/api/auth/signin",
                 "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}").json().path("token").asText();
         assertThat(api.client().withToken(token).post("/api/instances",
                 "{\"name\":\"Mobile app API\",\"subdomain\":\"" + other + "\"}").status()).isEqualTo(201);
-        WebElement otherCard = waitFor(By.cssSelector(".instance-card[data-subdomain='" + other + "']"));
-        assertThat(otherCard.findElement(By.cssSelector(".pill")).getAttribute("data-status")).isEqualTo("stopped");
-        assertThat(card.findElement(By.cssSelector(".pill")).getAttribute("data-status")).isEqualTo("running");
-        assertThat(card.getText()).contains(api.config().instanceUrl(subdomain));
-        wait(d -> !card.findElements(By.cssSelector(".instance-meta time")).isEmpty());
+        WebElement otherPill = waitFor(By.cssSelector(".instance-card[data-subdomain='" + other + "'] .pill"));
+        assertThat(otherPill.getAttribute("data-status")).isEqualTo("stopped");
+        // The list re-renders as it polls: find the card afresh each time instead of holding it.
+        assertThat(driver.findElement(cardOf).findElement(By.cssSelector(".pill")).getAttribute("data-status"))
+                .isEqualTo("running");
+        assertThat(driver.findElement(cardOf).getText()).contains(api.config().instanceUrl(subdomain));
+        wait(d -> !d.findElement(cardOf).findElements(By.cssSelector(".instance-meta time")).isEmpty());
         shoot("overview");
 
         // Stop it from its page.
-        card.findElement(By.cssSelector("a.stretched-link")).click();
+        driver.findElement(cardOf).findElement(By.cssSelector("a.stretched-link")).click();
         waitFor(By.cssSelector("#instance-action[data-action=stop]")).click();
         waitForStatus("stopped");
         shoot("instance-stopped");
@@ -263,6 +277,167 @@ class AdminUiJourneyTest {
         assertNoConsoleErrors();
     }
 
+    @Test
+    void backupsAreListedAndRestoredAndSettingsAreSaved() {
+        ChromeDriver driver = browser.driver();
+        ApiClient.SignedIn user = api.client().signUpAndSignIn();
+        String id = user.createInstance().path("id").asText();
+        driver.get(base() + "/signin");
+        WebElement form = waitFor(By.id("signin-form"));
+        form.findElement(By.name("email")).sendKeys(user.email());
+        form.findElement(By.name("password")).sendKeys(user.password(), Keys.ENTER);
+        waitFor(By.cssSelector(".instance-card")).findElement(By.cssSelector("a.stretched-link")).click();
+
+        // A new instance has no backups yet.
+        WebElement empty = waitFor(By.id("backups-empty"));
+        assertThat(empty.getText()).contains("No backups yet").contains("saves one each time the instance stops");
+        waitForStatus("stopped");
+
+        // Start and stop: the stop's snapshot is listed, marked current, with no Restore button.
+        startThenStop();
+        wait(d -> backupRows().size() == 1);
+        WebElement first = backupRows().get(0);
+        assertThat(first.getAttribute("data-current")).isEqualTo("true");
+        assertThat(first.findElement(By.cssSelector(".badge-current")).getText()).isEqualToIgnoringCase("current");
+        assertThat(first.findElements(By.cssSelector("button[data-restore]"))).isEmpty();
+        assertThat(first.findElement(By.cssSelector("time")).getAttribute("title")).isNotBlank();
+        assertThat(first.findElement(By.cssSelector(".backup-size")).getText()).matches("\\d+(\\.\\d)? (B|KB|MB)");
+        String olderId = first.getAttribute("data-backup-id");
+        JsonNode listed = user.client().get("/api/instances/" + id + "/backups").json().path("backups");
+        assertThat(first.findElement(By.cssSelector(".backup-sha")).getText())
+                .isEqualTo(listed.get(0).path("sha256").asText().substring(0, 12));
+
+        // Once more: two backups, newest first; the older one can be restored.
+        startThenStop();
+        wait(d -> backupRows().size() == 2);
+        assertThat(backupRows().get(0).getAttribute("data-current")).isEqualTo("true");
+        WebElement older = backupRows().get(1);
+        assertThat(older.getAttribute("data-backup-id")).isEqualTo(olderId);
+        assertThat(older.getAttribute("data-current")).isEqualTo("false");
+        shoot("instance-backups");
+        shootScrolledTo("backups-title", "instance-backups-section");
+
+        // Restore it, through the confirmation that says what happens to the current data.
+        older.findElement(By.cssSelector("button[data-restore]")).click();
+        WebElement confirm = waitFor(By.id("confirm-restore"));
+        String dialogText = driver.findElement(By.cssSelector("dialog[open]")).getText();
+        assertThat(dialogText).contains("current data is saved first").contains("will be stopped");
+        shoot("restore-backup");
+        confirm.click();
+        WebElement message = waitFor(By.id("backups-message"));
+        wait(d -> message.getText().contains("Restored the backup"));
+        assertThat(driver.findElements(By.cssSelector("dialog[open]"))).isEmpty();
+        waitForStatus("stopped");
+        assertThat(user.client().get("/api/instances/" + id).json().path("status").asText()).isEqualTo("stopped");
+        wait(d -> backupRows().stream().anyMatch(r -> r.getAttribute("data-backup-id").equals(olderId)
+                && r.getAttribute("data-current").equals("true")));
+        assertNoConsoleErrors();
+
+        // A damaged snapshot: the API's 409 is shown in the dialog, which stays open.
+        WebElement victim = backupRows().stream().filter(r -> r.getAttribute("data-current").equals("false"))
+                .findFirst().orElseThrow();
+        corruptSnapshot(id, victim.getAttribute("data-backup-id"));
+        victim.findElement(By.cssSelector("button[data-restore]")).click();
+        waitFor(By.id("confirm-restore")).click();
+        WebElement problem = waitFor(By.id("restore-problem"));
+        wait(d -> problem.getText().contains("damaged"));
+        assertThat(problem.getText()).contains("SHA-256");
+        assertThat(driver.findElement(By.id("confirm-restore")).isEnabled()).isFalse();
+        shoot("restore-corrupt");
+        driver.findElement(By.cssSelector("dialog[open] .dialog-close")).click();
+        wait(d -> d.findElements(By.cssSelector("dialog")).isEmpty());
+        assertNoConsoleErrorsExcept(e -> e.getMessage().contains("/restore") && e.getMessage().contains("status of 409"));
+
+        // Settings: an empty name is refused next to the field; the idle timeout is saved.
+        WebElement settings = driver.findElement(By.id("settings-form"));
+        WebElement name = settings.findElement(By.name("name"));
+        WebElement save = driver.findElement(By.id("save-settings"));
+        assertThat(save.isEnabled()).isFalse();
+        name.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        save.click();
+        WebElement nameError = settings.findElement(By.cssSelector(".field[data-field=name] .field-error"));
+        wait(d -> nameError.getText().contains("Give the instance a name"));
+        assertThat(name.getAttribute("aria-invalid")).isEqualTo("true");
+        name.sendKeys("Test app");
+        new org.openqa.selenium.support.ui.Select(settings.findElement(By.name("idleTimeoutSeconds")))
+                .selectByVisibleText("1 minute");
+        save.click();
+        wait(d -> settings.getText().contains("Saved"));
+        assertThat(user.client().get("/api/instances/" + id).json().path("idleTimeoutSeconds").asLong()).isEqualTo(60);
+        assertThat(driver.findElement(By.cssSelector(".details")).getText()).contains("1 min");
+
+        // Rename: the header follows.
+        name.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        name.sendKeys("Shop backend");
+        save.click();
+        wait(d -> d.findElement(By.id("instance-name")).getText().equals("Shop backend"));
+        assertThat(user.client().get("/api/instances/" + id).json().path("name").asText()).isEqualTo("Shop backend");
+        assertThat(driver.getTitle()).startsWith("Shop backend");
+
+        // Back to the platform default.
+        new org.openqa.selenium.support.ui.Select(settings.findElement(By.name("idleTimeoutSeconds")))
+                .selectByVisibleText("Platform default");
+        save.click();
+        wait(d -> user.client().get("/api/instances/" + id).json().path("idleTimeoutSeconds").isNull());
+        shoot("instance-settings");
+        assertNoConsoleErrors();
+        driver.findElement(By.id("sign-out")).click();
+        waitFor(By.id("signin-form"));
+    }
+
+    private void startThenStop() {
+        waitFor(By.cssSelector("#instance-action[data-action=start]")).click();
+        waitForStatus("running");
+        waitFor(By.cssSelector("#instance-action[data-action=stop]")).click();
+        waitForStatus("stopped");
+    }
+
+    private static List<WebElement> backupRows() {
+        return browser.driver().findElements(By.cssSelector("#backup-list .backup-row"));
+    }
+
+    /** Overwrites the middle of a snapshot's archive in the local object storage. */
+    private static void corruptSnapshot(String instanceId, String snapshotId) {
+        Path dir = dataDir.resolve("objects").resolve("instances").resolve(instanceId).resolve("snapshots");
+        try (Stream<Path> files = Files.list(dir)) {
+            Path archive = files.filter(f -> f.getFileName().toString().endsWith("-" + snapshotId + ".zip"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no archive for " + snapshotId + " in " + dir));
+            byte[] bytes = Files.readAllBytes(archive);
+            for (int i = bytes.length / 3; i < bytes.length / 3 + 64 && i < bytes.length; i++) {
+                bytes[i] ^= (byte) 0x5a;
+            }
+            Files.write(archive, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Desktop light and phone dark screenshots with the element {@code id} scrolled to the top. */
+    private void shootScrolledTo(String id, String name) {
+        JavascriptExecutor js = browser.driver();
+        try {
+            browser.emulateColorScheme("light");
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+            scrollTo(js, id);
+            settle();
+            browser.screenshot(name + "-desktop-light");
+            browser.emulateColorScheme("dark");
+            browser.resize(PHONE_WIDTH, PHONE_HEIGHT);
+            scrollTo(js, id);
+            settle();
+            browser.screenshot(name + "-phone-dark");
+        } finally {
+            browser.emulateColorScheme("light");
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+            js.executeScript("window.scrollTo(0, 0)");
+        }
+    }
+
+    private static void scrollTo(JavascriptExecutor js, String id) {
+        js.executeScript("document.getElementById(arguments[0]).closest('section').scrollIntoView();"
+                + "window.scrollBy(0, -72)", id);
+    }
+
     private String createKey(String name) {
         ChromeDriver driver = browser.driver();
         waitFor(By.id("new-key")).click();
@@ -282,7 +457,8 @@ class AdminUiJourneyTest {
     }
 
     private void waitForStatus(String status) {
-        new WebDriverWait(browser.driver(), Duration.ofSeconds(30)).until(ExpectedConditions.attributeToBe(
+        new WebDriverWait(browser.driver(), Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class)
+                .until(ExpectedConditions.attributeToBe(
                 By.cssSelector("#instance-status .pill"), "data-status", status));
     }
 
@@ -328,12 +504,13 @@ class AdminUiJourneyTest {
     }
 
     private static WebElement waitFor(By by) {
-        return new WebDriverWait(browser.driver(), Duration.ofSeconds(15))
+        return new WebDriverWait(browser.driver(), Duration.ofSeconds(15)).ignoring(StaleElementReferenceException.class)
                 .until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
     private static void wait(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        new WebDriverWait(browser.driver(), Duration.ofSeconds(15)).until(condition::apply);
+        new WebDriverWait(browser.driver(), Duration.ofSeconds(15)).ignoring(StaleElementReferenceException.class)
+                .until(condition::apply);
     }
 
     private static String base() {

@@ -4,16 +4,11 @@ import static dev.picobase.api.testsupport.ReplyAssert.assertThatReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient.Reply;
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.api.testsupport.RawHttp;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.StoreKind;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,22 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AdminUiIsServedTest {
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
-
+class AdminUiIsServedTest extends PlatformPerStoreKind {
     @Test
     void theRootServesHtmlWithAContentSecurityPolicy() {
         Reply page = api.client().get("/");

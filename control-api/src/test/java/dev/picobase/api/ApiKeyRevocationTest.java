@@ -6,17 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
-import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.testsupport.StoreKind;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,22 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiKeyRevocationTest {
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
-
+class ApiKeyRevocationTest extends PlatformPerStoreKind {
     @Test
     void aDeletedKeyIsGoneAndTheGatewayRefusesItAtOnce() {
         SignedIn user = api.client().signUpAndSignIn();

@@ -7,16 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
-import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.testsupport.StoreKind;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mindrot.jbcrypt.BCrypt;
@@ -28,23 +23,8 @@ import org.mindrot.jbcrypt.BCrypt;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiKeysAreShownOnceTest {
+class ApiKeysAreShownOnceTest extends PlatformPerStoreKind {
     private static final String KEY_SHAPE = "pbk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}";
-
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
 
     @Test
     void theCreateResponseCarriesTheFullKey() {

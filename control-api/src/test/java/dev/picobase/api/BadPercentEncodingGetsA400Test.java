@@ -3,15 +3,10 @@ package dev.picobase.api;
 import static dev.picobase.api.testsupport.ReplyAssert.assertThatReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.api.testsupport.RawHttp;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.StoreKind;
-import java.nio.file.Path;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,22 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadPercentEncodingGetsA400Test {
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
-
+class BadPercentEncodingGetsA400Test extends PlatformPerStoreKind {
     @ParameterizedTest
     @ValueSource(strings = {"/api/health?x=%zz", "/api/%zz", "/api/instances/%", "/%zz", "/api/me?q=%e"})
     void aBrokenEscapeIsAJson400(String target) {

@@ -3,18 +3,13 @@ package dev.picobase.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.api.testsupport.RawHttp;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,22 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PipelinedRequestsAreAnsweredInOrderTest {
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
-
+class PipelinedRequestsAreAnsweredInOrderTest extends PlatformPerStoreKind {
     private String slowSignIn() {
         String signIn = ApiClient.json("email", Unique.email(), "password", "wrong password");
         return "POST /api/auth/signin HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"

@@ -7,17 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
-import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.api.testsupport.Unique;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -25,23 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SignUpAndSignInTest {
+class SignUpAndSignInTest extends PlatformPerStoreKind {
     private static final String PASSWORD = "correct horse battery";
-
-    @Parameter
-    StoreKind kind;
-
-    private RunningApi api;
-
-    @BeforeParameterizedClassInvocation
-    void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
-    }
-
-    @AfterParameterizedClassInvocation
-    void stopApi() {
-        api.close();
-    }
 
     @Test
     void signUpAnswersTheNewUserWithoutAnyPasswordData() {

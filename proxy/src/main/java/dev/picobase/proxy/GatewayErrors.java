@@ -26,17 +26,11 @@ public final class GatewayErrors {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);
-        byte[] body;
         try {
-            body = JSON.writeValueAsBytes(Map.of("error", error));
+            return json(status, JSON.writeValueAsBytes(Map.of("error", error)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        return r;
     }
 
     /** 503 with {@code Retry-After}: the client may try again shortly. */
@@ -48,7 +42,10 @@ public final class GatewayErrors {
 
     /** A JSON document that is not an error (the gateway's health answer). */
     public static FullHttpResponse json(HttpResponseStatus status, String json) {
-        byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return json(status, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)

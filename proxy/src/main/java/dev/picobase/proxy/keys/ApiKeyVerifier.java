@@ -81,11 +81,18 @@ public final class ApiKeyVerifier {
 
     /** The verdict for {@code presentedKey}; completes at once on a cache hit. */
     public CompletableFuture<KeyVerdict> verify(String presentedKey) {
-        return check(presentedKey).whenComplete((verdict, t) -> {
-            if (verdict != null && verdict.valid()) {
-                onUse.accept(verdict.keyId());
-            }
-        });
+        CompletableFuture<KeyVerdict> verdict = check(presentedKey);
+        if (verdict.isDone() && !verdict.isCompletedExceptionally()) { // cache hit: no extra stage per request
+            recordUse(verdict.getNow(KeyVerdict.INVALID));
+            return verdict;
+        }
+        return verdict.whenComplete((v, t) -> recordUse(v));
+    }
+
+    private void recordUse(KeyVerdict verdict) {
+        if (verdict != null && verdict.valid()) {
+            onUse.accept(verdict.keyId());
+        }
     }
 
     private CompletableFuture<KeyVerdict> check(String presentedKey) {

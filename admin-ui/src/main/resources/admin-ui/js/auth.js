@@ -64,25 +64,13 @@ export function renderSignIn(main, ctx) {
       form.querySelector('[aria-invalid="true"]').focus();
       return;
     }
-    const done = busy(submit, 'Signing in…');
-    try {
-      const { user } = await api.signIn(email.input.value.trim(), password.input.value);
-      ctx.setUser(user);
-      ctx.navigate('/', { replace: true });
-    } catch (error) {
-      if (error.status === 429) {
-        rateLimited(form, submit, error.retryAfter || 60, done);
-        return;
-      }
-      done();
-      if (error.status === 401) {
-        showFormMessage(form, 'Wrong email or password. Check both and try again.');
-        password.input.select();
-        password.input.focus();
-      } else {
-        showError(form, error);
-      }
-    }
+    await signInAndEnter(ctx, form, submit, 'Signing in…', async () => {}, email, password, (error) => {
+      if (error.status !== 401) return false;
+      showFormMessage(form, 'Wrong email or password. Check both and try again.');
+      password.input.select();
+      password.input.focus();
+      return true;
+    });
   });
 
   authLayout(main, {
@@ -115,20 +103,9 @@ export function renderSignUp(main, ctx) {
       form.querySelector('[aria-invalid="true"]').focus();
       return;
     }
-    const done = busy(submit, 'Creating account…');
-    try {
-      await api.signUp(name.input.value.trim(), email.input.value.trim(), password.input.value);
-      const { user } = await api.signIn(email.input.value.trim(), password.input.value);
-      ctx.setUser(user);
-      ctx.navigate('/', { replace: true });
-    } catch (error) {
-      if (error.status === 429) {
-        rateLimited(form, submit, error.retryAfter || 60, done);
-        return;
-      }
-      done();
-      showError(form, error);
-    }
+    await signInAndEnter(ctx, form, submit, 'Creating account…',
+      () => api.signUp(name.input.value.trim(), email.input.value.trim(), password.input.value),
+      email, password, () => false);
   });
 
   authLayout(main, {
@@ -138,4 +115,26 @@ export function renderSignUp(main, ctx) {
     footer: [h('span', { class: 'muted' }, 'Already have an account? '), h('a', { href: '/signin', 'data-link': true }, 'Sign in')],
   });
   return null;
+}
+
+/**
+ * Runs {@code before} (e.g. the sign-up), signs in with the form's email and password and opens the
+ * dashboard. A 429 counts down on the button; {@code handled(error)} may show a form-specific message
+ * and return true; anything else is shown next to its field or above the form.
+ */
+async function signInAndEnter(ctx, form, submit, busyLabel, before, email, password, handled) {
+  const done = busy(submit, busyLabel);
+  try {
+    await before();
+    const { user } = await api.signIn(email.input.value.trim(), password.input.value);
+    ctx.setUser(user);
+    ctx.navigate('/', { replace: true });
+  } catch (error) {
+    if (error.status === 429) {
+      rateLimited(form, submit, error.retryAfter || 60, done);
+      return;
+    }
+    done();
+    if (!handled(error)) showError(form, error);
+  }
 }

@@ -197,22 +197,12 @@ function actionButton(view) {
     try {
       view.instance = await (start ? api.start(instance.id) : api.stop(instance.id));
       toast(start ? `${instance.name} is running` : `${instance.name} is stopped`);
-      if (!start) view.backupsPoll?.now();
     } catch (error) {
       toast(error.message, 'error');
-      try {
-        view.instance = await api.instance(instance.id);
-      } catch {
-        // the status poll will catch up
-      }
+      await reloadInstance(view);
     } finally {
-      view.operation = null;
-      if (view.header.isConnected) {
-        renderHeader(view);
-        renderDetails(view);
-        view.header.querySelector('#instance-action')?.focus();
-        view.logsPoll?.now();
-      }
+      operationDone(view);
+      if (view.header.isConnected) view.header.querySelector('#instance-action')?.focus();
     }
   });
   return btn;
@@ -555,19 +545,9 @@ function openRestoreDialog(view, backup) {
       } else {
         replace(problem, icon('alert'), h('span', {}, capitalize(error.message)));
       }
-      try {
-        view.instance = await api.instance(instance.id);
-      } catch {
-        // the status poll will catch up
-      }
+      await reloadInstance(view);
     } finally {
-      view.operation = null;
-      if (view.header.isConnected) {
-        renderHeader(view);
-        renderDetails(view);
-        view.backupsPoll?.now();
-        view.logsPoll?.now();
-      }
+      operationDone(view);
     }
   });
 }
@@ -699,4 +679,23 @@ function duration(seconds) {
     if (parts.length === 2) break;
   }
   return parts.join(' ') || '0 s';
+}
+
+/** After a failed start, stop or restore: show the instance as the server now has it. */
+async function reloadInstance(view) {
+  try {
+    view.instance = await api.instance(view.instance.id);
+  } catch {
+    // the status poll will catch up
+  }
+}
+
+/** Ends an operation: redraws header and details, and refreshes backups and logs at once. */
+function operationDone(view) {
+  view.operation = null;
+  if (!view.header.isConnected) return;
+  renderHeader(view);
+  renderDetails(view);
+  view.backupsPoll?.now();
+  view.logsPoll?.now();
 }

@@ -2,7 +2,6 @@ package dev.picobase.api.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.MetricsText;
 import dev.picobase.api.testsupport.RawHttp;
@@ -52,10 +51,10 @@ class MetricsMoveWithTrafficTest {
     @Test
     void countersMoveWithGatewayTrafficAndColdStarts() {
         ApiClient.SignedIn user = api.client().signUpAndSignIn();
-        JsonNode instance = user.createInstance();
-        String id = instance.get("id").asText();
-        String sub = instance.get("subdomain").asText();
-        String key = user.createKey(id).get("key").asText();
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        String id = tenant.id();
+        String sub = tenant.subdomain();
+        String key = tenant.key();
 
         MetricsText before = api.scrapeMetrics();
         for (int i = 0; i < REQUESTS; i++) {

@@ -105,10 +105,10 @@ class ScaleToZeroTest {
 
     @Test
     void recordsWrittenThroughTheGatewaySurviveIdleStopAndColdStartFromObjectStorage() throws Exception {
-        JsonNode instance = user.createInstance();
-        String id = instance.get("id").asText();
-        String sub = instance.get("subdomain").asText();
-        String key = user.createKey(id).get("key").asText();
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        String id = tenant.id();
+        String sub = tenant.subdomain();
+        String key = tenant.key();
 
         RawHttp.Response created = gateway(sub, key, "POST", "/api/admins", ApiClient.json("email", ADMIN,
                 "password", PASSWORD, "passwordConfirm", PASSWORD));
@@ -130,10 +130,10 @@ class ScaleToZeroTest {
 
     @Test
     void twoHundredConcurrentRequestsToAStoppedInstanceStartItOnceAndAllSucceed() throws Exception {
-        JsonNode instance = user.createInstance();
-        String id = instance.get("id").asText();
-        String sub = instance.get("subdomain").asText();
-        String key = user.createKey(id).get("key").asText();
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        String id = tenant.id();
+        String sub = tenant.subdomain();
+        String key = tenant.key();
 
         ExecutorService pool = Executors.newFixedThreadPool(200);
         try {
@@ -152,10 +152,10 @@ class ScaleToZeroTest {
 
     @Test
     void requestsArrivingDuringAStopAreHeldAndServed() throws Exception {
-        JsonNode instance = user.createInstance();
-        String id = instance.get("id").asText();
-        String sub = instance.get("subdomain").asText();
-        String key = user.createKey(id).get("key").asText();
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        String id = tenant.id();
+        String sub = tenant.subdomain();
+        String key = tenant.key();
         assertThat(gateway(sub, key, "GET", "/api/health", null).status()).isEqualTo(200);
 
         ExecutorService pool = Executors.newFixedThreadPool(21);
@@ -176,10 +176,10 @@ class ScaleToZeroTest {
 
     @Test
     void aCorruptedSnapshotIsRefusedOnRestoreAndAnEarlierOneStillRestores() throws Exception {
-        JsonNode instance = user.createInstance();
-        String id = instance.get("id").asText();
-        String sub = instance.get("subdomain").asText();
-        String key = user.createKey(id).get("key").asText();
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        String id = tenant.id();
+        String sub = tenant.subdomain();
+        String key = tenant.key();
 
         assertThat(gateway(sub, key, "POST", "/api/admins", ApiClient.json("email", ADMIN,
                 "password", PASSWORD, "passwordConfirm", PASSWORD)).status()).isEqualTo(200);

@@ -167,6 +167,9 @@ public final class ApiClient {
         return new SignedIn(withToken(in.json().get("token").asText()), in, email, password);
     }
 
+    /** An instance as a tenant app sees it: its id, its subdomain and a valid API key. */
+    public record Tenant(String id, String subdomain, String key) {}
+
     /** A signed-in user: a client with its bearer token, and what sign-in answered. */
     public record SignedIn(ApiClient client, Reply signIn, String email, String password) {
         public String token() {
@@ -188,6 +191,13 @@ public final class ApiClient {
                 throw new AssertionError("create instance failed: " + created);
             }
             return created.json();
+        }
+
+        /** Creates an instance with a unique subdomain and a key for it. */
+        public Tenant createInstanceWithKey() {
+            JsonNode instance = createInstance();
+            String id = instance.get("id").asText();
+            return new Tenant(id, instance.get("subdomain").asText(), createKey(id).get("key").asText());
         }
 
         /** Creates an API key for the instance and returns its JSON (with the full {@code key}). */

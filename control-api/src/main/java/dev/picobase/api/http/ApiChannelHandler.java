@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * handler runs on the bounded blocking executor (it may hit the database or run bcrypt), and the
  * response is written back from there (Netty hands the write to the channel's event loop). When
  * the executor is full the client gets a 503 with {@code Retry-After} instead of waiting unboundedly.
- * Paths outside {@code /api/} are the admin UI's static files.
+ * Paths outside {@code /api/} are the admin UI's static files, served from the same executor
+ * (their first read comes from the jar).
  */
 @ChannelHandler.Sharable
 public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -70,7 +71,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         ctx.channel().attr(LAST_ANSWER).set(sent);
     }
 
-    /** The response to {@code msg}: static files and bad URIs at once, API calls on the blocking pool. */
+    /** The response to {@code msg}: a bad URI at once, everything else from the blocking pool. */
     private CompletableFuture<FullHttpResponse> answer(FullHttpRequest msg, String client) {
         ApiRequest request;
         try {
@@ -80,14 +81,12 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
             return CompletableFuture.completedFuture(ErrorResponses.of(HttpResponseStatus.BAD_REQUEST,
                     "malformed_request", "the request URI is not valid: " + badUri.getMessage()));
         }
-        if (!request.path().startsWith("/api/")) {
-            return CompletableFuture.completedFuture(assets.serve(request));
-        }
         CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
         try {
             blocking.execute(() -> {
                 try {
-                    answer.complete(handle(request));
+                    // Static files too: the first read of each comes from the jar, which is I/O.
+                    answer.complete(request.path().startsWith("/api/") ? handle(request) : assets.serve(request));
                 } catch (Throwable t) { // an Error too: the client must get an answer, not a hang
                     LOG.error("{} {} failed", request.method(), request.path(), t);
                     answer.complete(ErrorResponses.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",

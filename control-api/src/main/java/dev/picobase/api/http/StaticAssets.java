@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The admin UI's files, read from the classpath ({@code admin-ui/} in the admin-ui module's jar)
- * once and then served from memory, so serving them on the event loop never touches the disk.
+ * once and then served from memory. Threading: {@link #serve} may block on that first read; it is
+ * called from the API's blocking executor.
  * Every page carries a strict Content-Security-Policy: scripts and styles only from this origin,
  * no inline code. Paths without a file extension get {@code index.html} (client-side routes).
  */

@@ -1,7 +1,6 @@
 package dev.picobase.core.secret;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The parts of an API key as a client presents it: {@code pbk_<publicId>_<secret>}. The public id
@@ -10,7 +9,6 @@ import java.util.regex.Pattern;
  */
 public record ApiKeySecret(String publicId, String secret) {
     public static final String PREFIX = "pbk_";
-    private static final Pattern SHAPE = Pattern.compile("pbk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})");
 
     public static ApiKeySecret generate() {
         return new ApiKeySecret(Tokens.randomId(12), Tokens.randomSecret(32));
@@ -18,11 +16,32 @@ public record ApiKeySecret(String publicId, String secret) {
 
     /** Parses a presented key; anything not shaped like one of ours is empty (and costs no bcrypt). */
     public static Optional<ApiKeySecret> parse(String presented) {
-        if (presented == null || presented.length() != 60) {
-            return Optional.empty();
+        return isWellFormed(presented)
+                ? Optional.of(new ApiKeySecret(presented.substring(4, 16), presented.substring(17)))
+                : Optional.empty();
+    }
+
+    /**
+     * Whether {@code presented} is shaped like one of our keys: {@code pbk_}, 12 of {@code [a-z0-9]},
+     * {@code _}, 43 of {@code [A-Za-z0-9_-]}. Checked on every gateway request, so it allocates nothing.
+     */
+    public static boolean isWellFormed(String presented) {
+        if (presented == null || presented.length() != 60 || !presented.startsWith(PREFIX) || presented.charAt(16) != '_') {
+            return false;
         }
-        var m = SHAPE.matcher(presented);
-        return m.matches() ? Optional.of(new ApiKeySecret(m.group(1), m.group(2))) : Optional.empty();
+        for (int i = 4; i < 16; i++) {
+            char c = presented.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        for (int i = 17; i < 60; i++) {
+            char c = presented.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The full key, to be shown to its creator exactly once. */

@@ -38,12 +38,17 @@ public final class Tokens {
     }
 
     public static byte[] sha256(byte[] value) {
+        return SHA256.get().digest(value); // digest() also resets it for the thread's next use
+    }
+
+    /** One per thread: the gateway hashes every presented key, and a provider look-up per call shows. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
+    });
 
     /** Compares two strings in time independent of where they differ. */
     public static boolean constantTimeEquals(String a, String b) {

@@ -28,6 +28,11 @@ class ApiKeySecretTest {
         String valid = ApiKeySecret.generate().fullKey();
         assertThat(ApiKeySecret.parse(valid.toUpperCase())).isEmpty();
         assertThat(ApiKeySecret.parse("xxx" + valid.substring(3))).isEmpty();
+        assertThat(ApiKeySecret.parse(valid.substring(0, 16) + "-" + valid.substring(17))).isEmpty(); // separator
+        assertThat(ApiKeySecret.parse(valid.substring(0, 4) + "A" + valid.substring(5))).isEmpty(); // id is lowercase
+        assertThat(ApiKeySecret.parse(valid.substring(0, 59) + "+")).isEmpty(); // base64url, not base64
+        assertThat(ApiKeySecret.parse(valid.substring(0, 59) + "é")).isEmpty();
+        assertThat(ApiKeySecret.isWellFormed(valid)).isTrue();
     }
 
     @Test

@@ -12,11 +12,9 @@ import io.netty.handler.codec.http.QueryStringEncoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ClientCookieEncoder;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Header and URI rules for what crosses the gateway, in one place: where the API key comes from
@@ -29,8 +27,10 @@ public final class ForwardedRequest {
     public static final String KEY_PARAM = "apikey";
     public static final String KEY_COOKIE = "picobase_apikey";
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final List<AsciiString> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE, AsciiString.cached("proxy-connection"), HttpHeaderNames.PROXY_AUTHENTICATE,
+            HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
+            HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
 
     private ForwardedRequest() {}
 
@@ -40,7 +40,7 @@ public final class ForwardedRequest {
         if (header != null && !header.isBlank()) {
             return header.strip();
         }
-        List<String> param = new QueryStringDecoder(request.uri()).parameters().get(KEY_PARAM);
+        List<String> param = keyParameter(request.uri());
         if (param != null && !param.isEmpty() && !param.get(0).isBlank()) {
             return param.get(0).strip();
         }
@@ -48,8 +48,17 @@ public final class ForwardedRequest {
     }
 
     public static boolean keyInQuery(HttpRequest request) {
-        List<String> param = new QueryStringDecoder(request.uri()).parameters().get(KEY_PARAM);
+        List<String> param = keyParameter(request.uri());
         return param != null && !param.isEmpty();
+    }
+
+    /** The values of the {@code apikey} query parameter; the URI is only decoded when it could have one. */
+    private static List<String> keyParameter(String uri) {
+        int query = uri.indexOf('?');
+        if (query < 0 || uri.indexOf(KEY_PARAM, query) < 0) {
+            return null;
+        }
+        return new QueryStringDecoder(uri).parameters().get(KEY_PARAM);
     }
 
     static String cookie(HttpHeaders headers, String name) {
@@ -106,21 +115,21 @@ public final class ForwardedRequest {
 
     /** Removes hop-by-hop headers, including every header the {@code Connection} header names. */
     public static void removeHopByHop(HttpHeaders headers) {
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.strip();
-                if (!name.isEmpty()) {
-                    headers.remove(name);
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String token : connection.split(",")) {
+                    String name = token.strip();
+                    if (!name.isEmpty()) {
+                        headers.remove(name);
+                    }
                 }
             }
         }
-        List<String> names = new ArrayList<>();
-        for (Map.Entry<String, String> h : headers) {
-            if (HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-                names.add(h.getKey());
-            }
+        // Per name rather than per header: a hash lookup each (names match case-insensitively), and
+        // no String made of every header name on each request and response.
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
         }
-        names.forEach(headers::remove);
     }
 
     static String uriWithoutKey(String uri) {

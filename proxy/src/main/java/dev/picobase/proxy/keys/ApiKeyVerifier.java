@@ -96,8 +96,7 @@ public final class ApiKeyVerifier {
     }
 
     private CompletableFuture<KeyVerdict> check(String presentedKey) {
-        Optional<ApiKeySecret> parsed = ApiKeySecret.parse(presentedKey);
-        if (parsed.isEmpty()) {
+        if (!ApiKeySecret.isWellFormed(presentedKey)) {
             return CompletableFuture.completedFuture(KeyVerdict.INVALID);
         }
         String digest = Tokens.sha256Hex(presentedKey);
@@ -110,7 +109,7 @@ public final class ApiKeyVerifier {
             return CompletableFuture.completedFuture(cached.verdict());
         }
         misses.incrementAndGet();
-        return shared(digest, () -> check(digest, parsed.get()));
+        return shared(digest, () -> check(digest, ApiKeySecret.parse(presentedKey).orElseThrow()));
     }
 
     private CompletableFuture<KeyVerdict> shared(String digest, java.util.function.Supplier<KeyVerdict> work) {

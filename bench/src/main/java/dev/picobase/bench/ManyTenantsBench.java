@@ -83,7 +83,7 @@ public final class ManyTenantsBench {
                 .parameter("instances", instances).parameter("awake", awake).parameter("-Xmx", heap)
                 .parameter("wrk", "-t2 -c" + connections + " -d" + seconds + "s")
                 .columns("phase", "seconds", "live heap MiB", "heap committed MiB", "platform RSS MiB",
-                        "PocketBase processes", "PocketBase RSS MiB", "req/s", "p50 ms", "p99 ms", "errors");
+                        "platform threads", "PocketBase processes", "PocketBase RSS MiB", "req/s", "p50 ms", "p99 ms", "errors");
         Path dir = Files.createTempDirectory("picobase-tenants");
         Path platformDir = dir.resolve("platform");
         try {
@@ -106,6 +106,8 @@ public final class ManyTenantsBench {
                 wake(platform, tenants, wakeParallel);
                 Map<String, Object> woken = phase("wake " + awake + " (" + wakeParallel + " at a time)", t0, platform);
                 woken.put("cold starts", (long) (platform.metric("picobase_cold_starts_total") - coldBefore));
+                woken.put("mean boot ms", Math.round(1000 * platform.metric("picobase_cold_start_seconds_sum",
+                        "phase=\"boot\"") / platform.metric("picobase_cold_start_seconds_count", "phase=\"boot\"")));
                 report.row(woken);
 
                 Path tenantsFile = dir.resolve("tenants.txt");
@@ -129,7 +131,7 @@ public final class ManyTenantsBench {
                 report.row(phase("shutdown (saves the " + awake + " running)", t0, null));
             }
             report.extra("out of memory errors", countLog(platformDir, "OutOfMemoryError"));
-            findings(report, heap, countLog(platformDir, "OutOfMemoryError"));
+            findings(report, heap, awake, countLog(platformDir, "OutOfMemoryError"));
             report.write(options.results());
         } finally {
             FileTrees.delete(dir);
@@ -264,6 +266,7 @@ public final class ManyTenantsBench {
             row.put("live heap MiB", HerdJvm.mib(HerdJvm.liveHeapBytes(platform)));
             row.put("heap committed MiB", HerdJvm.mib(HerdJvm.heapCommittedBytes(platform)));
             row.put("platform RSS MiB", HerdJvm.mib(platform.rssBytes()));
+            row.put("platform threads", (long) platform.metric("jvm_threads_live_threads"));
             String dataDir = platform.dataDir().toString();
             long[] pids = ProcessHandle.allProcesses()
                     .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir)).orElse(false))
@@ -283,7 +286,7 @@ public final class ManyTenantsBench {
         }
     }
 
-    private static void findings(Report report, String heap, long outOfMemory) {
+    private static void findings(Report report, String heap, int awake, long outOfMemory) {
         List<Map<String, Object>> rows = report.rows();
         double maxLive = rows.stream().filter(r -> r.get("live heap MiB") != null)
                 .mapToDouble(r -> ((Number) r.get("live heap MiB")).doubleValue()).max().orElse(Double.NaN);
@@ -299,8 +302,16 @@ public final class ManyTenantsBench {
         report.finding(String.format("traffic: %s req/s, p50 %s ms, p99 %s ms, %d errors (connect/read/timeouts "
                 + "and non-2xx)", traffic.get("req/s"), traffic.get("p50 ms"), traffic.get("p99 ms"), errors));
         Map<String, Object> start = rows.get(1);
+        Map<String, Object> woken = rows.get(2);
         report.finding(String.format("platform start with every tenant registered: %s s (%s instances re-saved by "
                 + "reconcile)", start.get("seconds"), start.get("instances re-saved at start")));
+        report.finding(String.format("per awake instance: %.0f KiB more live heap and %.1f more platform threads "
+                        + "(after waking %d vs. after start); waking took %s s with a mean boot of %s ms (%s cold starts)",
+                (((Number) woken.get("live heap MiB")).doubleValue() - ((Number) start.get("live heap MiB")).doubleValue())
+                        * 1024 / awake,
+                (((Number) woken.get("platform threads")).doubleValue()
+                        - ((Number) start.get("platform threads")).doubleValue()) / awake,
+                awake, woken.get("seconds"), woken.get("mean boot ms"), woken.get("cold starts")));
         report.finding("route lookup cost: not measured here (the JMH benchmark of the route table does); it is "
                 + "inside the latency above");
     }

@@ -55,13 +55,17 @@ public final class BenchPlatform implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    /** The runnable jar {@code ./picobase} builds; benchmarks run from the repository root. */
+    /**
+     * The runnable jar {@code ./picobase} builds. Benchmarks run from the repository root; the smoke
+     * test runs in {@code bench/}, after the reactor has packaged the control API.
+     */
     public static Path jar() {
-        Path jar = Path.of("control-api/target/picobase.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("build first: " + jar.toAbsolutePath() + " is missing (./picobase bench builds it)");
+        for (Path jar : List.of(Path.of("control-api/target/picobase.jar"), Path.of("../control-api/target/picobase.jar"))) {
+            if (Files.isRegularFile(jar)) {
+                return jar.toAbsolutePath();
+            }
         }
-        return jar.toAbsolutePath();
+        throw new IllegalStateException("build first: control-api/target/picobase.jar is missing (./picobase bench builds it)");
     }
 
     /**

@@ -146,7 +146,8 @@ public final class PocketBaseProcess {
                 if (!process.isAlive()) {
                     throw failure("exited during start-up");
                 }
-                if (HealthProbe.healthy(port)) {
+                // Healthy, and really ours: not something else that was on the port first.
+                if (HealthProbe.healthy(port) && ListeningSocket.ownedBy(process.pid(), port)) {
                     bootDuration = Duration.ofNanos(System.nanoTime() - begin);
                     if (!state.compareAndSet(State.BOOTING, State.RUNNING)) {
                         throw failure("exited right after its first health check");

@@ -55,17 +55,24 @@ public final class BenchPlatform implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
+    /** The runnable jar {@code ./picobase} builds. */
+    public static Path jar() {
+        return repoFile("control-api/target/picobase.jar");
+    }
+
     /**
-     * The runnable jar {@code ./picobase} builds. Benchmarks run from the repository root; the smoke
+     * A file of the repository, by its path from the root. Benchmarks run from the root; the smoke
      * test runs in {@code bench/}, after the reactor has packaged the control API.
      */
-    public static Path jar() {
-        for (Path jar : List.of(Path.of("control-api/target/picobase.jar"), Path.of("../control-api/target/picobase.jar"))) {
-            if (Files.isRegularFile(jar)) {
-                return jar.toAbsolutePath();
+    public static Path repoFile(String relative) {
+        for (Path root : List.of(Path.of(""), Path.of(".."))) {
+            Path file = root.resolve(relative);
+            if (Files.exists(file)) {
+                return file.toAbsolutePath().normalize();
             }
         }
-        throw new IllegalStateException("build first: control-api/target/picobase.jar is missing (./picobase bench builds it)");
+        throw new IllegalStateException(relative + " is missing (run from the repository root, after a build: "
+                + "./picobase bench builds what it needs)");
     }
 
     /**

@@ -238,7 +238,7 @@ public final class ManyTenantsBench {
     /** Runs wrk with the many-tenants script; returns its JSON summary line. */
     private static JsonNode wrk(BenchPlatform platform, Path tenantsFile, String recordId, int connections, int seconds)
             throws IOException, InterruptedException {
-        Path script = Path.of("bench/scripts/many-tenants.lua").toAbsolutePath();
+        Path script = BenchPlatform.repoFile("bench/scripts/many-tenants.lua");
         List<String> command = List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--timeout", "10s",
                 "-s", script.toString(), "http://127.0.0.1:" + platform.gatewayPort() + "/", "--",
                 tenantsFile.toString(), recordId);

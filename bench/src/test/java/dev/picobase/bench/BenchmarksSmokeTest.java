@@ -1,0 +1,50 @@
+package dev.picobase.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps the benchmarks working: each Java benchmark runs once at a tiny size against the real
+ * platform and must write its JSON and Markdown with every request answered. Nothing here reads a
+ * timing: figures come from {@code ./picobase bench}, never from the test suite.
+ */
+class BenchmarksSmokeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path results;
+
+    @Test
+    void theHerdStartsTheInstanceOnceAndAnswersEveryRequest() throws Exception {
+        Bench.main(new String[] {"herd", "--requests=20", "--rounds=1", "--held-seconds=0", "--results=" + results});
+
+        JsonNode report = written("herd");
+        assertThat(report.get("rows")).hasSize(2); // one local-copy round and one restore round
+        for (JsonNode row : report.get("rows")) {
+            assertThat(row.get("requests").asInt()).isEqualTo(20);
+            assertThat(row.get("errors").asInt()).isZero();
+            assertThat(row.get("starts").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void manyTenantsServesTrafficAcrossTheAwakeOnes() throws Exception {
+        Bench.main(new String[] {"many-tenants", "--instances=40", "--awake=3", "--seconds=2", "--warmup-seconds=1",
+                "--connections=6", "--results=" + results});
+
+        JsonNode report = written("many-tenants");
+        assertThat(report.get("rows").size()).isGreaterThanOrEqualTo(4);
+        assertThat(report.toString()).contains("\"errors\":0");
+    }
+
+    private JsonNode written(String name) throws Exception {
+        assertThat(results.resolve(name + ".md")).exists();
+        return JSON.readTree(Files.readString(results.resolve(name + ".json")));
+    }
+}

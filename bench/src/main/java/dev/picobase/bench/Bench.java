@@ -21,6 +21,7 @@ public final class Bench {
         }
         Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
         switch (args[0]) {
+            case "cold-start" -> ColdStartBench.run(options);
             case "herd" -> HerdBench.run(options);
             case "many-tenants" -> ManyTenantsBench.run(options);
             default -> {

@@ -21,6 +21,19 @@ class BenchmarksSmokeTest {
     Path results;
 
     @Test
+    void coldStartsRestoreFromBothStoresAndMeasureTheFloor() throws Exception {
+        Bench.main(new String[] {"cold-start", "--samples=2", "--local-samples=1", "--floor-samples=1", "--warmup=0",
+                "--large-mb=3", "--results=" + results});
+
+        JsonNode report = written("cold-start");
+        // floor x 2 sizes, then per store: restore x 2 sizes, plus local copy x 2 sizes on the local store
+        assertThat(report.get("rows")).hasSize(8);
+        for (JsonNode row : report.get("rows")) {
+            assertThat(row.path("errors").asInt(0)).as(row.toString()).isZero();
+        }
+    }
+
+    @Test
     void theHerdStartsTheInstanceOnceAndAnswersEveryRequest() throws Exception {
         Bench.main(new String[] {"herd", "--requests=20", "--rounds=1", "--held-seconds=0", "--results=" + results});
 

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,15 +168,34 @@ public final class Snapshots {
                 events.downloadFailed();
                 throw e;
             }
-            String sha = SnapshotArchive.sha256Of(archive);
-            if (!sha.equals(snapshot.sha256())) {
+            // Checked while extracting into staging, which only becomes pb_data if the hash matches.
+            CompletableFuture<String> sha = SnapshotArchive.sha256Async(archive);
+            FileTrees.delete(staging);
+            IOException extractFailure = null;
+            try {
+                SnapshotArchive.extract(archive, staging);
+            } catch (IOException e) {
+                extractFailure = e; // a corrupt archive may not even open as a zip: the hash says which
+            }
+            String actual;
+            try {
+                actual = sha.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw e;
+            }
+            if (!actual.equals(snapshot.sha256())) {
                 events.downloadFailed();
+                FileTrees.delete(staging);
                 throw new SnapshotCorruptException("snapshot " + snapshot.id() + " is corrupted: its SHA-256 is "
-                        + sha + " but " + snapshot.sha256() + " was recorded when it was taken; restore an "
+                        + actual + " but " + snapshot.sha256() + " was recorded when it was taken; restore an "
                         + "earlier snapshot");
             }
-            FileTrees.delete(staging);
-            SnapshotArchive.extract(archive, staging);
+            if (extractFailure != null) {
+                throw extractFailure;
+            }
             FileTrees.delete(old);
             if (Files.exists(pbData)) {
                 Files.move(pbData, old, StandardCopyOption.ATOMIC_MOVE);

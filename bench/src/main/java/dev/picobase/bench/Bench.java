@@ -19,11 +19,17 @@ public final class Bench {
             System.err.println("usage: picobase-bench <cold-start|herd|many-tenants|static-gateway|jmh> [--option=value ...]");
             System.exit(2);
         }
-        Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (args[0].equals("jmh")) { // JMH reads its own options (-f 1 -i 3 ...), not --name=value
+            org.openjdk.jmh.Main.main(rest);
+            return;
+        }
+        Options options = Options.parse(rest);
         switch (args[0]) {
             case "cold-start" -> ColdStartBench.run(options);
             case "herd" -> HerdBench.run(options);
             case "many-tenants" -> ManyTenantsBench.run(options);
+            case "static-gateway" -> StaticGateway.run(options);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
                 System.exit(2);

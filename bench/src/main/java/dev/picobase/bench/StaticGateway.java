@@ -1,0 +1,91 @@
+package dev.picobase.bench;
+
+import dev.picobase.api.metrics.PlatformMetrics;
+import dev.picobase.bench.jmh.TenantStore;
+import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.io.DaemonThreads;
+import dev.picobase.core.store.UsageRecorder;
+import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.GatewayServer;
+import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.keys.ApiKeyVerifier;
+import dev.picobase.proxy.routing.HostNames;
+import dev.picobase.proxy.routing.RouteTable;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The production gateway in front of a backend of the caller's choice, so that the gateway's own
+ * overhead can be measured apart from PocketBase's:
+ * {@code static-gateway --backend=127.0.0.1:PORT [--port=N]}.
+ *
+ * <p>Wired as {@code Platform} wires it — {@link GatewayServer}, {@link Admission}, {@link RouteTable},
+ * {@link ApiKeyVerifier} (bounded two-thread key-check pool, one-second recheck, last-use recording),
+ * {@link PlatformMetrics} and the gateway settings' production defaults with two event-loop threads —
+ * over a real SQLite metadata store in a temporary directory holding one instance, {@code static},
+ * with one API key. Only the instance lifecycle is left out: {@link Backends} always answers with
+ * the given address.
+ *
+ * <p>Prints {@code READY port=<port> key=<key>} once listening and runs until killed; a shutdown
+ * hook stops the gateway and deletes the store.
+ */
+public final class StaticGateway {
+    private StaticGateway() {}
+
+    public static void run(Bench.Options options) throws InterruptedException {
+        InetSocketAddress backend = address(options.text("backend", ""));
+        PicoBaseConfig config = PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_IO_THREADS", "2"));
+
+        TenantStore tenants = TenantStore.create(config.auth().bcryptCost());
+        TenantStore.Tenant tenant = tenants.instanceWithKey("static");
+        ThreadPoolExecutor keyChecks = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(10_000), DaemonThreads.named("key-checks"));
+        RouteTable routes = new RouteTable(tenants.store(), keyChecks, Duration.ofSeconds(2));
+        routes.loadAll();
+        UsageRecorder usage = new UsageRecorder(tenants.store(), Clock.systemUTC());
+        ApiKeyVerifier keys = new ApiKeyVerifier(tenants.store(), tenants.passwords(), keyChecks,
+                Duration.ofSeconds(1), usage::keyUsed);
+        Backends backends = new Backends() {
+            @Override
+            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
+                return CompletableFuture.completedFuture(backend);
+            }
+
+            @Override
+            public void exchangeStarted(String instanceId) {
+                usage.instanceActive(instanceId);
+            }
+        };
+        PlatformMetrics metrics = new PlatformMetrics();
+        GatewayServer gateway = GatewayServer.start("127.0.0.1", options.integer("port", 0), config.gateway(),
+                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends, metrics);
+        ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("usage-flush"));
+        usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.shutdown(Duration.ofSeconds(1));
+            usageFlush.shutdownNow();
+            keyChecks.shutdownNow();
+            tenants.close();
+        }, "static-gateway-shutdown"));
+        System.out.println("READY port=" + gateway.port() + " key=" + tenant.key());
+        System.out.flush();
+        Thread.currentThread().join(); // until killed
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--backend=HOST:PORT is required, got '" + hostPort + "'");
+        }
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+}

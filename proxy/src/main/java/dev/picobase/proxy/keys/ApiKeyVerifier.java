@@ -33,15 +33,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Revocation. {@link #revoke(String)} drops every cached verdict for a key at once (the control
  * API calls it in-process). A valid verdict older than {@code recheckAfter} is re-confirmed against
- * the database (a read, no bcrypt) before it is trusted again, which bounds how long a key deleted
- * by another process keeps working.
+ * the database (a read, no bcrypt) in the background while it keeps being served, which bounds how
+ * long a key deleted by another process keeps working to {@code recheckAfter} plus that read.
  *
  * <p>Threading: {@link #verify} may be called on an event loop; it never blocks there.
  */
 public final class ApiKeyVerifier {
     static final int MAX_FAILURES_PER_ID = 20;
 
-    private record Entry(KeyVerdict verdict, long checkedAtNanos) {}
+    /** A cached verdict, with a completed future of it handed to every request that hits it. */
+    private record Entry(KeyVerdict verdict, long checkedAtNanos, CompletableFuture<KeyVerdict> completed) {
+        Entry(KeyVerdict verdict, long checkedAtNanos) {
+            this(verdict, checkedAtNanos, CompletableFuture.completedFuture(verdict));
+        }
+    }
 
     private final MetadataStore store;
     private final java.util.function.Consumer<String> onUse;
@@ -104,9 +109,11 @@ public final class ApiKeyVerifier {
         if (cached != null) {
             hits.incrementAndGet();
             if (cached.verdict().valid() && System.nanoTime() - cached.checkedAtNanos() > recheckAfterNanos) {
-                return shared(digest, () -> recheck(digest, cached.verdict()));
+                // Re-confirmed in the background (one read, shared by concurrent requests); requests do
+                // not wait for it, so a key-check pool busy with a flood of bad keys never stalls them.
+                shared(digest, () -> recheck(digest, cached.verdict()));
             }
-            return CompletableFuture.completedFuture(cached.verdict());
+            return cached.completed();
         }
         misses.incrementAndGet();
         return shared(digest, () -> check(digest, ApiKeySecret.parse(presentedKey).orElseThrow()));

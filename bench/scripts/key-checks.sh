@@ -7,11 +7,11 @@
 #    and, as the control, while the second wrk sends the same load with the valid key. The bcrypt
 #    counter is scraped around each run.
 # Prints the tables and writes bench/results/key-checks.{json,md}.
-#   bench/scripts/key-checks.sh [seconds per run, default 10] [all|jmh|flood, default all]
+#   bench/scripts/key-checks.sh [seconds per run, default 8] [all|jmh|flood, default all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/scripts/lib.sh
-SECS=${1:-10}
+SECS=${1:-8}
 PART=${2:-all}
 CONNS=50                            # valid load, and the unthrottled second wrk
 PACED_CONNS=20; PACED_DELAY_MS=8    # paced second wrk: 20 connections x one request per ~8 ms + latency ≈ 2,000 req/s

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  *   <li>{@code restore}: delete the local {@code pb_data}, so the start downloads, verifies and
  *       unzips the snapshot ({@code --samples}, default 50);
  *   <li>{@code local copy}: keep it, as after an idle stop in production ({@code --local-samples},
- *       default 20, on the stores in {@code --local-copy-stores}, default {@code local}: this start
+ *       default 10, on the stores in {@code --local-copy-stores}, default {@code local}: this start
  *       does not touch object storage, while its stop costs a full save);
  * </ul>
  * then one GET of the small record with the instance's API key, on a fresh connection (its
@@ -84,7 +84,7 @@ public final class ColdStartBench {
 
     public static void run(Bench.Options options) throws IOException {
         Plan plan = new Plan(List.of(options.text("stores", "local,s3").split(",")), options.integer("samples", 50),
-                options.integer("local-samples", 20), List.of(options.text("local-copy-stores", "local").split(",")),
+                options.integer("local-samples", 10), List.of(options.text("local-copy-stores", "local").split(",")),
                 options.integer("floor-samples", 10), options.integer("warmup", 2));
         int largeMb = options.integer("large-mb", 100);
         for (String store : plan.stores()) {

@@ -1,12 +1,16 @@
 package dev.picobase.core.storage;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The default object store: a directory, one file per object. A put copies into a temporary file
@@ -85,14 +89,31 @@ public final class LocalDirectoryStore implements ObjectStore {
         if (!Files.isDirectory(root)) {
             return List.of();
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            return walk.filter(p -> Files.isRegularFile(p) && !isUpload(p))
-                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
-                    .filter(k -> k.startsWith(prefix))
-                    .sorted().toList();
+        List<String> keys = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    String key = root.relativize(file).toString().replace('\\', '/');
+                    if (attributes.isRegularFile() && !isUpload(file) && key.startsWith(prefix)) {
+                        keys.add(key);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE; // an upload renamed, or an object deleted, as we listed
+                    }
+                    throw e;
+                }
+            });
         } catch (IOException e) {
             throw new ObjectStoreException("cannot list " + root + ": " + e.getMessage(), e);
         }
+        Collections.sort(keys);
+        return keys;
     }
 
     /** A put in progress, or one a crash interrupted: not an object, wherever it lies. */

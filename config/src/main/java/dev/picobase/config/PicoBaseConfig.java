@@ -37,6 +37,7 @@ public record PicoBaseConfig(
         Duration snapshotInterval,
         int holdMaxRequests,
         Duration holdTimeout,
+        long diskBudgetBytes,
         long apiMaxBodyBytes,
         List<String> warnings) {
 
@@ -51,7 +52,8 @@ public record PicoBaseConfig(
             "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY",
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
-            "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT");
+            "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT",
+            "PICOBASE_DISK_BUDGET");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -118,7 +120,8 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_SNAPSHOT_RETENTION", 5, 1, 1000),
                 s.duration("PICOBASE_SNAPSHOT_INTERVAL", Duration.ofMinutes(15), Duration.ZERO),
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
-                s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)), maxBody, warnings);
+                s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
+                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

@@ -83,7 +83,7 @@ public final class Platform implements AutoCloseable {
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
                 new Snapshots(store, objects, config.snapshotRetention(), clock, metrics), instanceWork, config.idleTimeout(),
-                config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval());
+                config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval(), config.diskBudgetBytes());
         lifecycle.onColdStart(metrics);
         lifecycle.reconcile();
 

@@ -145,6 +145,9 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
         new InstanceCounts(store, Duration.ofSeconds(5)).bindTo(registry);
         Gauge.builder("picobase.held.requests", lifecycle, InstanceLifecycle::heldRequests)
                 .description("Requests waiting for an instance to start").register(registry);
+        Gauge.builder("picobase.local.copies", lifecycle, InstanceLifecycle::localCopiesBytes).baseUnit("bytes")
+                .description("Disk used by instances' local copies (PICOBASE_DISK_BUDGET bounds the stopped ones)")
+                .register(registry);
         FunctionCounter.builder("picobase.apikey.cache.hits", keys, ApiKeyVerifier::cacheHits)
                 .description("API keys accepted from the gateway's cache").register(registry);
         FunctionCounter.builder("picobase.apikey.cache.misses", keys, ApiKeyVerifier::cacheMisses)

@@ -21,4 +21,18 @@ public final class FileTrees {
             }
         }
     }
+
+    /** The total size of the regular files under {@code dir}; 0 when it does not exist. */
+    public static long size(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            long total = 0;
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                total += Files.size(p);
+            }
+            return total;
+        }
+    }
 }

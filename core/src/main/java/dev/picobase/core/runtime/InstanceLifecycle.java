@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * the reason, and the save is retried with backoff. A start reuses the local copy when there is one
  * (every snapshot was taken from it, so it is never older), and otherwise restores the current
  * snapshot first. Operations on one instance are serialised (a start waits for a stop's save).
- * Instances with no request in flight for the idle timeout are saved and stopped.
+ * Instances with no request in flight for the idle timeout are saved and stopped. Local copies are
+ * a cache within a disk budget: past it, the copies of stopped, saved instances are deleted least
+ * recently used first (never one the store lacks), and their next start restores them.
  *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #delete} block (database, process work);
  * call them on a blocking executor. {@link #ensureRunning} never blocks its caller: it completes at
@@ -70,6 +72,9 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final ConcurrentHashMap<String, Duration> idleOverrides = new ConcurrentHashMap<>();
     private final int holdMaxRequests;
     private final Duration holdTimeout;
+    private final long diskBudgetBytes;
+    private final LocalCopies localCopies;
+    private final Object evicting = new Object();
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
 
@@ -86,8 +91,10 @@ public final class InstanceLifecycle implements AutoCloseable {
     /** Builds the runtime itself so that its exit reports come back here. */
     public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
                              Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout,
-                             Duration snapshotInterval) {
+                             Duration snapshotInterval, long diskBudgetBytes) {
         this.holdMaxRequests = holdMaxRequests;
+        this.diskBudgetBytes = diskBudgetBytes;
+        this.localCopies = new LocalCopies(diskBudgetBytes);
         this.holdTimeout = holdTimeout;
         this.store = store;
         this.snapshots = snapshots;
@@ -127,6 +134,7 @@ public final class InstanceLifecycle implements AutoCloseable {
      * is retried like any failed save.
      */
     public void reconcile() {
+        recordLocalCopies();
         for (Instance i : store.listAllInstances()) {
             if (runtime.running(i.id()).isPresent()) {
                 continue;
@@ -150,6 +158,82 @@ public final class InstanceLifecycle implements AutoCloseable {
             } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
+        }
+        blocking.execute(this::evictBeyondBudget);
+    }
+
+    /** At start-up: the local copies on disk, in the order their instances last saved (oldest first). */
+    private void recordLocalCopies() {
+        record OnDisk(String id, long bytes, long savedAt) {}
+        List<OnDisk> found = new java.util.ArrayList<>();
+        for (Instance i : store.listAllInstances()) {
+            Path pbData = runtime.directories().pbData(i.id());
+            if (!Files.isDirectory(pbData)) {
+                continue;
+            }
+            try {
+                Path marker = pbData.getParent().resolve(Snapshots.MARKER);
+                Path dated = Files.exists(marker) ? marker : pbData;
+                found.add(new OnDisk(i.id(), FileTrees.size(pbData), Files.getLastModifiedTime(dated).toMillis()));
+            } catch (IOException e) {
+                LOG.warn("instance {}: cannot size its local copy: {}", i.id(), e.getMessage());
+            }
+        }
+        found.sort(java.util.Comparator.comparingLong(OnDisk::savedAt));
+        found.forEach(c -> localCopies.used(c.id(), c.bytes()));
+    }
+
+    /** Bytes held by instances' local copies (running ones as of their start). */
+    public long localCopiesBytes() {
+        return localCopies.totalBytes();
+    }
+
+    /**
+     * Past the disk budget, deletes local copies least recently used first, skipping any that is
+     * running, being started or stopped by another thread, or not saved (its data would exist
+     * nowhere else). The copy is renamed away first, so a start never finds half of one.
+     */
+    private void evictBeyondBudget() {
+        synchronized (evicting) {
+            for (String id : localCopies.evictionOrder()) {
+                if (localCopies.withinBudget()) {
+                    return;
+                }
+                ReentrantLock lock = lock(id);
+                if (!lock.tryLock()) {
+                    continue; // a start or stop is under way
+                }
+                try {
+                    Path pbData = runtime.directories().pbData(id);
+                    if (runtime.running(id).isPresent()) {
+                        continue; // (a stop in progress holds the lock: only its own thread gets here, after its save)
+                    }
+                    if (Files.isDirectory(pbData) && snapshots.isDirty(id, pbData)) {
+                        continue;
+                    }
+                    Path evicted = pbData.resolveSibling("pb_data.evicted");
+                    FileTrees.delete(evicted);
+                    if (Files.isDirectory(pbData)) {
+                        Files.move(pbData, evicted, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    localCopies.removed(id);
+                    FileTrees.delete(evicted);
+                    LOG.info("instance {}: local copy deleted to stay within the disk budget of {} bytes; its next "
+                            + "start restores it from object storage", id, diskBudgetBytes);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("instance {}: could not evict its local copy: {}", id, e.getMessage());
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    private void recordLocalCopy(String instanceId, Path pbData) {
+        try {
+            localCopies.used(instanceId, FileTrees.size(pbData));
+        } catch (IOException e) {
+            LOG.warn("instance {}: cannot size its local copy: {}", instanceId, e.getMessage());
         }
     }
 
@@ -228,6 +312,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
                 }
                 long t1 = System.nanoTime();
+                recordLocalCopy(instanceId, pbData);
                 snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
                 PocketBaseProcess process = runtime.start(instanceId);
                 long t2 = System.nanoTime();
@@ -295,9 +380,11 @@ public final class InstanceLifecycle implements AutoCloseable {
         try {
             if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()) {
                 snapshots.save(instanceId, pbData);
+                recordLocalCopy(instanceId, pbData);
             }
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
                     InstanceStatus.STOPPED, null);
+            evictBeyondBudget();
         } catch (RuntimeException e) {
             long delay = Math.min(300, 1L << Math.min(attempt, 8));
             LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",
@@ -332,6 +419,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             }
             snapshots.restore(snapshot, runtime.directories().pbData(instanceId));
             store.pointToSnapshot(instanceId, snapshot.id());
+            recordLocalCopy(instanceId, runtime.directories().pbData(instanceId));
             return current(instanceId);
         } finally {
             lock.unlock();
@@ -401,6 +489,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     public boolean delete(String instanceId) {
         runtime.stop(instanceId);
         traffic.forget(instanceId);
+        localCopies.removed(instanceId);
         snapshots.deleteAll(instanceId);
         boolean deleted = store.deleteInstance(instanceId);
         try {

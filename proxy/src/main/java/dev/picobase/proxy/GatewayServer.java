@@ -117,7 +117,10 @@ public final class GatewayServer implements AutoCloseable {
         if (inFlight.get() > 0) {
             LOG.warn("gateway stopping with {} requests still in flight", inFlight.get());
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // Bounded: whatever the event loops do, the platform's shutdown goes on to save its instances.
+        if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            LOG.warn("gateway event loops did not terminate within 10 s; shutting down anyway");
+        }
     }
 
     @Override

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.PlatformPerStoreKind;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.testsupport.StoreKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

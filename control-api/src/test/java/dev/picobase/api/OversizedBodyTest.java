@@ -4,7 +4,7 @@ import static dev.picobase.api.testsupport.ApiClient.json;
 import static dev.picobase.api.testsupport.ReplyAssert.assertThatReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
 import dev.picobase.testsupport.StoreKind;
@@ -58,7 +58,7 @@ class OversizedBodyTest {
             RawHttp.Response response = connection.readResponse();
 
             assertThat(response.status()).isEqualTo(413);
-            assertThat(response.header("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertThat(response.header("content-type")).isNotNull().satisfies(t -> assertThat(t).startsWith("application/json"));
             assertThat(response.errorCode()).isEqualTo("too_large");
             assertThat(response.json().path("error").path("message").asText()).isNotBlank();
             assertThat(connection.isClosedByServer()).isTrue();

@@ -3,7 +3,7 @@ package dev.picobase.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.proxy.testsupport.GatewayFixture;
-import dev.picobase.proxy.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
 import dev.picobase.api.testsupport.Browser;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StoreKind;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.testsupport.StoreKind;
@@ -47,8 +47,8 @@ class MetricsAreNotOnTheTenantPortTest {
 
     private static void assertNotMetrics(RawHttp.Response r, int status) {
         assertThat(r.status()).isEqualTo(status);
-        assertThat(r.header("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
-        assertThat(r.body()).doesNotContain("# TYPE").doesNotContain("picobase_gateway_requests")
+        assertThat(r.header("Content-Type")).isNotNull().satisfies(t -> assertThat(t).startsWith("application/json"));
+        assertThat(r.text()).doesNotContain("# TYPE").doesNotContain("picobase_gateway_requests")
                 .doesNotContain("jvm_");
     }
 
@@ -66,7 +66,7 @@ class MetricsAreNotOnTheTenantPortTest {
         // With a valid key the request reaches the tenant's own PocketBase, which has no /metrics.
         RawHttp.Response forwarded = get(sub + ".localhost:" + port, "apikey: " + key + "\r\n");
         assertThat(forwarded.status()).isEqualTo(404);
-        assertThat(forwarded.body()).doesNotContain("# TYPE").doesNotContain("picobase_");
+        assertThat(forwarded.text()).doesNotContain("# TYPE").doesNotContain("picobase_");
 
         assertThat(api.scrapeMetrics().text()).contains("# TYPE picobase_gateway_requests_total counter");
     }

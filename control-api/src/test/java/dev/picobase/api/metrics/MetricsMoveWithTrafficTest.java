@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.MetricsText;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.testsupport.Deadline;
 import java.nio.file.Path;
@@ -93,12 +93,12 @@ class PlatformCrashRecoveryTest {
                 "passwordConfirm", PASSWORD)).status()).isEqualTo(200);
         RawHttp.Response signIn = tenant.send("POST", "/api/admins/auth-with-password",
                 ApiClient.json("identity", ADMIN, "password", PASSWORD));
-        assertThat(signIn.status()).as(signIn.body()).isEqualTo(200);
+        assertThat(signIn.status()).as(signIn.text()).isEqualTo(200);
         TenantGateway admin = tenant.withToken(signIn.json().path("token").asText());
         RawHttp.Response collection = admin.send("POST", "/api/collections", """
                 {"name": "notes", "type": "base", "schema": [{"name": "text", "type": "text", "required": true}]}
                 """);
-        assertThat(collection.status()).as(collection.body()).isEqualTo(200);
+        assertThat(collection.status()).as(collection.text()).isEqualTo(200);
         Set<String> acknowledged = new TreeSet<>();
         for (int i = 0; i < WRITES; i++) {
             if (stopHalfway && i == WRITES / 2) { // saved and stopped; the next write wakes it on that copy
@@ -107,7 +107,7 @@ class PlatformCrashRecoveryTest {
             }
             RawHttp.Response write = admin.send("POST", "/api/collections/notes/records",
                     ApiClient.json("text", "note " + i));
-            assertThat(write.status()).as(write.body()).isEqualTo(200);
+            assertThat(write.status()).as(write.text()).isEqualTo(200);
             acknowledged.add(write.json().path("id").asText() + " " + write.json().path("text").asText());
         }
         assertThat(notes(admin)).as("acknowledged writes before the kill").isEqualTo(acknowledged);
@@ -172,8 +172,8 @@ class PlatformCrashRecoveryTest {
         // Only the two fields, so the body stays small enough for PocketBase to send a Content-Length
         // (RawHttp reads no chunked bodies).
         RawHttp.Response list = admin.send("GET", "/api/collections/notes/records?perPage=500&fields=id,text", null);
-        assertThat(list.status()).as(list.body()).isEqualTo(200);
-        assertThat(list.header("Content-Length")).as("a body RawHttp can read").isPresent();
+        assertThat(list.status()).as(list.text()).isEqualTo(200);
+        assertThat(list.header("Content-Length")).as("a body RawHttp can read").isNotNull();
         Set<String> notes = new TreeSet<>();
         for (JsonNode item : list.json().path("items")) {
             notes.add(item.path("id").asText() + " " + item.path("text").asText());

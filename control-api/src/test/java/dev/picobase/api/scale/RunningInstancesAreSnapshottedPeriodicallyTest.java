@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.snapshot.SnapshotArchive;

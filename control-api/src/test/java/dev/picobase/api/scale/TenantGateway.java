@@ -1,6 +1,6 @@
 package dev.picobase.api.scale;
 
-import dev.picobase.api.testsupport.RawHttp;
+import dev.picobase.testsupport.RawHttp;
 import java.nio.charset.StandardCharsets;
 
 /**

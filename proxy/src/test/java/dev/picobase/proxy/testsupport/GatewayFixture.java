@@ -1,5 +1,6 @@
 package dev.picobase.proxy.testsupport;
 
+import dev.picobase.testsupport.RawHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.picobase.config.GatewayConfig;

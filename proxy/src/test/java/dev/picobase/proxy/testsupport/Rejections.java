@@ -1,5 +1,6 @@
 package dev.picobase.proxy.testsupport;
 
+import dev.picobase.testsupport.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

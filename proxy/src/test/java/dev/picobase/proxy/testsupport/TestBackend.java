@@ -383,19 +383,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     static String line(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                int len = sb.length();
-                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
-            }
-            sb.append((char) c);
-        }
-        if (sb.length() == 0) {
-            return null;
-        }
-        throw new IOException("connection ended mid-line");
+        return dev.picobase.testsupport.RawHttp.line(in);
     }
 
     private static Map<String, String> query(String raw) {

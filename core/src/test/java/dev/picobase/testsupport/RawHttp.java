@@ -1,7 +1,8 @@
-package dev.picobase.proxy.testsupport;
+package dev.picobase.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,16 +17,18 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A byte-level HTTP/1.1 client on one socket, for what {@link java.net.http.HttpClient} will not
- * send or show: malformed and smuggling-shaped requests, pipelining, 100-continue, upgrades, and
- * whether the gateway closed the connection. Every read has a timeout, so a gateway that never
- * answers fails the test instead of hanging it.
+ * send or show: malformed and smuggling-shaped requests, oversized heads, pipelining, 100-continue,
+ * upgrades, and exactly when the server closed the connection. Responses are read by
+ * {@code Content-Length}, chunked encoding, or to the end of the connection. Every read has a
+ * timeout, so a server that never answers fails the test instead of hanging it. The gateway's and
+ * the control API's tests share it.
  */
 public final class RawHttp implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,10 +89,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    /** A response as read off the wire. */
+    /** A response as read off the wire; header names are case-insensitive. */
     public record Response(String statusLine, int status, Map<String, List<String>> headers, byte[] body) {
+        /** The header's values joined with ", ", or null when absent. */
         public String header(String name) {
-            List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
+            List<String> v = headers.get(name);
             return v == null ? null : String.join(", ", v);
         }
 
@@ -97,27 +101,33 @@ public final class RawHttp implements AutoCloseable {
             return new String(body, StandardCharsets.UTF_8);
         }
 
+        /** The body as JSON; missing when it is empty or not JSON. */
         public JsonNode json() {
             try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + text(), e);
+                return body.length == 0 ? MissingNode.getInstance() : JSON.readTree(body);
+            } catch (IOException notJson) {
+                return MissingNode.getInstance();
             }
+        }
+
+        /** {@code error.code} of our JSON error format, or "" when there is none. */
+        public String errorCode() {
+            return json().path("error").path("code").asText();
         }
     }
 
     /** Reads the status line and headers only. */
     public Response readHead() {
         try {
-            String statusLine = TestBackend.line(in);
+            String statusLine = line(in);
             if (statusLine == null) {
                 throw new AssertionError("the connection closed before a response");
             }
-            Map<String, List<String>> headers = new LinkedHashMap<>();
+            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             String l;
-            while ((l = TestBackend.line(in)) != null && !l.isEmpty()) {
+            while ((l = line(in)) != null && !l.isEmpty()) {
                 int colon = l.indexOf(':');
-                headers.computeIfAbsent(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                headers.computeIfAbsent(l.substring(0, colon).strip(), k -> new ArrayList<>())
                         .add(l.substring(colon + 1).strip());
             }
             int status = Integer.parseInt(statusLine.split(" ")[1]);
@@ -144,16 +154,16 @@ public final class RawHttp implements AutoCloseable {
                 // nothing follows
             } else if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
                 while (true) {
-                    String sizeLine = TestBackend.line(in);
+                    String sizeLine = line(in);
                     int size = Integer.parseInt(sizeLine.split(";")[0].strip(), 16);
                     if (size == 0) {
-                        while (!TestBackend.line(in).isEmpty()) {
+                        while (!line(in).isEmpty()) {
                             // trailers
                         }
                         break;
                     }
                     body.write(in.readNBytes(size));
-                    TestBackend.line(in);
+                    line(in);
                 }
             } else if (cl != null) {
                 int n = Integer.parseInt(cl.strip());
@@ -195,12 +205,54 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * True when the server has closed the connection (end of stream, or a reset because it closed
+     * with our bytes unread); false when it is still open after five seconds, or sent more data.
+     */
+    public boolean isClosedByServer() {
+        try {
+            int previousTimeout = socket.getSoTimeout();
+            socket.setSoTimeout(5_000);
+            try {
+                return in.read() == -1;
+            } finally {
+                socket.setSoTimeout(previousTimeout);
+            }
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One CRLF- (or LF-) terminated line in ISO-8859-1, without its terminator; null at the end of
+     * the stream; an IOException if the stream ends mid-line. Test servers read requests with it too.
+     */
+    public static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int len = sb.length();
+                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+            }
+            sb.append((char) c);
+        }
+        if (sb.length() == 0) {
+            return null;
+        }
+        throw new IOException("connection ended mid-line");
+    }
+
     @Override
     public void close() {
         try {
             socket.close();
         } catch (IOException ignored) {
-            // closing anyway
+            // closing a test connection: nothing to do
         }
     }
 }

@@ -5,30 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -42,41 +34,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass
 @EnumSource(StorageKind.class)
 @Timeout(120)
-class ScaleToZeroTest {
+class ScaleToZeroTest extends PlatformPerStorageKind {
     private static final String ADMIN = "admin@example.com";
     private static final String PASSWORD = "1234567890";
 
-    @Parameter
-    StorageKind storage;
-
-    @TempDir
-    Path dir;
-
-    private RunningApi api;
-    private ApiClient.SignedIn user;
-
-    @BeforeEach
-    void start() {
-        Map<String, String> env = new HashMap<>(storage.environment(dir));
-        env.put("PICOBASE_IDLE_TIMEOUT", "1s");
-        api = RunningApi.start(StoreKind.SQLITE, dir, env, Clock.systemUTC());
-        user = api.client().signUpAndSignIn();
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
+    @Override
+    Map<String, String> settings() {
+        return Map.of("PICOBASE_IDLE_TIMEOUT", "1s");
     }
 
     private RawHttp.Response gateway(String subdomain, String key, String method, String path, String json) {
-        try (RawHttp http = RawHttp.connect(api.gatewayPort())) {
-            String body = json == null ? "" : json;
-            http.send(method + " " + path + " HTTP/1.1\r\nHost: " + subdomain + ".localhost:" + api.gatewayPort()
-                    + "\r\napikey: " + key + "\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n"
-                    + body);
-            return http.readResponse();
-        }
+        return new TenantGateway(api.gatewayPort(), subdomain, key).send(method, path, json);
     }
 
     private String status(String id) {
@@ -86,10 +54,6 @@ class ScaleToZeroTest {
     private void awaitStatus(String id, String expected) {
         Deadline.await("instance " + id + " to be " + expected, Duration.ofSeconds(30),
                 () -> status(id).equals(expected));
-    }
-
-    private Path pbData(String id) {
-        return dir.resolve("instances").resolve(id).resolve("pb_data");
     }
 
     private long startsIn(String id) {

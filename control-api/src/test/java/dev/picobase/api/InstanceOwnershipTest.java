@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient.Reply;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
+import dev.picobase.api.testsupport.InstanceCalls;
 import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.testsupport.StoreKind;
 import java.util.List;
@@ -23,19 +24,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnumSource(StoreKind.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InstanceOwnershipTest extends PlatformPerStoreKind {
-    private static List<String[]> callsOn(String instanceId, String keyId) {
-        String instance = "/api/instances/" + instanceId;
-        return List.of(
-                new String[] {"GET", instance, null},
-                new String[] {"POST", instance + "/start", null},
-                new String[] {"POST", instance + "/stop", null},
-                new String[] {"DELETE", instance, null},
-                new String[] {"GET", instance + "/keys", null},
-                new String[] {"GET", instance + "/logs", null},
-                new String[] {"POST", instance + "/keys", json("name", "stolen")},
-                new String[] {"DELETE", instance + "/keys/" + keyId, null});
-    }
-
     @Test
     void anotherUsersInstanceIsNotFoundWhateverIsAsked() {
         SignedIn owner = api.client().signUpAndSignIn();
@@ -45,8 +33,8 @@ class InstanceOwnershipTest extends PlatformPerStoreKind {
         assertThat(api.gatewayAccepts(key.path("key").asText())).isTrue();
         SignedIn intruder = api.client().signUpAndSignIn();
 
-        List<String[]> onTheirs = callsOn(instanceId, keyId);
-        List<String[]> onNothing = callsOn("ins_doesnotexist", keyId);
+        List<String[]> onTheirs = InstanceCalls.on(instanceId, keyId);
+        List<String[]> onNothing = InstanceCalls.on("ins_doesnotexist", keyId);
         for (int i = 0; i < onTheirs.size(); i++) {
             String[] call = onTheirs.get(i);
             Reply reply = intruder.client().send(call[0], call[1], call[2]);

@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
+import dev.picobase.api.testsupport.InstanceCalls;
 import dev.picobase.api.testsupport.PlatformPerStoreKind;
 import dev.picobase.api.testsupport.Unique;
 import dev.picobase.core.secret.Tokens;
 import dev.picobase.testsupport.StoreKind;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -24,21 +26,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SignInIsRequiredTest extends PlatformPerStoreKind {
     /** Every endpoint that needs a session, with a real instance and key id so only the session is missing. */
     private List<String[]> protectedCalls(String instanceId, String keyId) {
-        String instance = "/api/instances/" + instanceId;
-        return List.of(
+        List<String[]> calls = new ArrayList<>(List.of(
                 new String[] {"GET", "/api/me", null},
                 new String[] {"POST", "/api/auth/signout", null},
                 new String[] {"GET", "/api/instances", null},
                 new String[] {"POST", "/api/instances", json("name", "x", "subdomain", Unique.subdomain())},
-                new String[] {"GET", instance, null},
-                new String[] {"POST", instance + "/start", null},
-                new String[] {"POST", instance + "/stop", null},
-                new String[] {"DELETE", instance, null},
-                new String[] {"GET", instance + "/keys", null},
-                new String[] {"GET", instance + "/logs", null},
-                new String[] {"POST", instance + "/keys", json("name", "k")},
-                new String[] {"DELETE", instance + "/keys/" + keyId, null},
-                new String[] {"GET", "/api/subdomains/" + Unique.subdomain(), null});
+                new String[] {"GET", "/api/subdomains/" + Unique.subdomain(), null}));
+        calls.addAll(InstanceCalls.on(instanceId, keyId));
+        return calls;
     }
 
     @Test

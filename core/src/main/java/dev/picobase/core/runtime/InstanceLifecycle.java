@@ -134,8 +134,9 @@ public final class InstanceLifecycle implements AutoCloseable {
      * is retried like any failed save.
      */
     public void reconcile() {
-        recordLocalCopies();
-        for (Instance i : store.listAllInstances()) {
+        List<Instance> all = store.listAllInstances();
+        recordLocalCopies(all);
+        for (Instance i : all) {
             if (runtime.running(i.id()).isPresent()) {
                 continue;
             }
@@ -163,10 +164,10 @@ public final class InstanceLifecycle implements AutoCloseable {
     }
 
     /** At start-up: the local copies on disk, in the order their instances last saved (oldest first). */
-    private void recordLocalCopies() {
+    private void recordLocalCopies(List<Instance> instances) {
         record OnDisk(String id, long bytes, long savedAt) {}
         List<OnDisk> found = new java.util.ArrayList<>();
-        for (Instance i : store.listAllInstances()) {
+        for (Instance i : instances) {
             Path pbData = runtime.directories().pbData(i.id());
             if (!Files.isDirectory(pbData)) {
                 continue;
@@ -183,7 +184,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         found.forEach(c -> localCopies.used(c.id(), c.bytes()));
     }
 
-    /** Bytes held by instances' local copies (running ones as of their start). */
+    /** Bytes held by instances' local copies, each as of its last save (or the platform's start). */
     public long localCopiesBytes() {
         return localCopies.totalBytes();
     }
@@ -312,7 +313,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
                 }
                 long t1 = System.nanoTime();
-                recordLocalCopy(instanceId, pbData);
+                localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
                 snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
                 PocketBaseProcess process = runtime.start(instanceId);
                 long t2 = System.nanoTime();

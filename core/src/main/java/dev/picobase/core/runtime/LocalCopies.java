@@ -30,6 +30,12 @@ final class LocalCopies {
         copies.put(instanceId, new Copy(bytes, ++clock));
     }
 
+    /** The instance's copy was just used (started); its size stays as last measured (0 if never). */
+    synchronized void touched(String instanceId) {
+        Copy known = copies.get(instanceId);
+        copies.put(instanceId, new Copy(known == null ? 0 : known.bytes(), ++clock));
+    }
+
     /** The copy is gone (evicted, or the instance deleted). */
     synchronized void removed(String instanceId) {
         copies.remove(instanceId);

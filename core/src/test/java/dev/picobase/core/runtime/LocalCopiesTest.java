@@ -30,6 +30,16 @@ class LocalCopiesTest {
     }
 
     @Test
+    void aStartMakesACopyTheMostRecentAndKeepsItsLastMeasuredSize() {
+        LocalCopies copies = new LocalCopies(150);
+        copies.used("a", 100);
+        copies.used("b", 100);
+        copies.touched("a");
+        assertThat(copies.totalBytes()).isEqualTo(200);
+        assertThat(copies.evictionOrder()).containsExactly("b", "a");
+    }
+
+    @Test
     void aCopyThatGrewIsCountedAtItsNewSize() {
         LocalCopies copies = new LocalCopies(250);
         copies.used("a", 100);

@@ -1,11 +1,15 @@
 package dev.picobase.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Gateway limits: how long a client may take to send a request head (slowloris) or keep an idle
  * keep-alive connection, how long PocketBase may take to accept a connection and to start
- * answering, the largest request line and header block, and the number of event-loop threads.
+ * answering, the largest request line and header block, the number of event-loop threads, how many
+ * connections it keeps open (in total and per client address), how many long-lived streams (SSE,
+ * WebSocket) one client address and one instance may hold, and which peers are proxies whose
+ * {@code X-Forwarded-For} is believed.
  */
 public record GatewayConfig(
         Duration requestHeadTimeout,
@@ -13,5 +17,40 @@ public record GatewayConfig(
         Duration responseTimeout,
         int maxInitialLineBytes,
         int maxHeaderBytes,
-        int ioThreads) {
+        int ioThreads,
+        ConnectionLimits connections,
+        int maxStreamsPerAddress,
+        int maxStreamsPerInstance,
+        List<Cidr> trustedProxies) {
+
+    public static final int DEFAULT_CONNECTIONS_PER_ADDRESS = 1_000;
+    public static final int DEFAULT_STREAMS_PER_ADDRESS = 100;
+    public static final int DEFAULT_STREAMS_PER_INSTANCE = 1_000;
+
+    public GatewayConfig {
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** The timeouts and sizes given, every other limit at its default (tests and tools). */
+    public GatewayConfig(Duration requestHeadTimeout, Duration connectTimeout, Duration responseTimeout,
+                         int maxInitialLineBytes, int maxHeaderBytes, int ioThreads) {
+        this(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes, maxHeaderBytes, ioThreads,
+                new ConnectionLimits(10_000, DEFAULT_CONNECTIONS_PER_ADDRESS), DEFAULT_STREAMS_PER_ADDRESS,
+                DEFAULT_STREAMS_PER_INSTANCE, List.of());
+    }
+
+    public GatewayConfig withConnections(ConnectionLimits limits) {
+        return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
+                maxHeaderBytes, ioThreads, limits, maxStreamsPerAddress, maxStreamsPerInstance, trustedProxies);
+    }
+
+    public GatewayConfig withStreams(int perAddress, int perInstance) {
+        return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
+                maxHeaderBytes, ioThreads, connections, perAddress, perInstance, trustedProxies);
+    }
+
+    public GatewayConfig withTrustedProxies(List<Cidr> proxies) {
+        return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
+                maxHeaderBytes, ioThreads, connections, maxStreamsPerAddress, maxStreamsPerInstance, proxies);
+    }
 }

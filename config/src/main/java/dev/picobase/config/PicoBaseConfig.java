@@ -39,6 +39,7 @@ public record PicoBaseConfig(
         Duration holdTimeout,
         long diskBudgetBytes,
         long apiMaxBodyBytes,
+        ConnectionLimits apiConnections,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -53,7 +54,9 @@ public record PicoBaseConfig(
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
             "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT",
-            "PICOBASE_DISK_BUDGET");
+            "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
+            "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
+            "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -107,13 +110,26 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_SIGNIN_LOCKOUT", Duration.ofMinutes(15), Duration.ofSeconds(1)),
                 s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000));
         long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
+        long openFiles = OpenFiles.limit();
+        ConnectionLimits apiConnections = new ConnectionLimits(
+                s.integer("PICOBASE_API_MAX_CONNECTIONS", OpenFiles.apiDefault(openFiles), 1, 1_000_000),
+                s.integer("PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS", 128, 1, 1_000_000));
+        ConnectionLimits gatewayConnections = new ConnectionLimits(
+                s.integer("PICOBASE_GATEWAY_MAX_CONNECTIONS",
+                        OpenFiles.gatewayDefault(openFiles, apiConnections.total()), 1, 1_000_000),
+                s.integer("PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", GatewayConfig.DEFAULT_CONNECTIONS_PER_ADDRESS,
+                        1, 1_000_000));
         GatewayConfig gateway = new GatewayConfig(
                 s.duration("PICOBASE_GATEWAY_HEADER_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
                 s.duration("PICOBASE_GATEWAY_RESPONSE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(100)),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_URI_SIZE", 8192, 256, 1 << 20),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_HEADER_SIZE", 16384, 1024, 1 << 20),
-                s.integer("PICOBASE_GATEWAY_IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256));
+                s.integer("PICOBASE_GATEWAY_IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
+                gatewayConnections,
+                s.integer("PICOBASE_MAX_STREAMS_PER_ADDRESS", GatewayConfig.DEFAULT_STREAMS_PER_ADDRESS, 1, 1_000_000),
+                s.integer("PICOBASE_MAX_STREAMS_PER_INSTANCE", GatewayConfig.DEFAULT_STREAMS_PER_INSTANCE, 1, 1_000_000),
+                trustedProxies(s));
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
                 idle, metadata, storage, pocketbase, basePort, auth, gateway,
@@ -121,7 +137,7 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_SNAPSHOT_INTERVAL", Duration.ofMinutes(15), Duration.ZERO),
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
-                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, warnings);
+                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections, warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {
@@ -131,6 +147,22 @@ public record PicoBaseConfig(
         if (management != 0 && (management == gateway || management == api)) {
             throw new ConfigException("PICOBASE_MANAGEMENT_PORT", "must differ from the gateway and API ports");
         }
+    }
+
+    /** {@code PICOBASE_TRUSTED_PROXIES}: comma-separated addresses or CIDR ranges; none by default. */
+    private static List<Cidr> trustedProxies(Settings s) {
+        List<Cidr> proxies = new ArrayList<>();
+        for (String part : s.string("PICOBASE_TRUSTED_PROXIES", "").split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            try {
+                proxies.add(Cidr.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("PICOBASE_TRUSTED_PROXIES", e.getMessage());
+            }
+        }
+        return proxies;
     }
 
     private static MetadataConfig metadata(Settings s, Path dataDir) {

@@ -16,6 +16,8 @@ import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
+import dev.picobase.proxy.ConnectionLimiter;
+import dev.picobase.proxy.internal.TrustedProxies;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -39,7 +41,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The control API and admin UI server: Netty for HTTP, a bounded executor for everything that
  * blocks (database, bcrypt). Event-loop threads only parse, dispatch and write; a full executor
- * answers 503 rather than queueing without limit.
+ * answers 503 rather than queueing without limit. Connections are limited per client address and in
+ * total ({@code PICOBASE_API_MAX_CONNECTIONS*}), apart from the gateway's, so a flood of tenant
+ * traffic never takes the control API's share of file descriptors.
  */
 public final class ControlApiServer implements AutoCloseable {
     private final EventLoopGroup group;
@@ -76,6 +80,8 @@ public final class ControlApiServer implements AutoCloseable {
         ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking);
         int maxBody = (int) config.apiMaxBodyBytes();
 
+        ConnectionLimiter connections = new ConnectionLimiter(config.apiConnections(),
+                new TrustedProxies(config.gateway().trustedProxies())::trusts);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("api-io"), NioIoHandler.newFactory());
         try {
             Channel channel = new ServerBootstrap()
@@ -85,6 +91,9 @@ public final class ControlApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (!connections.admit(ch)) {
+                                return;
+                            }
                             ch.pipeline()
                                     .addLast(new ReadTimeoutHandler(60))
                                     .addLast(new HttpServerCodec(8192, 16384, 8192))

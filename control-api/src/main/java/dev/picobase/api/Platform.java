@@ -132,13 +132,14 @@ public final class Platform implements AutoCloseable {
             @Override
             public void keyRevoked(String keyId) {
                 keys.revoke(keyId);
+                gateway.closeStreamsOf(keyId); // a stream was authorised once, when it opened
             }
         };
         ControlApiServer api = ControlApiServer.start(config, store, clock, lifecycle, events);
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
-        metrics.bind(store, lifecycle, keys);
+        metrics.bind(store, lifecycle, keys, gateway.connections());
         ManagementServer management = ManagementServer.start(config.managementBindAddress(), config.managementPort(),
                 metrics);
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,

@@ -49,10 +49,25 @@ public final class RawHttp implements AutoCloseable {
 
     /** Connects; a positive {@code receiveBuffer} shrinks the socket's receive buffer first. */
     public static RawHttp connect(int port, int receiveBuffer) {
+        return connect(null, port, receiveBuffer);
+    }
+
+    /**
+     * Connects from the loopback address {@code localAddress} (any of 127.0.0.0/8 on Linux), so a test
+     * can be two or more clients with distinct addresses.
+     */
+    public static RawHttp connectFrom(String localAddress, int port) {
+        return connect(localAddress, port, -1);
+    }
+
+    private static RawHttp connect(String localAddress, int port, int receiveBuffer) {
         try {
             Socket s = new Socket();
             if (receiveBuffer > 0) {
                 s.setReceiveBufferSize(receiveBuffer);
+            }
+            if (localAddress != null) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
             }
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
             s.setSoTimeout(10_000);

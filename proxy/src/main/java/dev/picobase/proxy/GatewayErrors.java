@@ -14,8 +14,11 @@ import java.util.Map;
 
 /**
  * The gateway's single producer of error responses, in the same shape as the control API's:
- * {@code {"error": {"code": "...", "message": "..."}}}. The gateway answers these itself; PocketBase's
- * own errors pass through untouched.
+ * {@code {"error": {"code": "...", "message": "..."}}}, with PocketBase's own fields beside it
+ * ({@code "code": <status>, "message": "...", "data": {}}) so that the PocketBase SDKs, which read
+ * those, show a tenant's app our message rather than "Something went wrong". The gateway answers
+ * these itself; PocketBase's own errors pass through untouched. Every answer carries
+ * {@code X-Content-Type-Options: nosniff}, so no browser reads one as anything but JSON.
  */
 public final class GatewayErrors {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,8 +29,13 @@ public final class GatewayErrors {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("code", status.code());
+        body.put("message", message);
+        body.put("data", Map.of());
         try {
-            return json(status, JSON.writeValueAsBytes(Map.of("error", error)));
+            return json(status, JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -40,6 +48,13 @@ public final class GatewayErrors {
         return r;
     }
 
+    /** 429 with {@code Retry-After}: this client (or tenant) is over one of its limits. */
+    public static FullHttpResponse tooManyRequests(String code, String message, int retryAfterSeconds) {
+        FullHttpResponse r = response(HttpResponseStatus.TOO_MANY_REQUESTS, code, message);
+        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        return r;
+    }
+
     /** A JSON document that is not an error (the gateway's health answer). */
     public static FullHttpResponse json(HttpResponseStatus status, String json) {
         return json(status, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -49,7 +64,8 @@ public final class GatewayErrors {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff");
         return r;
     }
 

@@ -5,6 +5,8 @@ import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.proxy.internal.Admission;
 import dev.picobase.proxy.internal.BackendPool;
 import dev.picobase.proxy.internal.FrontendHandler;
+import dev.picobase.proxy.internal.OpenStreams;
+import dev.picobase.proxy.internal.TrustedProxies;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The tenant-facing gateway: accepts client connections, and for each request lets
  * {@link Admission} route it and check its key, then streams it to PocketBase and back through
- * {@link FrontendHandler}. Uses epoll where the native transport loads, NIO otherwise.
+ * {@link FrontendHandler}. Uses epoll where the native transport loads, NIO otherwise. Connections
+ * past the {@link ConnectionLimiter}'s limits are answered and closed before any handler is set up;
+ * long-lived streams are capped per client address and per instance ({@link OpenStreams}).
  *
  * <p>Shutdown is graceful: the listening socket closes first (no new connections), requests in
  * flight get up to a grace period to finish, then the event loops stop.
@@ -43,11 +47,16 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel listener;
     private final AtomicInteger inFlight;
+    private final ConnectionLimiter connections;
+    private final OpenStreams streams;
 
-    private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight) {
+    private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight, ConnectionLimiter connections,
+                          OpenStreams streams) {
         this.group = group;
         this.listener = listener;
         this.inFlight = inFlight;
+        this.connections = connections;
+        this.streams = streams;
     }
 
     public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
@@ -67,6 +76,9 @@ public final class GatewayServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), DaemonThreads.named("gateway-io"), io);
         long headMillis = config.requestHeadTimeout().toMillis();
         long responseMillis = config.responseTimeout().toMillis();
+        TrustedProxies proxies = new TrustedProxies(config.trustedProxies());
+        ConnectionLimiter connections = new ConnectionLimiter(config.connections(), proxies::trusts);
+        OpenStreams streams = new OpenStreams(config.maxStreamsPerAddress(), config.maxStreamsPerInstance());
         try {
             Channel listener = new ServerBootstrap()
                     .group(group)
@@ -77,16 +89,19 @@ public final class GatewayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (!connections.admit(ch)) {
+                                return;
+                            }
                             ch.pipeline()
                                     .addLast(new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(),
                                             8192))
                                     .addLast(new FrontendHandler(admission, pool, backends, inFlight, headMillis,
-                                            responseMillis, metrics));
+                                            responseMillis, metrics, streams, proxies));
                         }
                     })
                     .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
             LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
-            return new GatewayServer(group, listener, inFlight);
+            return new GatewayServer(group, listener, inFlight, connections, streams);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -100,6 +115,19 @@ public final class GatewayServer implements AutoCloseable {
     /** Requests admitted and not yet answered (including open WebSocket tunnels). */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Client connections open now, and those refused at the limits (metrics, tests). */
+    public ConnectionLimiter connections() {
+        return connections;
+    }
+
+    /**
+     * Closes every long-lived stream (SSE, WebSocket) opened with key {@code keyId}: the key was
+     * revoked. Returns how many were closed.
+     */
+    public int closeStreamsOf(String keyId) {
+        return streams.closeAllOf(keyId);
     }
 
     /** Stops accepting, waits up to {@code grace} for requests in flight, then stops the event loops. */

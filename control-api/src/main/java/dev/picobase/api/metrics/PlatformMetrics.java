@@ -4,6 +4,7 @@ import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.snapshot.SnapshotEvents;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.proxy.GatewayMetrics;
+import dev.picobase.proxy.ConnectionLimiter;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -141,7 +142,16 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     }
 
     /** Gauges and counters read when scraped; called once the platform's parts exist. */
-    public void bind(MetadataStore store, InstanceLifecycle lifecycle, ApiKeyVerifier keys) {
+    public void bind(MetadataStore store, InstanceLifecycle lifecycle, ApiKeyVerifier keys,
+                     ConnectionLimiter gatewayConnections) {
+        Gauge.builder("picobase.gateway.connections", gatewayConnections, ConnectionLimiter::open)
+                .description("Client connections open on the gateway").register(registry);
+        FunctionCounter.builder("picobase.gateway.connections.refused", gatewayConnections,
+                        ConnectionLimiter::refusedForAddress).tag("limit", "per_address")
+                .description("Gateway connections refused at a limit").register(registry);
+        FunctionCounter.builder("picobase.gateway.connections.refused", gatewayConnections,
+                        ConnectionLimiter::refusedForTotal).tag("limit", "total")
+                .description("Gateway connections refused at a limit").register(registry);
         new InstanceCounts(store, Duration.ofSeconds(5)).bindTo(registry);
         Gauge.builder("picobase.held.requests", lifecycle, InstanceLifecycle::heldRequests)
                 .description("Requests waiting for an instance to start").register(registry);

@@ -84,6 +84,62 @@ class PocketBaseSdkThroughGatewayTest {
                 () -> get(tenant.subdomain(), "/api/health", tenant.key()).status() == 401);
     }
 
+    /**
+     * What went wrong: a realtime stream is authorised when it opens, so after its key was revoked an
+     * open stream kept receiving the instance's events. Revoking now closes it within a second.
+     */
+    @Test
+    void revokedKeyClosesItsOpenRealtimeStreamWithinASecond() throws Exception {
+        Tenant tenant = newTenant();
+        try (RawHttp stream = RawHttp.connect(api.gatewayPort())) {
+            stream.send("GET /api/realtime?apikey=" + tenant.key() + " HTTP/1.1\r\nHost: " + tenant.subdomain()
+                    + ".localhost:" + api.gatewayPort() + "\r\nAccept: text/event-stream\r\n\r\n");
+            assertThat(stream.readHead().status()).isEqualTo(200);
+            byte[] connect = new byte[64];
+            assertThat(stream.input().read(connect)).isPositive(); // PB_CONNECT: the stream is live
+
+            assertThatReply(user.client().delete("/api/instances/" + tenant.instanceId() + "/keys/" + tenant.keyId()))
+                    .hasStatus(204);
+            assertThat(stream.closedByPeer(Duration.ofSeconds(1)))
+                    .withFailMessage("the revoked key's realtime stream was still open a second later").isTrue();
+        }
+    }
+
+    /**
+     * What went wrong: the SDK reads {@code message} at the top of an error body; the gateway's
+     * {@code {"error": {...}}} lacked it, so an app showed "Something went wrong" for a wrong key.
+     */
+    @Test
+    void theSdkShowsTheGatewaysMessage() {
+        Tenant a = newTenant();
+        Tenant b = newTenant();
+        NodeScript.Outcome outcome = new NodeScript("/e2e/sdk-wrong-key.mjs").run(Map.of(
+                "PICOBASE_URL", "http://" + a.subdomain() + ".localhost:" + api.gatewayPort(),
+                "PICOBASE_KEY", b.key()), Duration.ofSeconds(60));
+        assertThat(outcome.output()).contains("status=401")
+                .contains("message=the API key is not valid for this instance");
+    }
+
+    /**
+     * What went wrong: a client's own {@code X-Real-IP: 7.7.7.7} reached PocketBase, whose request log
+     * then said {@code userIp=7.7.7.7}. The gateway now sets the address headers itself.
+     */
+    @Test
+    void aClientCannotChooseTheAddressPocketBaseLogs() throws Exception {
+        Tenant tenant = newTenant();
+        String marker = "/api/collections/users/records?probe=" + System.nanoTime();
+        RawHttp.Response r = request(tenant.subdomain(), "GET " + marker, "apikey: " + tenant.key() + "\r\n"
+                + "X-Real-IP: 7.7.7.7\r\nX-Forwarded-For: 7.7.7.7\r\nCF-Connecting-IP: 7.7.7.7\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        Path logs = api.dataDir().resolve("instances").resolve(tenant.instanceId()).resolve("pb_data").resolve("logs.db");
+        String[] seen = new String[1];
+        Deadline.await("PocketBase to log the request", Duration.ofSeconds(15), () -> {
+            seen[0] = PocketBaseLogs.dataOf(logs, marker.substring(marker.indexOf('=') + 1));
+            return seen[0] != null;
+        });
+        assertThat(seen[0]).contains("\"userIp\":\"127.0.0.1\"").doesNotContain("7.7.7.7");
+    }
+
     @Test
     void corsPreflightFromAnotherOriginSucceedsWithoutKey() {
         Tenant tenant = newTenant();

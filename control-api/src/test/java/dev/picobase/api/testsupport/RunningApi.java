@@ -53,6 +53,11 @@ public final class RunningApi implements AutoCloseable {
         return new ApiClient("http://127.0.0.1:" + platform.apiPort());
     }
 
+    /** Where the platform keeps its local state ({@code instances/<id>/pb_data}, ...). */
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
     public int port() {
         return platform.apiPort();
     }

@@ -82,7 +82,7 @@ public final class Admission {
             }
             boolean navigation = request.method().equals(HttpMethod.GET) && ForwardedRequest.keyInQuery(request)
                     && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
-            return forward(instanceId, navigation ? key : null);
+            return forward(instanceId, verdict.keyId(), navigation ? key : null);
         });
     }
 
@@ -105,9 +105,9 @@ public final class Admission {
         return r;
     }
 
-    private CompletableFuture<Outcome> forward(String instanceId, String keyCookie) {
+    private CompletableFuture<Outcome> forward(String instanceId, String keyId, String keyCookie) {
         return backends.targetFor(instanceId).thenApply(target ->
-                (Outcome) new Outcome.Forward(instanceId, target.address(), keyCookie, target.serverTiming()));
+                (Outcome) new Outcome.Forward(instanceId, keyId, target.address(), keyCookie, target.serverTiming()));
     }
 
     private static Outcome failure(Throwable t) {

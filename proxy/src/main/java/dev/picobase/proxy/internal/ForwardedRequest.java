@@ -86,23 +86,44 @@ public final class ForwardedRequest {
     }
 
     /**
-     * The request to send to PocketBase: same method, URI without {@code apikey}, end-to-end headers
-     * only (no key header or cookie), {@code X-Forwarded-*} set, and a framing of our own choice.
+     * Headers through which a client could tell PocketBase another address than its own: PocketBase
+     * 0.22 takes the user's IP from the first of {@code CF-Connecting-IP}, {@code Fly-Client-IP},
+     * {@code X-Real-IP} and {@code X-Forwarded-For} it finds. None of them is forwarded as the client
+     * sent it; the gateway sets {@code X-Real-IP} and {@code X-Forwarded-For} itself.
      */
-    public static HttpRequest toBackend(HttpRequest in, String clientAddress, boolean upgrade) {
+    private static final List<String> CLIENT_ADDRESS_CLAIMS = List.of("CF-Connecting-IP", "Fly-Client-IP",
+            "True-Client-IP", "X-Client-IP", "X-Real-IP", "Forwarded");
+
+    /**
+     * The request to send to PocketBase: same method, URI without {@code apikey}, end-to-end headers
+     * only (no key header or cookie), and a framing of our own choice. {@code X-Real-IP} is the
+     * client; {@code X-Forwarded-For} is the client too, or when the peer is a trusted proxy its chain
+     * with the peer appended; {@code X-Forwarded-Proto} and {@code -Host} are ours unless a trusted
+     * proxy set them. A {@code Referer} loses its {@code apikey} parameter.
+     */
+    public static HttpRequest toBackend(HttpRequest in, String clientAddress, String peerAddress, boolean peerTrusted,
+                                        boolean upgrade) {
         HttpHeaders headers = in.headers().copy();
         removeHopByHop(headers);
         headers.remove(KEY_HEADER);
         stripCookie(headers, KEY_COOKIE);
         headers.remove(HttpHeaderNames.EXPECT);
-
-        String priorFor = in.headers().get("X-Forwarded-For");
-        headers.set("X-Forwarded-For", priorFor == null || priorFor.isBlank()
-                ? clientAddress : priorFor + ", " + clientAddress);
-        headers.set("X-Forwarded-Proto", "http");
+        for (String claim : CLIENT_ADDRESS_CLAIMS) {
+            headers.remove(claim);
+        }
+        headers.set("X-Real-IP", clientAddress);
+        String priorFor = peerTrusted ? String.join(", ", in.headers().getAll("X-Forwarded-For")) : "";
+        headers.set("X-Forwarded-For", priorFor.isBlank() ? peerAddress : priorFor + ", " + peerAddress);
+        if (!peerTrusted || !headers.contains("X-Forwarded-Proto")) {
+            headers.set("X-Forwarded-Proto", "http");
+        }
         String host = in.headers().get(HttpHeaderNames.HOST);
-        if (host != null) {
+        if (host != null && (!peerTrusted || !headers.contains("X-Forwarded-Host"))) {
             headers.set("X-Forwarded-Host", host);
+        }
+        String referer = headers.get(HttpHeaderNames.REFERER);
+        if (referer != null) {
+            headers.set(HttpHeaderNames.REFERER, uriWithoutKey(referer));
         }
         if (upgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -111,6 +132,26 @@ public final class ForwardedRequest {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uriWithoutKey(in.uri()), headers);
+    }
+
+    /**
+     * True for a request that opens a long-lived stream, which holds a connection (and PocketBase
+     * memory) for as long as the client likes: a WebSocket upgrade, PocketBase's realtime endpoint, or
+     * any GET asking for {@code text/event-stream} (what {@code EventSource} sends).
+     */
+    public static boolean opensStream(HttpRequest request) {
+        if (isWebSocketUpgrade(request)) {
+            return true;
+        }
+        if (!request.method().equals(io.netty.handler.codec.http.HttpMethod.GET)) {
+            return false;
+        }
+        String uri = request.uri();
+        if (uri.startsWith("/api/realtime") && (uri.length() == 13 || uri.charAt(13) == '?' || uri.charAt(13) == '/')) {
+            return true;
+        }
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+        return accept != null && accept.contains("text/event-stream");
     }
 
     /** Removes hop-by-hop headers, including every header the {@code Connection} header names. */

@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -94,18 +95,25 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress backendAddress;
     private ScheduledFuture<?> responseTimeout;
     private final GatewayMetrics metrics;
+    private final OpenStreams streams;
+    private final TrustedProxies proxies;
+    /** The connection's peer, and whether it is a trusted proxy (then the client is in X-Forwarded-For). */
+    private InetAddress peer;
+    private boolean peerTrusted;
+    /** The current exchange's client address (the peer, or what a trusted proxy says). */
+    private String clientAddress;
+    /** The current exchange's stream slot, when it opens a long-lived stream. */
+    private OpenStreams.Slot stream;
     /** For metrics: when the current exchange's head arrived, and the status its client was sent. */
     private long beganNanos;
     private int responseStatus;
 
     public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
-                           long headTimeoutMillis, long responseTimeoutMillis) {
-        this(admission, pool, backends, inFlight, headTimeoutMillis, responseTimeoutMillis, GatewayMetrics.NONE);
-    }
-
-    public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
-                           long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics) {
+                           long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
+                           OpenStreams streams, TrustedProxies proxies) {
         this.metrics = metrics;
+        this.streams = streams;
+        this.proxies = proxies;
         this.headTimeoutMillis = headTimeoutMillis;
         this.admission = admission;
         this.pool = pool;
@@ -117,6 +125,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress()
+                : InetAddress.getLoopbackAddress();
+        peerTrusted = proxies.trusts(peer);
         armHeadTimer();
         ctx.read();
     }
@@ -226,6 +237,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(GatewayErrors.response(HttpResponseStatus.BAD_REQUEST, "malformed_request", problem));
             return;
         }
+        RequestRules.toOriginForm(r);
         if (r.headers().contains(HttpHeaderNames.EXPECT) && !HttpUtil.is100ContinueExpected(r)) {
             ReferenceCountUtil.release(r);
             metrics.requestCompleted(417, System.nanoTime() - beganNanos, false);
@@ -243,6 +255,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backendReadWanted = false;
         clientReadWanted = false;
         retried = false;
+        clientAddress = peerTrusted ? proxies.client(peer, r.headers()) : peer.getHostAddress();
         state = State.ADMITTING;
         inFlight.incrementAndGet();
         CompletableFuture<Outcome> outcome = admission.admit(r);
@@ -266,6 +279,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Outcome.Forward f = (Outcome.Forward) outcome;
+        if (ForwardedRequest.opensStream(request)) {
+            stream = streams.open(f.instanceId(), clientAddress, f.keyId(), ctx.channel());
+            if (stream.refusal() != null) {
+                refuse(stream.refusal());
+                return;
+            }
+        }
         instanceId = f.instanceId();
         keyCookie = f.keyCookie();
         serverTiming = f.serverTiming();
@@ -307,9 +327,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (HttpUtil.is100ContinueExpected(request) && !requestDone) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() : "unknown";
-        backend.write(ForwardedRequest.toBackend(request, client, upgrade));
+        backend.write(ForwardedRequest.toBackend(request, clientAddress, peer.getHostAddress(), peerTrusted, upgrade));
         ChannelFuture last = null;
         boolean endWritten = false;
         while (!pending.isEmpty()) {
@@ -627,6 +645,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 backends.exchangeEnded(instanceId);
                 instanceId = null;
             }
+        }
+        if (stream != null) {
+            stream.close();
+            stream = null;
         }
         cancelResponseTimeout();
     }

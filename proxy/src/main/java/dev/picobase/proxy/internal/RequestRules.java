@@ -1,6 +1,8 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.proxy.routing.HostNames;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import java.util.List;
@@ -9,7 +11,11 @@ import java.util.List;
  * Request-smuggling and framing rules the gateway enforces on top of Netty's decoder (which already
  * refuses {@code Content-Length} together with {@code Transfer-Encoding}, and conflicting lengths):
  * one {@code Host}, and {@code Transfer-Encoding} only as plain {@code chunked}, so the gateway and
- * PocketBase can never disagree on where a request ends.
+ * PocketBase can never disagree on where a request ends. The same goes for where it is going: an
+ * absolute-form target ({@code GET http://other.example/ HTTP/1.1}) must name the host its
+ * {@code Host} header names (RFC 9112 §3.2.2 makes the target's host win; the gateway routes by
+ * {@code Host}, so it refuses the two disagreeing rather than route by one and forward the other),
+ * and is forwarded in origin-form.
  */
 final class RequestRules {
     private RequestRules() {}
@@ -29,7 +35,64 @@ final class RequestRules {
         if (r.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && HttpUtil.getContentLength(r, -1L) < 0) {
             return "invalid Content-Length";
         }
+        return targetProblem(r);
+    }
+
+    private static String targetProblem(HttpRequest r) {
+        String uri = r.uri();
+        if (uri.startsWith("/") || (uri.equals("*") && r.method().equals(HttpMethod.OPTIONS))) {
+            return null;
+        }
+        if (!isAbsoluteForm(uri)) {
+            return "unsupported request target (expected a path such as /api/health)";
+        }
+        String authority = authority(uri);
+        String host = r.headers().get(HttpHeaderNames.HOST);
+        if (authority.isEmpty() || authority.contains("@")) {
+            return "the request target has no usable host";
+        }
+        if (host != null && !HostNames.hostOnly(host).equals(HostNames.hostOnly(authority))) {
+            return "the request target's host (" + HostNames.hostOnly(authority) + ") differs from the Host header";
+        }
         return null;
+    }
+
+    /**
+     * Rewrites an absolute-form target to origin-form, and {@code Host} to the target's authority
+     * (which {@link #problem} already checked names the same host). Origin-form requests are left as
+     * they are.
+     */
+    static void toOriginForm(HttpRequest r) {
+        String uri = r.uri();
+        if (!isAbsoluteForm(uri)) {
+            return;
+        }
+        int start = uri.indexOf("://") + 3;
+        int pathStart = indexOfAny(uri, start);
+        String rest = pathStart < 0 ? "" : uri.substring(pathStart);
+        r.headers().set(HttpHeaderNames.HOST, uri.substring(start, pathStart < 0 ? uri.length() : pathStart));
+        r.setUri(rest.isEmpty() ? "/" : rest.startsWith("/") ? rest : "/" + rest);
+    }
+
+    private static boolean isAbsoluteForm(String uri) {
+        return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    private static String authority(String uri) {
+        int start = uri.indexOf("://") + 3;
+        int end = indexOfAny(uri, start);
+        return uri.substring(start, end < 0 ? uri.length() : end);
+    }
+
+    /** The first '/', '?' or '#' at or after {@code from}, or -1. */
+    private static int indexOfAny(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** True when a body follows the head (a positive length, or chunked). */

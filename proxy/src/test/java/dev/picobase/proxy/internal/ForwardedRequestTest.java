@@ -23,7 +23,7 @@ class ForwardedRequestTest {
     void keyCookieIsStrippedOthersKept() {
         HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         in.headers().set("Host", "app.localhost").set("Cookie", "a=1; picobase_apikey=secret; b=2");
-        HttpRequest out = ForwardedRequest.toBackend(in, "10.0.0.1", false);
+        HttpRequest out = ForwardedRequest.toBackend(in, "10.0.0.1", "10.0.0.1", false, false);
         assertThat(out.headers().get("Cookie")).isEqualTo("a=1; b=2");
         assertThat(ForwardedRequest.presentedKey(in)).isEqualTo("secret");
     }
@@ -32,14 +32,14 @@ class ForwardedRequestTest {
     void onlyKeyCookieRemovesCookieHeader() {
         HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         in.headers().set("Cookie", "picobase_apikey=secret");
-        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", false).headers().contains("Cookie")).isFalse();
+        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", "10.0.0.1", false, false).headers().contains("Cookie")).isFalse();
     }
 
     @Test
     void cookiesWithoutKeyAreUntouched() {
         HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         in.headers().set("Cookie", "pb_auth=\"x y\";theme=dark");
-        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", false).headers().get("Cookie"))
+        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", "10.0.0.1", false, false).headers().get("Cookie"))
                 .isEqualTo("pb_auth=\"x y\";theme=dark");
     }
 

@@ -60,6 +60,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     private Duration responseTimeout = Duration.ofSeconds(10);
     private int maxInitialLineBytes = 4096;
     private int maxHeaderBytes = 8192;
+    private java.util.function.UnaryOperator<GatewayConfig> configure = c -> c;
 
     private Path dir;
     private ExecutorService blocking;
@@ -99,6 +100,12 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         return this;
     }
 
+    /** Adjusts the gateway's configuration (limits, trusted proxies) before it starts. */
+    public GatewayFixture configure(java.util.function.UnaryOperator<GatewayConfig> change) {
+        this.configure = change;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("picobase-gateway-test");
@@ -133,8 +140,8 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
                         : CompletableFuture.completedFuture(backend.address());
             }
         };
-        GatewayConfig config = new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
-                maxInitialLineBytes, maxHeaderBytes, 2);
+        GatewayConfig config = configure.apply(new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
+                maxInitialLineBytes, maxHeaderBytes, 2));
         server = GatewayServer.start("127.0.0.1", 0, config,
                 new Admission(new HostNames("localhost"), routes, verifier, backends), backends);
         http = HttpClient.newBuilder()
@@ -222,6 +229,16 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
 
     public RawHttp raw() {
         return RawHttp.connect(port());
+    }
+
+    /** A raw connection from loopback address {@code localAddress} (e.g. 127.0.0.2). */
+    public RawHttp rawFrom(String localAddress) {
+        return RawHttp.connectFrom(localAddress, port());
+    }
+
+    /** The {@code Host} header value that routes to instance {@code other}. */
+    public String otherHost() {
+        return "other.localhost:" + port();
     }
 
     // ---- java.net.http helpers ------------------------------------------------------------------

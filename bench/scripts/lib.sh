@@ -63,7 +63,7 @@ platform_start() {
   [ -x "$cached_pb" ] && pb_binary=(POCKETBASE_BINARY_PATH="$cached_pb")
   (cd "$WORK" && exec env -i PATH="$PATH" HOME="$HOME" PICOBASE_DATA_DIR="$WORK/data" PICOBASE_GATEWAY_PORT="$GW" \
     PICOBASE_API_PORT="$API" PICOBASE_MANAGEMENT_PORT="$MGMT" INSTANCES_BASE_PORT=17190 PICOBASE_IDLE_TIMEOUT=1h \
-    "${pb_binary[@]}" PICOBASE_SNAPSHOT_INTERVAL=0s java -jar "$OLDPWD/$JAR" up > "$WORK/platform.log" 2>&1) &
+    PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS=1000000 "${pb_binary[@]}" PICOBASE_SNAPSHOT_INTERVAL=0s java -jar "$OLDPWD/$JAR" up > "$WORK/platform.log" 2>&1) &
   BENCH_PIDS+=($!)
   B="http://127.0.0.1:$API"
   G="http://127.0.0.1:$GW"

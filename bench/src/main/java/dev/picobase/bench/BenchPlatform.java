@@ -98,6 +98,8 @@ public final class BenchPlatform implements AutoCloseable {
         env.put("POCKETBASE_BINARY_PATH", Tools.pocketbase().toString());
         // Accounts are made by the harness; the minimum cost keeps key creation from dominating set-up.
         env.put("PICOBASE_BCRYPT_COST", "10");
+        // The load comes from one address: lift the per-address cap (the total still applies).
+        env.put("PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "1000000");
         env.putAll(environment);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

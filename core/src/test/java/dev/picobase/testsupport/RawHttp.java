@@ -49,8 +49,23 @@ public final class RawHttp implements AutoCloseable {
 
     /** Connects; a positive {@code receiveBuffer} shrinks the socket's receive buffer first. */
     public static RawHttp connect(int port, int receiveBuffer) {
+        return connect(null, port, receiveBuffer);
+    }
+
+    /**
+     * Connects from the loopback address {@code localAddress} (e.g. {@code 127.0.0.2}; Linux routes
+     * all of 127/8 to lo), so one test can be several clients as the server tells them apart.
+     */
+    public static RawHttp connectFrom(String localAddress, int port) {
+        return connect(localAddress, port, -1);
+    }
+
+    private static RawHttp connect(String localAddress, int port, int receiveBuffer) {
         try {
             Socket s = new Socket();
+            if (localAddress != null) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+            }
             if (receiveBuffer > 0) {
                 s.setReceiveBufferSize(receiveBuffer);
             }

@@ -95,6 +95,12 @@ public final class ForwardedRequest {
         headers.remove(KEY_HEADER);
         stripCookie(headers, KEY_COOKIE);
         headers.remove(HttpHeaderNames.EXPECT);
+        String referer = headers.get(HttpHeaderNames.REFERER);
+        if (referer != null) {
+            // A page opened with ?apikey= sends its own address, key included, as the Referer of every
+            // request it makes; PocketBase would write it to its logs database (and so to snapshots).
+            headers.set(HttpHeaderNames.REFERER, withoutKeyParameter(referer));
+        }
 
         String priorFor = in.headers().get("X-Forwarded-For");
         headers.set("X-Forwarded-For", priorFor == null || priorFor.isBlank()
@@ -144,6 +150,48 @@ public final class ForwardedRequest {
             }
         });
         return encoder.toString();
+    }
+
+    /**
+     * {@code uriOrUrl} (a request target or an absolute URL such as a {@code Referer}) without any
+     * {@code apikey} query parameter, however its name is cased or percent-encoded; everything else
+     * is kept byte for byte.
+     */
+    public static String withoutKeyParameter(String uriOrUrl) {
+        int query = uriOrUrl.indexOf('?');
+        if (query < 0) {
+            return uriOrUrl;
+        }
+        int fragment = uriOrUrl.indexOf('#', query);
+        int end = fragment < 0 ? uriOrUrl.length() : fragment;
+        StringBuilder kept = new StringBuilder();
+        boolean removed = false;
+        for (String pair : uriOrUrl.substring(query + 1, end).split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (isKeyParameterName(name)) {
+                removed = true;
+                continue;
+            }
+            if (!pair.isEmpty()) {
+                kept.append(kept.length() == 0 ? "" : "&").append(pair);
+            }
+        }
+        if (!removed) {
+            return uriOrUrl;
+        }
+        return uriOrUrl.substring(0, query) + (kept.length() == 0 ? "" : "?" + kept) + uriOrUrl.substring(end);
+    }
+
+    private static boolean isKeyParameterName(String raw) {
+        if (raw.length() < KEY_PARAM.length()) {
+            return false;
+        }
+        try {
+            return QueryStringDecoder.decodeComponent(raw).strip().equalsIgnoreCase(KEY_PARAM);
+        } catch (IllegalArgumentException badEncoding) {
+            return false;
+        }
     }
 
     private static void stripCookie(HttpHeaders headers, String name) {

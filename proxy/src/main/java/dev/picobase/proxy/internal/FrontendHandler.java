@@ -23,9 +23,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.CookieHeaderNames;
-import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -77,7 +74,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private HttpRequest request;
     private String instanceId;
-    private String keyCookie;
     private String serverTiming;
     private boolean keepAlive;
     private boolean requestDone;
@@ -245,7 +241,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         retried = false;
         state = State.ADMITTING;
         inFlight.incrementAndGet();
-        CompletableFuture<Outcome> outcome = admission.admit(r);
+        CompletableFuture<Outcome> outcome = admission.admit(r, ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : "unknown");
         if (outcome.isDone()) {
             admitted(outcome.join());
         } else {
@@ -267,7 +264,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Outcome.Forward f = (Outcome.Forward) outcome;
         instanceId = f.instanceId();
-        keyCookie = f.keyCookie();
         serverTiming = f.serverTiming();
         backendAddress = f.backend();
         backends.exchangeStarted(instanceId);
@@ -462,13 +458,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (serverTiming != null) {
             response.headers().add("Server-Timing", serverTiming);
-        }
-        if (keyCookie != null) {
-            DefaultCookie cookie = new DefaultCookie(ForwardedRequest.KEY_COOKIE, keyCookie);
-            cookie.setHttpOnly(true);
-            cookie.setPath("/");
-            cookie.setSameSite(CookieHeaderNames.SameSite.Lax);
-            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
         }
     }
 

@@ -60,6 +60,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     private Duration responseTimeout = Duration.ofSeconds(10);
     private int maxInitialLineBytes = 4096;
     private int maxHeaderBytes = 8192;
+    private boolean secureCookies;
 
     private Path dir;
     private ExecutorService blocking;
@@ -96,6 +97,12 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     public GatewayFixture limits(int initialLineBytes, int headerBytes) {
         this.maxInitialLineBytes = initialLineBytes;
         this.maxHeaderBytes = headerBytes;
+        return this;
+    }
+
+    /** Marks the key cookie {@code Secure}, as {@code PICOBASE_SECURE_COOKIES=true} does. */
+    public GatewayFixture secureCookies(boolean secure) {
+        this.secureCookies = secure;
         return this;
     }
 
@@ -136,7 +143,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         GatewayConfig config = new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
                 maxInitialLineBytes, maxHeaderBytes, 2);
         server = GatewayServer.start("127.0.0.1", 0, config,
-                new Admission(new HostNames("localhost"), routes, verifier, backends), backends);
+                new Admission(new HostNames("localhost"), routes, verifier, backends, secureCookies), backends);
         http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))

@@ -26,8 +26,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Decides what happens to a request before any byte of it is forwarded: which instance its
  * {@code Host} names, whether its API key is valid for that instance (CORS preflights need none and
- * are answered here),
- * and where that instance listens (which may mean waking it). Each step completes at once on its
+ * are answered here, as is a browser navigation with {@code ?apikey=}: a 303 that sets the key
+ * cookie), and where that instance listens (which may mean waking it). Each step completes at once on its
  * fast path (route in memory, key verdict cached, instance running), so a warm request is admitted
  * without leaving the event loop.
  *

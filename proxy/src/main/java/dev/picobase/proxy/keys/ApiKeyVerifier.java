@@ -41,11 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * lock-out lever this design removes: the real key would be refused once the cap is spent. So the
  * per-id count ({@link #FAILURES_PER_ID} a minute) only marks the id as under attack; then each
  * address gets one check of its own for the id per window — an address with no failures for it
- * (the owner's, normally) is always checked, one that failed already waits. What bounds the total
- * bcrypt work in the end is the key-check executor: a few threads and a bounded queue, which
- * answers 503 busy when full. The trade-off, accepted: a large botnet can make fresh key checks
- * slow or busy for everyone on the node (cached keys are untouched), but cannot make a key invalid;
- * and a refusal tells the caller that the public id exists, which its hint says anyway.
+ * (the owner's, normally) is always checked, one that failed already waits. Per id and minute that
+ * is at most {@link #FAILURES_PER_ID} plus one per attacking address; what bounds the total bcrypt
+ * work in the end is the key-check executor: a few threads and a bounded queue, which answers 503
+ * busy when full. The trade-offs, accepted: a large botnet can make fresh key checks slow or busy
+ * for everyone on the node (cached verdicts are untouched), but cannot make a key invalid; clients
+ * behind one address (a NAT, or a proxy whose forwarded address is not trusted) share its budget;
+ * and a 429 tells the caller that the public id exists, which its hint says anyway.
  *
  * <p>Revocation. {@link #revoke(String)} drops every cached verdict for a key at once (the control
  * API calls it in-process). A valid verdict older than {@code recheckAfter} is re-confirmed against

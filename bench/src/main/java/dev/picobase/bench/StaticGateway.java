@@ -66,7 +66,8 @@ public final class StaticGateway {
         };
         PlatformMetrics metrics = new PlatformMetrics();
         GatewayServer gateway = GatewayServer.start("127.0.0.1", options.integer("port", 0), config.gateway(),
-                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends, metrics);
+                new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
+                        config.auth().secureCookies()), backends, metrics);
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
 

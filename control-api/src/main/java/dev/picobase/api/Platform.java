@@ -116,7 +116,8 @@ public final class Platform implements AutoCloseable {
             }
         };
         GatewayServer gateway = GatewayServer.start(config.bindAddress(), config.gatewayPort(), config.gateway(),
-                new Admission(new HostNames(config.baseDomain()), routes, keys, backends), backends, metrics);
+                new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
+                        config.auth().secureCookies()), backends, metrics);
 
         ControlEvents events = new ControlEvents() {
             @Override

@@ -53,8 +53,8 @@ public final class RawHttp implements AutoCloseable {
     }
 
     /**
-     * Connects from the loopback address {@code localAddress} (any of 127.0.0.0/8 on Linux), so a test
-     * can be two or more clients with distinct addresses.
+     * Connects from the loopback address {@code localAddress} (e.g. {@code 127.0.0.2}; Linux routes
+     * all of 127/8 to lo), so one test can be several clients as the server tells them apart.
      */
     public static RawHttp connectFrom(String localAddress, int port) {
         return connect(localAddress, port, -1);

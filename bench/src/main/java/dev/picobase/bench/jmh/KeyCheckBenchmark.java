@@ -41,6 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class KeyCheckBenchmark {
     /** 43 characters of the secret alphabet: a well-formed secret that matches no stored hash. */
     private static final String WRONG_SECRET = "wrongwrongwrongwrongwrongwrongwrongwrongwro";
+    /** The client address every check comes from (budgets of failed checks are counted per address). */
+    private static final String CLIENT = "192.0.2.7";
 
     private TenantStore tenants;
     private ThreadPoolExecutor keyChecks;
@@ -64,14 +66,14 @@ public class KeyCheckBenchmark {
         UsageRecorder usage = new UsageRecorder(tenants.store(), Clock.systemUTC());
         verifier = new ApiKeyVerifier(tenants.store(), tenants.passwords(), keyChecks, Duration.ofSeconds(1),
                 usage::keyUsed);
-        if (!verifier.verify(validKey).join().valid()) { // the one bcrypt; afterwards the verdict is cached
+        if (!verifier.verify(validKey, CLIENT).join().valid()) { // the one bcrypt; afterwards the verdict is cached
             throw new IllegalStateException("the benchmark's own key was refused");
         }
-        verifier.verify(unknownKey).join();
-        // Spend the real public id's budget of failed bcrypt checks (20 a minute) now, so the
-        // measurement sees the steady state of a long flood; bcryptCheck measures one such check.
+        verifier.verify(unknownKey, CLIENT).join();
+        // Spend this address's budget of failed bcrypt checks for the real public id (20 a minute)
+        // now, so the measurement sees the steady state of a long flood; bcryptCheck measures one.
         for (int i = 0; i < 20; i++) {
-            verifier.verify(wrongSecretForRealId()).join();
+            verifier.verify(wrongSecretForRealId(), CLIENT).join();
         }
     }
 
@@ -84,7 +86,7 @@ public class KeyCheckBenchmark {
     /** A valid key seen before: SHA-256, one cache read (and once a second a recheck read). */
     @Benchmark
     public KeyVerdict validCached() {
-        return verifier.verify(validKey).join();
+        return verifier.verify(validKey, CLIENT).join();
     }
 
     /** The part of the cached path that hashes the presented key. */
@@ -96,28 +98,28 @@ public class KeyCheckBenchmark {
     /** 60 characters but not our shape: refused by the pattern, before any hashing or lookup. */
     @Benchmark
     public KeyVerdict malformed() {
-        return verifier.verify("pbk_NOT-A-KEY!_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").join();
+        return verifier.verify("pbk_NOT-A-KEY!_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", CLIENT).join();
     }
 
     /** The same unknown well-formed key again: its invalid verdict is cached for a minute. */
     @Benchmark
     public KeyVerdict unknownIdRepeated() {
-        return verifier.verify(unknownKey).join();
+        return verifier.verify(unknownKey, CLIENT).join();
     }
 
     /** A new well-formed key with an unknown public id each time: a cache miss and one indexed read. */
     @Benchmark
     public KeyVerdict unknownIdDistinct() {
-        return verifier.verify("pbk_" + base36(counter++) + "_" + WRONG_SECRET).join();
+        return verifier.verify("pbk_" + base36(counter++) + "_" + WRONG_SECRET, CLIENT).join();
     }
 
     /**
-     * The real public id with a new wrong secret each time, once its 20 bcrypt checks a minute are
-     * spent: refused after the indexed read, and not cached.
+     * The real public id with a new wrong secret each time from one address, once its 20 bcrypt
+     * checks a minute are spent: refused on the calling thread (429), before any lookup.
      */
     @Benchmark
-    public KeyVerdict knownIdWrongSecretDistinct() {
-        return verifier.verify(wrongSecretForRealId()).join();
+    public boolean knownIdWrongSecretDistinct() {
+        return verifier.verify(wrongSecretForRealId(), CLIENT).isCompletedExceptionally();
     }
 
     /** One bcrypt comparison at cost 10, what each of the first 20 wrong secrets a minute costs. */

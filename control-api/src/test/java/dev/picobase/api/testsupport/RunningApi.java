@@ -95,7 +95,7 @@ public final class RunningApi implements AutoCloseable {
      */
     public boolean gatewayAccepts(String fullKey) {
         try {
-            return platform.keys().verify(fullKey).get(10, TimeUnit.SECONDS).valid();
+            return platform.keys().verify(fullKey, "127.0.0.1").get(10, TimeUnit.SECONDS).valid();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

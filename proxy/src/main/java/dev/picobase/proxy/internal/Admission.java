@@ -4,14 +4,20 @@ import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
+import dev.picobase.proxy.keys.KeyChecksExhaustedException;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -20,8 +26,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Decides what happens to a request before any byte of it is forwarded: which instance its
  * {@code Host} names, whether its API key is valid for that instance (CORS preflights need none and
- * are answered here),
- * and where that instance listens (which may mean waking it). Each step completes at once on its
+ * are answered here, as is a browser navigation with {@code ?apikey=}: a 303 that sets the key
+ * cookie), and where that instance listens (which may mean waking it). Each step completes at once on its
  * fast path (route in memory, key verdict cached, instance running), so a warm request is admitted
  * without leaving the event loop.
  *
@@ -33,15 +39,20 @@ public final class Admission {
     private final RouteTable routes;
     private final ApiKeyVerifier keys;
     private final Backends backends;
+    private final boolean secureCookies;
 
-    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends) {
+    /** @param secureCookies mark the key cookie {@code Secure} ({@code PICOBASE_SECURE_COOKIES}: served over HTTPS) */
+    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
+                     boolean secureCookies) {
         this.hosts = hosts;
         this.routes = routes;
         this.keys = keys;
         this.backends = backends;
+        this.secureCookies = secureCookies;
     }
 
-    public CompletableFuture<Outcome> admit(HttpRequest request) {
+    /** @param clientAddress the client's IP address, which key-check budgets are counted by */
+    public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress) {
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host == null || host.isBlank()) {
             return respond(HttpResponseStatus.BAD_REQUEST, "missing_host", "the request has no Host header");
@@ -63,11 +74,11 @@ public final class Admission {
                 return respond(HttpResponseStatus.NOT_FOUND, "unknown_instance",
                         "no instance has the subdomain '" + subdomain.get() + "'");
             }
-            return authorize(request, instance.get());
+            return authorize(request, instance.get(), clientAddress);
         }).exceptionally(Admission::failure);
     }
 
-    private CompletableFuture<Outcome> authorize(HttpRequest request, String instanceId) {
+    private CompletableFuture<Outcome> authorize(HttpRequest request, String instanceId, String clientAddress) {
         if (ForwardedRequest.isCorsPreflight(request)) {
             return done(new Outcome.Respond(corsPreflight(request)));
         }
@@ -76,14 +87,38 @@ public final class Admission {
             return done(new Outcome.Respond(GatewayErrors.unauthorized(
                     "an API key is required (apikey header or ?apikey= parameter)")));
         }
-        return keys.verify(key).thenCompose(verdict -> {
+        return keys.verify(key, clientAddress).thenCompose(verdict -> {
             if (!verdict.validFor(instanceId)) {
                 return done(new Outcome.Respond(GatewayErrors.unauthorized("the API key is not valid for this instance")));
             }
             boolean navigation = request.method().equals(HttpMethod.GET) && ForwardedRequest.keyInQuery(request)
                     && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
-            return forward(instanceId, verdict.keyId(), navigation ? key : null);
+            return navigation ? done(new Outcome.Respond(keyCookieRedirect(request, key)))
+                    : forward(instanceId, verdict.keyId());
         });
+    }
+
+    /**
+     * A page opened with {@code ?apikey=} (PocketBase's admin UI at {@code /_/?apikey=...}) gets the key
+     * as an HttpOnly cookie and is sent, with 303, to the same URL without the key, which is not
+     * forwarded. Otherwise the key would stay in the page's address, and the browser would send it in
+     * the {@code Referer} of every request the page makes — which PocketBase writes to its logs
+     * database, and so into every snapshot. {@code Referrer-Policy} keeps this response's own URL out
+     * of the redirected request.
+     */
+    private FullHttpResponse keyCookieRedirect(HttpRequest request, String key) {
+        DefaultCookie cookie = new DefaultCookie(ForwardedRequest.KEY_COOKIE, key);
+        cookie.setHttpOnly(true);
+        cookie.setSecure(secureCookies);
+        cookie.setPath("/");
+        cookie.setSameSite(CookieHeaderNames.SameSite.Lax);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SEE_OTHER);
+        r.headers().set(HttpHeaderNames.LOCATION, ForwardedRequest.withoutKeyParameter(request.uri()))
+                .set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie))
+                .set("Referrer-Policy", "no-referrer")
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return r;
     }
 
     /**
@@ -105,13 +140,19 @@ public final class Admission {
         return r;
     }
 
-    private CompletableFuture<Outcome> forward(String instanceId, String keyId, String keyCookie) {
+    private CompletableFuture<Outcome> forward(String instanceId, String keyId) {
         return backends.targetFor(instanceId).thenApply(target ->
-                (Outcome) new Outcome.Forward(instanceId, keyId, target.address(), keyCookie, target.serverTiming()));
+                (Outcome) new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming()));
     }
 
     private static Outcome failure(Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof KeyChecksExhaustedException exhausted) {
+            FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.TOO_MANY_REQUESTS, "key_checks_exhausted",
+                    exhausted.getMessage());
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(exhausted.retryAfterSeconds()));
+            return new Outcome.Respond(r);
+        }
         if (cause instanceof RejectedExecutionException) {
             return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));
         }

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.QueryStringEncoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ClientCookieEncoder;
@@ -123,7 +122,9 @@ public final class ForwardedRequest {
         }
         String referer = headers.get(HttpHeaderNames.REFERER);
         if (referer != null) {
-            headers.set(HttpHeaderNames.REFERER, uriWithoutKey(referer));
+            // A page opened with ?apikey= sends its own address, key included, as the Referer of every
+            // request it makes; PocketBase would write it to its logs database (and so to snapshots).
+            headers.set(HttpHeaderNames.REFERER, withoutKeyParameter(referer));
         }
         if (upgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -131,7 +132,7 @@ public final class ForwardedRequest {
         } else if (HttpUtil.isTransferEncodingChunked(in)) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uriWithoutKey(in.uri()), headers);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), withoutKeyParameter(in.uri()), headers);
     }
 
     /**
@@ -173,18 +174,46 @@ public final class ForwardedRequest {
         }
     }
 
-    static String uriWithoutKey(String uri) {
-        if (!uri.contains(KEY_PARAM + "=") && !uri.contains(KEY_PARAM + "&") && !uri.endsWith(KEY_PARAM)) {
-            return uri;
+    /**
+     * {@code uriOrUrl} (a request target or an absolute URL such as a {@code Referer}) without any
+     * {@code apikey} query parameter, however its name is cased or percent-encoded; everything else
+     * is kept byte for byte.
+     */
+    public static String withoutKeyParameter(String uriOrUrl) {
+        int query = uriOrUrl.indexOf('?');
+        if (query < 0) {
+            return uriOrUrl;
         }
-        QueryStringDecoder decoder = new QueryStringDecoder(uri);
-        QueryStringEncoder encoder = new QueryStringEncoder(decoder.rawPath());
-        decoder.parameters().forEach((name, values) -> {
-            if (!name.equals(KEY_PARAM)) {
-                values.forEach(v -> encoder.addParam(name, v));
+        int fragment = uriOrUrl.indexOf('#', query);
+        int end = fragment < 0 ? uriOrUrl.length() : fragment;
+        StringBuilder kept = new StringBuilder();
+        boolean removed = false;
+        for (String pair : uriOrUrl.substring(query + 1, end).split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (isKeyParameterName(name)) {
+                removed = true;
+                continue;
             }
-        });
-        return encoder.toString();
+            if (!pair.isEmpty()) {
+                kept.append(kept.length() == 0 ? "" : "&").append(pair);
+            }
+        }
+        if (!removed) {
+            return uriOrUrl;
+        }
+        return uriOrUrl.substring(0, query) + (kept.length() == 0 ? "" : "?" + kept) + uriOrUrl.substring(end);
+    }
+
+    private static boolean isKeyParameterName(String raw) {
+        if (raw.length() < KEY_PARAM.length()) {
+            return false;
+        }
+        try {
+            return QueryStringDecoder.decodeComponent(raw).strip().equalsIgnoreCase(KEY_PARAM);
+        } catch (IllegalArgumentException badEncoding) {
+            return false;
+        }
     }
 
     private static void stripCookie(HttpHeaders headers, String name) {

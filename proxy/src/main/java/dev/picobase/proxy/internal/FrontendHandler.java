@@ -23,9 +23,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.CookieHeaderNames;
-import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -78,7 +75,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private HttpRequest request;
     private String instanceId;
-    private String keyCookie;
     private String serverTiming;
     private boolean keepAlive;
     private boolean requestDone;
@@ -258,7 +254,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         clientAddress = peerTrusted ? proxies.client(peer, r.headers()) : peer.getHostAddress();
         state = State.ADMITTING;
         inFlight.incrementAndGet();
-        CompletableFuture<Outcome> outcome = admission.admit(r);
+        CompletableFuture<Outcome> outcome = admission.admit(r, clientAddress);
         if (outcome.isDone()) {
             admitted(outcome.join());
         } else {
@@ -287,7 +283,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
         }
         instanceId = f.instanceId();
-        keyCookie = f.keyCookie();
         serverTiming = f.serverTiming();
         backendAddress = f.backend();
         backends.exchangeStarted(instanceId);
@@ -480,13 +475,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (serverTiming != null) {
             response.headers().add("Server-Timing", serverTiming);
-        }
-        if (keyCookie != null) {
-            DefaultCookie cookie = new DefaultCookie(ForwardedRequest.KEY_COOKIE, keyCookie);
-            cookie.setHttpOnly(true);
-            cookie.setPath("/");
-            cookie.setSameSite(CookieHeaderNames.SameSite.Lax);
-            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
         }
     }
 

@@ -6,12 +6,11 @@ import java.net.InetSocketAddress;
 /** What admission decided for a request: forward it to a backend, or answer it at the gateway. */
 public sealed interface Outcome {
     /**
-     * Forward to {@code backend}. {@code keyCookie}, when set, is the API key to remember in the
-     * browser's gateway cookie (a page opened with {@code ?apikey=}); {@code serverTiming}, when set, is
-     * added to the response (the request woke the instance); {@code keyId} is the key that admitted it
-     * (its streams close when it is revoked).
+     * Forward to {@code backend}. {@code serverTiming}, when set, is added to the response (the
+     * request woke the instance); {@code keyId} is the key that admitted it (its streams close when it
+     * is revoked).
      */
-    record Forward(String instanceId, String keyId, InetSocketAddress backend, String keyCookie, String serverTiming)
+    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming)
             implements Outcome {}
 
     record Respond(FullHttpResponse response) implements Outcome {}

@@ -3,6 +3,7 @@ package dev.picobase.proxy.keys;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.secret.ApiKeySecret;
 import dev.picobase.core.secret.Passwords;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,9 +27,27 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Floods. Keys that are not shaped like ours are refused before any lookup. Well-formed keys
  * with an unknown public id cost one indexed read, no bcrypt. The remaining attack — a known public
- * id with random secrets — is capped: after {@link #MAX_FAILURES_PER_ID} failed bcrypt checks for
- * one public id within a minute, further unknown secrets for it are refused without bcrypt (the
- * real key, already cached, keeps working).
+ * id (it is printed in the key's hint) with random secrets — is where bcrypt must be bounded without
+ * handing the attacker a lever against the real key. Failed checks are counted per (public id,
+ * client address) in one-minute windows ({@link #FAILURES_PER_ADDRESS}); past that an address gets
+ * no more bcrypt for the id and is answered {@link KeyChecksExhaustedException} (429 with
+ * {@code Retry-After}) rather than "invalid", which would claim the key is wrong. A secret whose
+ * verdict is cached never reaches the count, right or wrong. So one address flooding an id sees
+ * 401 twenty times a minute, then 429; the real key keeps working from every other address, even
+ * when its verdict is not cached (a fresh key, an expired entry, a restarted node).
+ *
+ * <p>Many addresses. Per-address counting alone lets an attacker with N addresses spend 20·N
+ * checks a minute on one id. A cap per id across addresses would bound that, but it is exactly the
+ * lock-out lever this design removes: the real key would be refused once the cap is spent. So the
+ * per-id count ({@link #FAILURES_PER_ID} a minute) only marks the id as under attack; then each
+ * address gets one check of its own for the id per window — an address with no failures for it
+ * (the owner's, normally) is always checked, one that failed already waits. Per id and minute that
+ * is at most {@link #FAILURES_PER_ID} plus one per attacking address; what bounds the total bcrypt
+ * work in the end is the key-check executor: a few threads and a bounded queue, which answers 503
+ * busy when full. The trade-offs, accepted: a large botnet can make fresh key checks slow or busy
+ * for everyone on the node (cached verdicts are untouched), but cannot make a key invalid; clients
+ * behind one address (a NAT, or a proxy whose forwarded address is not trusted) share its budget;
+ * and a 429 tells the caller that the public id exists, which its hint says anyway.
  *
  * <p>Revocation. {@link #revoke(String)} drops every cached verdict for a key at once (the control
  * API calls it in-process). A valid verdict older than {@code recheckAfter} is re-confirmed against
@@ -39,7 +57,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Threading: {@link #verify} may be called on an event loop; it never blocks there.
  */
 public final class ApiKeyVerifier {
-    static final int MAX_FAILURES_PER_ID = 20;
+    /** Failed bcrypt checks of one public id from one client address (an IPv6 /64) per minute. */
+    static final int FAILURES_PER_ADDRESS = 20;
+    /** Failed checks of one public id from all addresses per minute past which it is under attack. */
+    static final int FAILURES_PER_ID = 200;
 
     /** A cached verdict, with a completed future of it handed to every request that hits it. */
     private record Entry(KeyVerdict verdict, long checkedAtNanos, CompletableFuture<KeyVerdict> completed) {
@@ -54,7 +75,7 @@ public final class ApiKeyVerifier {
     private final Executor blocking;
     private final long recheckAfterNanos;
     private final Cache<String, Entry> verdicts;
-    private final Cache<String, AtomicLong> failuresById;
+    private final KeyCheckBudget budget;
     private final ConcurrentHashMap<String, CompletableFuture<KeyVerdict>> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong bcryptChecks = new AtomicLong();
     private final AtomicLong hits = new AtomicLong();
@@ -80,13 +101,18 @@ public final class ApiKeyVerifier {
                 .expireAfter(Expiry.<String, Entry>creating((k, e) ->
                         e.verdict().valid() ? Duration.ofHours(1) : Duration.ofMinutes(1)))
                 .build();
-        this.failuresById = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000)
-                .expireAfterWrite(1, TimeUnit.MINUTES).build();
+        this.budget = new KeyCheckBudget(FAILURES_PER_ADDRESS, FAILURES_PER_ID, Duration.ofMinutes(1),
+                Ticker.systemTicker());
     }
 
-    /** The verdict for {@code presentedKey}; completes at once on a cache hit. */
-    public CompletableFuture<KeyVerdict> verify(String presentedKey) {
-        CompletableFuture<KeyVerdict> verdict = check(presentedKey);
+    /**
+     * The verdict for {@code presentedKey} sent from {@code clientAddress}; completes at once on a
+     * cache hit. Completes exceptionally with {@link KeyChecksExhaustedException} when this address
+     * has spent its failed checks for the key's public id, and with a
+     * {@link java.util.concurrent.RejectedExecutionException} when the key-check pool is full.
+     */
+    public CompletableFuture<KeyVerdict> verify(String presentedKey, String clientAddress) {
+        CompletableFuture<KeyVerdict> verdict = check(presentedKey, clientAddress);
         if (verdict.isDone() && !verdict.isCompletedExceptionally()) { // cache hit: no extra stage per request
             recordUse(verdict.getNow(KeyVerdict.INVALID));
             return verdict;
@@ -100,7 +126,7 @@ public final class ApiKeyVerifier {
         }
     }
 
-    private CompletableFuture<KeyVerdict> check(String presentedKey) {
+    private CompletableFuture<KeyVerdict> check(String presentedKey, String clientAddress) {
         if (!ApiKeySecret.isWellFormed(presentedKey)) {
             return CompletableFuture.completedFuture(KeyVerdict.INVALID);
         }
@@ -111,18 +137,34 @@ public final class ApiKeyVerifier {
             if (cached.verdict().valid() && System.nanoTime() - cached.checkedAtNanos() > recheckAfterNanos) {
                 // Re-confirmed in the background (one read, shared by concurrent requests); requests do
                 // not wait for it, so a key-check pool busy with a flood of bad keys never stalls them.
-                shared(digest, () -> recheck(digest, cached.verdict()));
+                shared(digest, () -> recheck(digest, cached.verdict()), () -> { });
             }
             return cached.completed();
         }
         misses.incrementAndGet();
-        return shared(digest, () -> check(digest, ApiKeySecret.parse(presentedKey).orElseThrow()));
+        CompletableFuture<KeyVerdict> running = inFlight.get(digest);
+        if (running != null) {
+            return running; // the same key's check is already paid for: wait for it, spend nothing
+        }
+        ApiKeySecret presented = ApiKeySecret.parse(presentedKey).orElseThrow();
+        KeyCheckBudget.Reservation reservation = budget.reserve(presented.publicId(), clientAddress);
+        if (!reservation.granted()) {
+            return CompletableFuture.failedFuture(new KeyChecksExhaustedException(reservation.retryAfterSeconds()));
+        }
+        return shared(digest, () -> check(digest, presented, reservation), () -> budget.refund(reservation));
     }
 
-    private CompletableFuture<KeyVerdict> shared(String digest, java.util.function.Supplier<KeyVerdict> work) {
+    /**
+     * Runs {@code work} on the blocking executor unless the same digest is being checked already, in
+     * which case that check's future is returned and {@code notRun} is told (to give back what was
+     * reserved for the work).
+     */
+    private CompletableFuture<KeyVerdict> shared(String digest, java.util.function.Supplier<KeyVerdict> work,
+                                                 Runnable notRun) {
         CompletableFuture<KeyVerdict> mine = new CompletableFuture<>();
         CompletableFuture<KeyVerdict> existing = inFlight.putIfAbsent(digest, mine);
         if (existing != null) {
+            notRun.run();
             return existing;
         }
         try {
@@ -137,32 +179,34 @@ public final class ApiKeyVerifier {
             });
         } catch (RuntimeException rejected) {
             inFlight.remove(digest, mine);
+            notRun.run();
             mine.completeExceptionally(rejected);
         }
         return mine;
     }
 
-    private KeyVerdict check(String digest, ApiKeySecret presented) {
-        Optional<ApiKey> stored = store.findApiKey(presented.publicId());
-        KeyVerdict verdict;
-        if (stored.isEmpty()) {
-            verdict = KeyVerdict.INVALID;
-        } else {
-            AtomicLong failures = failuresById.get(presented.publicId(), id -> new AtomicLong());
-            if (failures.get() >= MAX_FAILURES_PER_ID) {
-                return KeyVerdict.INVALID; // not cached: the real key must still get its check
+    /** Looks the key up and runs bcrypt; the reservation is kept only when the secret was wrong. */
+    private KeyVerdict check(String digest, ApiKeySecret presented, KeyCheckBudget.Reservation reservation) {
+        boolean failed = false;
+        try {
+            Optional<ApiKey> stored = store.findApiKey(presented.publicId());
+            KeyVerdict verdict = KeyVerdict.INVALID;
+            if (stored.isPresent()) {
+                bcryptChecks.incrementAndGet();
+                ApiKey key = stored.get();
+                if (passwords.verify(presented.secret(), key.secretHash())) {
+                    verdict = new KeyVerdict(true, key.instanceId(), key.id(), key.secretHash());
+                } else {
+                    failed = true;
+                }
             }
-            bcryptChecks.incrementAndGet();
-            ApiKey key = stored.get();
-            if (passwords.verify(presented.secret(), key.secretHash())) {
-                verdict = new KeyVerdict(true, key.instanceId(), key.id(), key.secretHash());
-            } else {
-                failures.incrementAndGet();
-                verdict = KeyVerdict.INVALID;
+            verdicts.put(digest, new Entry(verdict, System.nanoTime()));
+            return verdict;
+        } finally {
+            if (!failed) {
+                budget.refund(reservation); // a right secret or an unknown id spends no budget
             }
         }
-        verdicts.put(digest, new Entry(verdict, System.nanoTime()));
-        return verdict;
     }
 
     private KeyVerdict recheck(String digest, KeyVerdict previous) {

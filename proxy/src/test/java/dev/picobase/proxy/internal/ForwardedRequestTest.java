@@ -12,11 +12,30 @@ import org.junit.jupiter.api.Test;
 class ForwardedRequestTest {
     @Test
     void uriWithoutKeyKeepsOtherParameters() {
-        assertThat(ForwardedRequest.uriWithoutKey("/a?x=1&apikey=k&y=2")).isEqualTo("/a?x=1&y=2");
-        assertThat(ForwardedRequest.uriWithoutKey("/a?apikey=k")).isEqualTo("/a");
-        assertThat(ForwardedRequest.uriWithoutKey("/a?filter=(a%3D1)&apikey=k")).isEqualTo("/a?filter=%28a%3D1%29");
-        assertThat(ForwardedRequest.uriWithoutKey("/a?x=1")).isEqualTo("/a?x=1");
-        assertThat(ForwardedRequest.uriWithoutKey("/a?myapikey=1")).isEqualTo("/a?myapikey=1");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=1&apikey=k&y=2")).isEqualTo("/a?x=1&y=2");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?apikey=k")).isEqualTo("/a");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?filter=(a%3D1)&apikey=k")).isEqualTo("/a?filter=(a%3D1)");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=1")).isEqualTo("/a?x=1");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?myapikey=1")).isEqualTo("/a?myapikey=1");
+    }
+
+    @Test
+    void withoutKeyParameterKeepsEverythingElseAsSent() {
+        assertThat(ForwardedRequest.withoutKeyParameter("/_/?apikey=k")).isEqualTo("/_/");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=a+b&apikey=k&y=%28")).isEqualTo("/a?x=a+b&y=%28");
+        assertThat(ForwardedRequest.withoutKeyParameter("http://h/a?apikey=k#frag")).isEqualTo("http://h/a#frag");
+        assertThat(ForwardedRequest.withoutKeyParameter("http://h/a?api%6Bey=k&APIKEY=k&z")).isEqualTo("http://h/a?z");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?myapikey=1&apikeys=2")).isEqualTo("/a?myapikey=1&apikeys=2");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?bad=%zz&apikey")).isEqualTo("/a?bad=%zz");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a")).isEqualTo("/a");
+    }
+
+    @Test
+    void refererLosesTheKey() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/x");
+        in.headers().set("Referer", "http://app.localhost/_/?apikey=secret&b=1");
+        assertThat(ForwardedRequest.toBackend(in, "10.0.0.1", "10.0.0.1", false, false).headers().get("Referer"))
+                .isEqualTo("http://app.localhost/_/?b=1");
     }
 
     @Test

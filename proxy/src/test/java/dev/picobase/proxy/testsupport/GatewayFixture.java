@@ -61,6 +61,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     private int maxInitialLineBytes = 4096;
     private int maxHeaderBytes = 8192;
     private java.util.function.UnaryOperator<GatewayConfig> configure = c -> c;
+    private boolean secureCookies;
 
     private Path dir;
     private ExecutorService blocking;
@@ -106,6 +107,12 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         return this;
     }
 
+    /** Marks the key cookie {@code Secure}, as {@code PICOBASE_SECURE_COOKIES=true} does. */
+    public GatewayFixture secureCookies(boolean secure) {
+        this.secureCookies = secure;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("picobase-gateway-test");
@@ -143,7 +150,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         GatewayConfig config = configure.apply(new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
                 maxInitialLineBytes, maxHeaderBytes, 2));
         server = GatewayServer.start("127.0.0.1", 0, config,
-                new Admission(new HostNames("localhost"), routes, verifier, backends), backends);
+                new Admission(new HostNames("localhost"), routes, verifier, backends, secureCookies), backends);
         http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))

@@ -109,7 +109,8 @@ public record PicoBaseConfig(
         long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
         GatewayConfig gateway = new GatewayConfig(
                 s.duration("PICOBASE_GATEWAY_HEADER_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
-                s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
+                s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100),
+                        Duration.ofHours(1)), // Netty takes it as int milliseconds
                 s.duration("PICOBASE_GATEWAY_RESPONSE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(100)),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_URI_SIZE", 8192, 256, 1 << 20),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_HEADER_SIZE", 16384, 1024, 1 << 20),

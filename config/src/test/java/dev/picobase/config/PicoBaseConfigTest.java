@@ -88,6 +88,26 @@ class PicoBaseConfigTest {
         assertThat(c.auth().sessionTtl()).isEqualTo(Duration.ofHours(2));
     }
 
+    /**
+     * A duration with more digits than a long holds used to escape as a raw NumberFormatException
+     * (a stack trace at start-up), and a huge number of days as an ArithmeticException; both are
+     * now the one line naming the variable that every other bad value gets.
+     */
+    @Test
+    void aDurationTooLargeForALongIsOneLineNamingTheVariable() {
+        for (String tooLarge : List.of("99999999999999999999s", "9223372036854775807d", "106751991167301d",
+                "3651d", "87601h")) {
+            assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMEOUT", tooLarge)))
+                    .as(tooLarge)
+                    .isExactlyInstanceOf(ConfigException.class)
+                    .hasMessage("PICOBASE_IDLE_TIMEOUT: must be at most 3650d, got '" + tooLarge + "'");
+        }
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_SESSION_TTL", "3650d")).auth().sessionTtl())
+                .isEqualTo(Duration.ofDays(3650));
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_CONNECT_TIMEOUT", "30d")))
+                .hasMessage("PICOBASE_GATEWAY_CONNECT_TIMEOUT: must be at most 1h, got '30d'");
+    }
+
     @Test
     void unknownPicobaseVariablesAreReportedNotFatal() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMOUT", "5m"));

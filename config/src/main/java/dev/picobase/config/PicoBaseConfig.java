@@ -39,6 +39,7 @@ public record PicoBaseConfig(
         Duration holdTimeout,
         long diskBudgetBytes,
         long apiMaxBodyBytes,
+        Set<String> reservedSubdomains,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -53,12 +54,29 @@ public record PicoBaseConfig(
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
             "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT",
-            "PICOBASE_DISK_BUDGET");
+            "PICOBASE_DISK_BUDGET", "PICOBASE_RESERVED_SUBDOMAINS");
+
+    /**
+     * Subdomains no tenant may take unless the operator replaces the list: names that look like the
+     * platform itself or its sign-in pages (phishing bait), and names other software looks up on its
+     * own (mail clients' autodiscover/autoconfig, MTA-STS, WPAD and ISATAP proxy discovery, hosting
+     * panels). Ordinary words tenants want for their own projects ({@code app}, {@code blog},
+     * {@code dev}, {@code test}, {@code prod}, ...) are deliberately not here.
+     */
+    public static final Set<String> DEFAULT_RESERVED_SUBDOMAINS = Set.of(
+            "www", "api", "admin", "administrator", "dashboard", "console", "gateway", "proxy", "status",
+            "metrics", "docs", "help", "support", "auth", "login", "signin", "signup", "account", "accounts",
+            "billing", "security", "root", "localhost", "picobase", "pocketbase",
+            "mail", "email", "webmail", "smtp", "imap", "pop", "pop3", "mx", "autodiscover", "autoconfig",
+            "mta-sts", "wpad", "isatap", "cpanel", "whm", "webdisk", "ftp", "ssh", "vpn", "ns1", "ns2", "dns", "cdn");
+
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     public PicoBaseConfig {
+        reservedSubdomains = Set.copyOf(reservedSubdomains);
         warnings = List.copyOf(warnings);
     }
 
@@ -122,7 +140,7 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_SNAPSHOT_INTERVAL", Duration.ofMinutes(15), Duration.ZERO),
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
-                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, warnings);
+                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, reservedSubdomains(s), warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {
@@ -132,6 +150,30 @@ public record PicoBaseConfig(
         if (management != 0 && (management == gateway || management == api)) {
             throw new ConfigException("PICOBASE_MANAGEMENT_PORT", "must differ from the gateway and API ports");
         }
+    }
+
+    /**
+     * The operator's comma-separated list replaces the default one (it does not add to it), so a
+     * name can be freed as well as reserved; a value with no names in it (",") reserves none.
+     */
+    private static Set<String> reservedSubdomains(Settings s) {
+        Optional<String> raw = s.optional("PICOBASE_RESERVED_SUBDOMAINS");
+        if (raw.isEmpty()) {
+            return DEFAULT_RESERVED_SUBDOMAINS;
+        }
+        Set<String> names = new java.util.TreeSet<>();
+        for (String item : raw.get().split(",")) {
+            String name = item.strip().toLowerCase(java.util.Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!LABEL.matcher(name).matches()) {
+                throw new ConfigException("PICOBASE_RESERVED_SUBDOMAINS", "'" + item.strip()
+                        + "' is not a subdomain label (letters, digits and inner hyphens, at most 63)");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     private static MetadataConfig metadata(Settings s, Path dataDir) {

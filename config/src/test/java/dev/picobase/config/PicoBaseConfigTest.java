@@ -109,6 +109,20 @@ class PicoBaseConfigTest {
     }
 
     @Test
+    void theOperatorsReservedSubdomainsReplaceTheDefaultList() {
+        assertThat(PicoBaseConfig.fromMap(Map.of()).reservedSubdomains())
+                .contains("www", "api", "admin", "autodiscover", "autoconfig", "mta-sts", "wpad", "isatap", "webmail",
+                        "cpanel")
+                .doesNotContain("app", "blog", "dev", "test", "prod");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", "WWW, intranet,,")).reservedSubdomains())
+                .containsExactlyInAnyOrder("www", "intranet");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", ",")).reservedSubdomains()).isEmpty();
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", "www,my.app")))
+                .hasMessage("PICOBASE_RESERVED_SUBDOMAINS: 'my.app' is not a subdomain label (letters, digits and "
+                        + "inner hyphens, at most 63)");
+    }
+
+    @Test
     void unknownPicobaseVariablesAreReportedNotFatal() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMOUT", "5m"));
         assertThat(c.warnings()).singleElement().asString().contains("PICOBASE_IDLE_TIMOUT".replace("EOUT", "OUT"));

@@ -63,6 +63,23 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects from {@code localAddress} (e.g. 127.0.0.2: on Linux all of 127/8 is loopback), so a
+     * test can be two clients at two addresses and check that a limit on one leaves the other alone.
+     */
+    public static RawHttp connectFrom(String localAddress, int port) {
+        try {
+            Socket s = new Socket();
+            s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+            s.setSoTimeout(10_000);
+            s.setTcpNoDelay(true);
+            return new RawHttp(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public RawHttp send(String text) {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }

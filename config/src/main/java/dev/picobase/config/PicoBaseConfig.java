@@ -40,6 +40,7 @@ public record PicoBaseConfig(
         long diskBudgetBytes,
         long apiMaxBodyBytes,
         ConnectionLimits apiConnections,
+        Set<String> reservedSubdomains,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -50,18 +51,36 @@ public record PicoBaseConfig(
             "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_BUCKET_NAME", "PICOBASE_S3_ENDPOINT",
             "POCKETBASE_BINARY_PATH", "INSTANCES_BASE_PORT", "PICOBASE_BCRYPT_COST", "PICOBASE_SESSION_TTL",
             "PICOBASE_SECURE_COOKIES", "PICOBASE_SIGNIN_MAX_FAILURES", "PICOBASE_SIGNIN_LOCKOUT",
-            "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_API_MAX_BODY",
+            "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_SIGNIN_MAX_FAILURES_PER_ACCOUNT", "PICOBASE_API_MAX_BODY",
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
             "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT",
             "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
-            "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES");
+            "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
+            "PICOBASE_RESERVED_SUBDOMAINS");
+
+    /**
+     * Subdomains no tenant may take unless the operator replaces the list: names that look like the
+     * platform itself or its sign-in pages (phishing bait), and names other software looks up on its
+     * own (mail clients' autodiscover/autoconfig, MTA-STS, WPAD and ISATAP proxy discovery, hosting
+     * panels). Ordinary words tenants want for their own projects ({@code app}, {@code blog},
+     * {@code dev}, {@code test}, {@code prod}, ...) are deliberately not here.
+     */
+    public static final Set<String> DEFAULT_RESERVED_SUBDOMAINS = Set.of(
+            "www", "api", "admin", "administrator", "dashboard", "console", "gateway", "proxy", "status",
+            "metrics", "docs", "help", "support", "auth", "login", "signin", "signup", "account", "accounts",
+            "billing", "security", "root", "localhost", "picobase", "pocketbase",
+            "mail", "email", "webmail", "smtp", "imap", "pop", "pop3", "mx", "autodiscover", "autoconfig",
+            "mta-sts", "wpad", "isatap", "cpanel", "whm", "webdisk", "ftp", "ssh", "vpn", "ns1", "ns2", "dns", "cdn");
+
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     public PicoBaseConfig {
+        reservedSubdomains = Set.copyOf(reservedSubdomains);
         warnings = List.copyOf(warnings);
     }
 
@@ -108,7 +127,8 @@ public record PicoBaseConfig(
                 s.bool("PICOBASE_SECURE_COOKIES", false),
                 s.integer("PICOBASE_SIGNIN_MAX_FAILURES", 5, 1, 1000),
                 s.duration("PICOBASE_SIGNIN_LOCKOUT", Duration.ofMinutes(15), Duration.ofSeconds(1)),
-                s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000));
+                s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000),
+                s.integer("PICOBASE_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 100, 1, 1_000_000));
         long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
         long openFiles = OpenFiles.limit();
         ConnectionLimits apiConnections = new ConnectionLimits(
@@ -121,7 +141,8 @@ public record PicoBaseConfig(
                         1, 1_000_000));
         GatewayConfig gateway = new GatewayConfig(
                 s.duration("PICOBASE_GATEWAY_HEADER_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
-                s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100)),
+                s.duration("PICOBASE_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100),
+                        Duration.ofHours(1)), // Netty takes it as int milliseconds
                 s.duration("PICOBASE_GATEWAY_RESPONSE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(100)),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_URI_SIZE", 8192, 256, 1 << 20),
                 (int) s.bytes("PICOBASE_GATEWAY_MAX_HEADER_SIZE", 16384, 1024, 1 << 20),
@@ -137,7 +158,8 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_SNAPSHOT_INTERVAL", Duration.ofMinutes(15), Duration.ZERO),
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
-                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections, warnings);
+                s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
+                reservedSubdomains(s), warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {
@@ -163,6 +185,30 @@ public record PicoBaseConfig(
             }
         }
         return proxies;
+    }
+
+    /**
+     * The operator's comma-separated list replaces the default one (it does not add to it), so a
+     * name can be freed as well as reserved; a value with no names in it (",") reserves none.
+     */
+    private static Set<String> reservedSubdomains(Settings s) {
+        Optional<String> raw = s.optional("PICOBASE_RESERVED_SUBDOMAINS");
+        if (raw.isEmpty()) {
+            return DEFAULT_RESERVED_SUBDOMAINS;
+        }
+        Set<String> names = new java.util.TreeSet<>();
+        for (String item : raw.get().split(",")) {
+            String name = item.strip().toLowerCase(java.util.Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!LABEL.matcher(name).matches()) {
+                throw new ConfigException("PICOBASE_RESERVED_SUBDOMAINS", "'" + item.strip()
+                        + "' is not a subdomain label (letters, digits and inner hyphens, at most 63)");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     private static MetadataConfig metadata(Settings s, Path dataDir) {

@@ -80,8 +80,19 @@ final class Settings {
         }
     }
 
-    /** Durations like {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}. */
+    /**
+     * The longest duration any setting accepts unless it says otherwise: ten years. Far beyond any
+     * useful timeout, yet small enough that code may add it to a clock reading or convert it to
+     * nanoseconds without overflowing a long.
+     */
+    static final Duration MAX_DURATION = Duration.ofDays(3650);
+
+    /** Durations like {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}, up to {@link #MAX_DURATION}. */
     Duration duration(String name, Duration fallback, Duration min) {
+        return duration(name, fallback, min, MAX_DURATION);
+    }
+
+    Duration duration(String name, Duration fallback, Duration min, Duration max) {
         Optional<String> raw = optional(name);
         if (raw.isEmpty()) {
             return fallback;
@@ -90,19 +101,40 @@ final class Settings {
         if (!m.matches()) {
             throw new ConfigException(name, "expected a duration such as 30s, 5m or 2h, got '" + raw.get() + "'");
         }
-        long amount = Long.parseLong(m.group(1));
         Duration value;
-        switch (m.group(2)) {
-            case "ms": value = Duration.ofMillis(amount); break;
-            case "s": value = Duration.ofSeconds(amount); break;
-            case "m": value = Duration.ofMinutes(amount); break;
-            case "h": value = Duration.ofHours(amount); break;
-            default: value = Duration.ofDays(amount); break;
+        try {
+            long amount = Long.parseLong(m.group(1));
+            switch (m.group(2)) {
+                case "ms": value = Duration.ofMillis(amount); break;
+                case "s": value = Duration.ofSeconds(amount); break;
+                case "m": value = Duration.ofMinutes(amount); break;
+                case "h": value = Duration.ofHours(amount); break;
+                default: value = Duration.ofDays(amount); break;
+            }
+        } catch (NumberFormatException | ArithmeticException tooLarge) {
+            value = null; // more digits than a long holds, or more seconds than a Duration does
+        }
+        if (value == null || value.compareTo(max) > 0) {
+            throw new ConfigException(name, "must be at most " + describe(max) + ", got '" + raw.get() + "'");
         }
         if (value.compareTo(min) < 0) {
             throw new ConfigException(name, "must be at least " + min.toMillis() + "ms, got '" + raw.get() + "'");
         }
         return value;
+    }
+
+    /** A duration in the largest unit that divides it, in the syntax the settings accept. */
+    private static String describe(Duration d) {
+        if (d.toMillis() % 86_400_000 == 0) {
+            return d.toDays() + "d";
+        }
+        if (d.toMillis() % 3_600_000 == 0) {
+            return d.toHours() + "h";
+        }
+        if (d.toMillis() % 60_000 == 0) {
+            return d.toMinutes() + "m";
+        }
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     /** Sizes like {@code 65536}, {@code 64k}, {@code 1MiB}, {@code 2g} (binary multiples). */

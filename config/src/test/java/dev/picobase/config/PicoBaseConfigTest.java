@@ -88,6 +88,40 @@ class PicoBaseConfigTest {
         assertThat(c.auth().sessionTtl()).isEqualTo(Duration.ofHours(2));
     }
 
+    /**
+     * A duration with more digits than a long holds used to escape as a raw NumberFormatException
+     * (a stack trace at start-up), and a huge number of days as an ArithmeticException; both are
+     * now the one line naming the variable that every other bad value gets.
+     */
+    @Test
+    void aDurationTooLargeForALongIsOneLineNamingTheVariable() {
+        for (String tooLarge : List.of("99999999999999999999s", "9223372036854775807d", "106751991167301d",
+                "3651d", "87601h")) {
+            assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMEOUT", tooLarge)))
+                    .as(tooLarge)
+                    .isExactlyInstanceOf(ConfigException.class)
+                    .hasMessage("PICOBASE_IDLE_TIMEOUT: must be at most 3650d, got '" + tooLarge + "'");
+        }
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_SESSION_TTL", "3650d")).auth().sessionTtl())
+                .isEqualTo(Duration.ofDays(3650));
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_CONNECT_TIMEOUT", "30d")))
+                .hasMessage("PICOBASE_GATEWAY_CONNECT_TIMEOUT: must be at most 1h, got '30d'");
+    }
+
+    @Test
+    void theOperatorsReservedSubdomainsReplaceTheDefaultList() {
+        assertThat(PicoBaseConfig.fromMap(Map.of()).reservedSubdomains())
+                .contains("www", "api", "admin", "autodiscover", "autoconfig", "mta-sts", "wpad", "isatap", "webmail",
+                        "cpanel")
+                .doesNotContain("app", "blog", "dev", "test", "prod");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", "WWW, intranet,,")).reservedSubdomains())
+                .containsExactlyInAnyOrder("www", "intranet");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", ",")).reservedSubdomains()).isEmpty();
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_RESERVED_SUBDOMAINS", "www,my.app")))
+                .hasMessage("PICOBASE_RESERVED_SUBDOMAINS: 'my.app' is not a subdomain label (letters, digits and "
+                        + "inner hyphens, at most 63)");
+    }
+
     @Test
     void unknownPicobaseVariablesAreReportedNotFatal() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMOUT", "5m"));

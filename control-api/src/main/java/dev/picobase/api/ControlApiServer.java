@@ -104,7 +104,7 @@ public final class ControlApiServer implements AutoCloseable {
                     })
                     .bind(new InetSocketAddress(config.bindAddress(), config.apiPort())).sync().channel();
             return new ControlApiServer(group, blocking, channel);
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
             throw e;

@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code picobase} process: {@code up} (the default) runs the platform until it is stopped;
- * {@code migrate} brings the metadata schema up to date and exits. Configuration errors end the
- * process with one line naming the variable, and exit code 2.
+ * {@code migrate} brings the metadata schema up to date and exits. Configuration errors, and what
+ * start-up finds wrong with a setting (a port in use, a bind address that is not this machine's,
+ * a missing or read-only bucket, an unreachable endpoint), end the process with one line naming
+ * the variable, and exit code 2.
  */
 public final class PicoBaseMain {
     private static final Logger LOG = LoggerFactory.getLogger(PicoBaseMain.class);
@@ -63,6 +65,10 @@ public final class PicoBaseMain {
         Platform platform;
         try {
             platform = Platform.start(config, Clock.systemUTC());
+        } catch (ConfigException e) {
+            System.err.println("picobase: cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
         } catch (StoreException e) {
             System.err.println("picobase: cannot open the metadata database (" + config.metadata() + "): "
                     + e.getMessage());

@@ -22,6 +22,8 @@ import dev.picobase.proxy.routing.RouteTable;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -71,19 +73,51 @@ public final class Platform implements AutoCloseable {
         this.api = api;
     }
 
-    /** Opens the store (migrating it), installs PocketBase if needed, and binds both ports. */
+    /**
+     * Checks the bind addresses and that object storage is writable, opens the store (migrating
+     * it), installs PocketBase if needed, and binds the ports. What the user must fix (an address,
+     * a port in use, the bucket) is a {@link dev.picobase.config.ConfigException} naming the
+     * setting; whatever had started by then is stopped again first.
+     */
     public static Platform start(PicoBaseConfig config, Clock clock) throws InterruptedException {
+        StartupChecks.resolvable("PICOBASE_BIND_ADDRESS", config.bindAddress());
+        StartupChecks.resolvable("PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress());
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            return start(config, clock, started);
+        } catch (Throwable t) {
+            while (!started.isEmpty()) {
+                try {
+                    started.pop().close();
+                } catch (Exception e) {
+                    t.addSuppressed(e);
+                }
+            }
+            throw t;
+        }
+    }
+
+    private static Platform start(PicoBaseConfig config, Clock clock, Deque<AutoCloseable> started)
+            throws InterruptedException {
+        // Before anything else: a missing bucket used to show only when the first save failed.
+        ObjectStore objects = ObjectStore.of(config.objectStorage());
+        started.push(objects);
+        objects.checkWritable();
         PlatformMetrics metrics = new PlatformMetrics();
+        started.push(metrics::close);
         MetadataStore store = MetadataStore.open(SqlBackend.of(config.metadata()), clock);
+        started.push(store);
         store.deleteExpiredSessions();
         ThreadPoolExecutor keyChecks = bounded("key-checks", Math.max(2, Runtime.getRuntime().availableProcessors()),
                 10_000);
+        started.push(keyChecks::shutdownNow);
         ThreadPoolExecutor instanceWork = bounded("instance-work", 32, 10_000);
-        ObjectStore objects = ObjectStore.of(config.objectStorage());
+        started.push(instanceWork::shutdownNow);
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
                 new Snapshots(store, objects, config.snapshotRetention(), clock, metrics), instanceWork, config.idleTimeout(),
                 config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval(), config.diskBudgetBytes());
+        started.push(lifecycle::close);
         lifecycle.onColdStart(metrics);
         lifecycle.reconcile();
 
@@ -115,9 +149,12 @@ public final class Platform implements AutoCloseable {
                 lifecycle.traffic().ended(instanceId);
             }
         };
-        GatewayServer gateway = GatewayServer.start(config.bindAddress(), config.gatewayPort(), config.gateway(),
-                new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                        config.auth().secureCookies()), backends, metrics);
+        GatewayServer gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
+                config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
+                        config.gatewayPort(), config.gateway(),
+                        new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
+                                config.auth().secureCookies()), backends, metrics));
+        started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
 
         ControlEvents events = new ControlEvents() {
             @Override
@@ -136,13 +173,17 @@ public final class Platform implements AutoCloseable {
                 gateway.closeStreamsOf(keyId); // a stream was authorised once, when it opened
             }
         };
-        ControlApiServer api = ControlApiServer.start(config, store, clock, lifecycle, events);
+        ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),
+                config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events));
+        started.push(api);
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named("usage-flush"));
+        started.push(usageFlush::shutdownNow);
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
         metrics.bind(store, lifecycle, keys, gateway.connections());
-        ManagementServer management = ManagementServer.start(config.managementBindAddress(), config.managementPort(),
-                metrics);
+        ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
+                "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
+                () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics));
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
                 management);
     }

@@ -20,9 +20,11 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Password guessing is slowed two ways: an account is locked after {@code PICOBASE_SIGNIN_MAX_FAILURES}
- * wrong passwords, and an address may make only {@code PICOBASE_SIGNIN_RATE_PER_ADDRESS} attempts a
- * minute. Both answer 429 {@code rate_limited} with {@code Retry-After}. The counters live in the
+ * Password guessing is slowed two ways: an address is locked out of an account after
+ * {@code PICOBASE_SIGNIN_MAX_FAILURES} wrong passwords for it, and an address may make only
+ * {@code PICOBASE_SIGNIN_RATE_PER_ADDRESS} attempts a minute. Both answer 429 {@code rate_limited}
+ * with {@code Retry-After}. Every request here comes from one address; what other addresses still
+ * may do is {@link OwnerSignsInFromCleanAddressDuringLockoutTest}'s. The counters live in the
  * server, so each test starts its own with the limits it needs.
  */
 @ParameterizedClass

@@ -24,7 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Subdomains are DNS labels of 3–63 lowercase letters, digits and inner hyphens, unique across all
- * users, with reserved and IDN names refused; the availability check says the same as create.
+ * users, with reserved names and labels with "--" in the third and fourth characters (IDN's xn--)
+ * refused; the availability check says the same as create. The default reserved list used to miss
+ * the names mail clients and browsers look up by themselves (autodiscover, wpad, ...) and to refuse
+ * ordinary project names (app, blog, dev, test, prod).
  */
 @ParameterizedClass
 @EnumSource(StoreKind.class)
@@ -51,7 +54,8 @@ class SubdomainRulesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ab", SIXTY_FOUR, "MyApp", "my_app", "-myapp", "myapp-", "my.app", "www", "api", "admin",
-        "xn--myapp", "my--app--é"})
+        "xn--myapp", "my--app--é", "ab--cd", "autodiscover", "autoconfig", "mta-sts", "wpad", "isatap", "webmail",
+        "cpanel"})
     void aBadSubdomainIsRefusedNamingTheField(String subdomain) {
         Reply reply = user.client().post("/api/instances", json("name", "x", "subdomain", subdomain));
 
@@ -61,7 +65,7 @@ class SubdomainRulesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ab", SIXTY_FOUR, "MyApp", "my_app", "-myapp", "myapp-", "my.app", "www", "api", "admin",
-        "xn--myapp"})
+        "xn--myapp", "ab--cd", "autodiscover", "autoconfig", "mta-sts", "wpad", "isatap", "webmail", "cpanel"})
     void theAvailabilityCheckExplainsWhatIsWrong(String subdomain) {
         Reply reply = user.client().get("/api/subdomains/" + subdomain);
 
@@ -70,6 +74,19 @@ class SubdomainRulesTest {
         assertThat(reply.json().path("available").asBoolean()).isFalse();
         assertThat(reply.json().path("problem").asText()).isNotBlank();
         assertThat(reply.json().path("url").isNull()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app", "blog", "dev", "test", "prod"})
+    void namesTenantsWantAreNotReserved(String subdomain) {
+        Reply check = user.client().get("/api/subdomains/" + subdomain);
+        assertThat(check.json().path("available").asBoolean()).as(check.text()).isTrue();
+
+        Reply created = user.client().post("/api/instances", json("name", "mine", "subdomain", subdomain));
+
+        assertThatReply(created).hasStatus(201);
+        // Freed again: the libSQL store is shared by every test class in this JVM.
+        assertThatReply(user.client().delete("/api/instances/" + created.json().path("id").asText())).hasStatus(204);
     }
 
     @Test

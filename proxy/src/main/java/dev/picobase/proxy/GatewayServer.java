@@ -102,7 +102,7 @@ public final class GatewayServer implements AutoCloseable {
                     .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
             LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
             return new GatewayServer(group, listener, inFlight, connections, streams);
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }

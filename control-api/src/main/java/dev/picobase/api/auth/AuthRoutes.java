@@ -73,7 +73,7 @@ public final class AuthRoutes {
             throw ApiException.invalid("password", "password is required");
         }
         limiter.attempt(request.clientAddress());
-        limiter.checkAccount(email);
+        limiter.check(email, request.clientAddress());
         Optional<MetadataStore.Credentials> credentials = store.findCredentials(email);
         boolean valid;
         if (credentials.isPresent()) {
@@ -83,10 +83,10 @@ public final class AuthRoutes {
             valid = false;
         }
         if (!valid) {
-            limiter.failed(email);
+            limiter.failed(email, request.clientAddress());
             throw ApiException.unauthorized("wrong email or password");
         }
-        limiter.succeeded(email);
+        limiter.succeeded(email, request.clientAddress());
         User user = credentials.get().user();
         Sessions.Issued issued = sessions.issue(user);
         ApiResponse response = ApiResponse.ok(Map.of("token", issued.token(), "csrfToken", issued.csrfToken(),

@@ -12,7 +12,14 @@ public final class Validate {
 
     private Validate() {}
 
-    /** A present, trimmed text of {@code min}..{@code max} characters without control characters. */
+    /**
+     * A present, trimmed text of {@code min}..{@code max} characters without control characters and
+     * without invisible formatting characters: bidirectional overrides and isolates (U+202A–202E,
+     * U+2066–2069) make a name display as something it is not ("abc", U+202E, "gpj.exe" shows as
+     * "abcexe.jpg"), and zero-width ones (U+200B–200F, U+2060–2064, U+FEFF) make two names that look
+     * the same differ. All of Unicode's format category (Cf) is refused, and the line and paragraph
+     * separators (U+2028, U+2029) with it.
+     */
     public static String text(String field, String value, int min, int max) {
         if (value == null) {
             throw ApiException.invalid(field, field + " is required");
@@ -28,7 +35,16 @@ public final class Validate {
         if (trimmed.chars().anyMatch(Character::isISOControl)) {
             throw ApiException.invalid(field, field + " must not contain control characters");
         }
+        trimmed.codePoints().filter(Validate::isInvisibleFormat).findFirst().ifPresent(cp -> {
+            throw ApiException.invalid(field, field + " must not contain invisible or text-direction characters"
+                    + String.format(" (found U+%04X)", cp));
+        });
         return trimmed;
+    }
+
+    private static boolean isInvisibleFormat(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     /** A syntactically valid email address, lowercased. */

@@ -45,6 +45,7 @@ public final class InstanceRoutes {
     private final PicoBaseConfig config;
     private final InstanceLifecycle lifecycle;
     private final ControlEvents events;
+    private final Subdomains subdomains;
 
     public InstanceRoutes(MetadataStore store, Sessions sessions, PicoBaseConfig config, InstanceLifecycle lifecycle,
                           ControlEvents events) {
@@ -53,6 +54,7 @@ public final class InstanceRoutes {
         this.config = config;
         this.lifecycle = lifecycle;
         this.events = events;
+        this.subdomains = new Subdomains(config.reservedSubdomains());
     }
 
     public void register(Router router) {
@@ -86,7 +88,7 @@ public final class InstanceRoutes {
         CreateInstance body = Json.read(request, CreateInstance.class);
         String name = Validate.text("name", body.name(), 1, 100);
         String subdomain = Validate.text("subdomain", body.subdomain(), 1, 63);
-        Subdomains.problem(subdomain).ifPresent(p -> {
+        subdomains.problem(subdomain).ifPresent(p -> {
             throw ApiException.invalid("subdomain", "subdomain " + p);
         });
         Instance created = store.createInstance(caller.userId(), name, subdomain)
@@ -206,7 +208,7 @@ public final class InstanceRoutes {
         String candidate = request.pathParam("subdomain");
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("subdomain", candidate);
-        String problem = Subdomains.problem(candidate).map(p -> "subdomain " + p).orElse(null);
+        String problem = subdomains.problem(candidate).map(p -> "subdomain " + p).orElse(null);
         if (problem == null && store.findInstanceBySubdomain(candidate).isPresent()) {
             problem = "the subdomain '" + candidate + "' is already taken";
         }

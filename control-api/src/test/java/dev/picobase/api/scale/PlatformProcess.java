@@ -41,6 +41,56 @@ final class PlatformProcess implements AutoCloseable {
         int apiPort = FreePorts.next();
         int gatewayPort = FreePorts.next();
         Path log = workDir.resolve(name + ".log");
+        ProcessBuilder builder = builder(dataDir, workDir, apiPort, gatewayPort, instancesBasePort, log);
+        Process process;
+        try {
+            Files.createDirectories(workDir);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        PlatformProcess platform = new PlatformProcess(process, apiPort, gatewayPort, log);
+        try {
+            Deadline.await("PicoBase (" + name + ") to answer on port " + apiPort, BOOT, platform::healthy);
+        } catch (AssertionError e) {
+            platform.kill();
+            throw new AssertionError(e.getMessage() + "; its output:\n" + platform.output(), e);
+        }
+        return platform;
+    }
+
+    /** How a platform that was expected to refuse to start ended: its exit code and everything it printed. */
+    record Exit(int code, String output) {}
+
+    /**
+     * Runs {@code picobase up} with {@code settings} over the usual test settings (free ports) and
+     * waits for it to exit; a platform still running after {@code within} fails the test.
+     */
+    static Exit runExpectingExit(String name, Path dataDir, Path workDir, Map<String, String> settings,
+                                 Duration within) {
+        Path log = workDir.resolve(name + ".log");
+        ProcessBuilder builder = builder(dataDir, workDir, FreePorts.next(), FreePorts.next(),
+                freeInstancesBasePort(), log);
+        builder.environment().putAll(settings);
+        try {
+            Files.createDirectories(workDir);
+            Process process = builder.start();
+            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().onExit().join();
+                throw new AssertionError("PicoBase (" + name + ") was still running after " + within + ":\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Exit(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ProcessBuilder builder(Path dataDir, Path workDir, int apiPort, int gatewayPort,
+                                          int instancesBasePort, Path log) {
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "dev.picobase.api.PicoBaseMain", "up"));
@@ -60,21 +110,7 @@ final class PlatformProcess implements AutoCloseable {
         env.put("PICOBASE_IDLE_TIMEOUT", "1h");
         env.put("PICOBASE_SIGNIN_RATE_PER_ADDRESS", "100000");
         builder.directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        Process process;
-        try {
-            Files.createDirectories(workDir);
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        PlatformProcess platform = new PlatformProcess(process, apiPort, gatewayPort, log);
-        try {
-            Deadline.await("PicoBase (" + name + ") to answer on port " + apiPort, BOOT, platform::healthy);
-        } catch (AssertionError e) {
-            platform.kill();
-            throw new AssertionError(e.getMessage() + "; its output:\n" + platform.output(), e);
-        }
-        return platform;
+        return builder;
     }
 
     private boolean healthy() {

@@ -1,5 +1,6 @@
 package dev.picobase.core.storage;
 
+import dev.picobase.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -119,6 +120,17 @@ public final class LocalDirectoryStore implements ObjectStore {
     /** A put in progress, or one a crash interrupted: not an object, wherever it lies. */
     private static boolean isUpload(Path p) {
         return p.getFileName().toString().startsWith(UPLOAD_PREFIX);
+    }
+
+    @Override
+    public void checkWritable() {
+        try {
+            Files.createDirectories(root);
+            Files.delete(Files.createTempFile(root, UPLOAD_PREFIX + "probe-", ".tmp"));
+        } catch (IOException e) {
+            throw new ConfigException("PICOBASE_DATA_DIR", "cannot write the object storage directory " + root
+                    + ": " + e);
+        }
     }
 
     @Override

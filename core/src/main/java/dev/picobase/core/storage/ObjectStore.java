@@ -29,6 +29,13 @@ public interface ObjectStore extends AutoCloseable {
     /** Every key starting with {@code prefix}, sorted. */
     List<String> list(String prefix);
 
+    /**
+     * Writes and deletes one small object, so a store PicoBase cannot use shows at start-up rather
+     * than at the first save; throws {@link dev.picobase.config.ConfigException} naming the setting
+     * to fix ({@code R2_BUCKET_NAME}, {@code PICOBASE_S3_ENDPOINT}, ...).
+     */
+    void checkWritable();
+
     /** For logs: which store this is, without credentials. */
     String describe();
 

@@ -1,5 +1,6 @@
 package dev.picobase.core.storage;
 
+import dev.picobase.config.ConfigException;
 import dev.picobase.config.ObjectStorageConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -9,11 +10,13 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.RetryableException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -35,6 +38,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * or none of it (S3 semantics), so no temporary keys are needed.
  */
 public final class S3ObjectStore implements ObjectStore {
+    /** Bounds the start-up probe: a black-holed endpoint must not stall start-up for minutes. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
+
     private final S3Client s3;
     private final String bucket;
     private final String endpoint;
@@ -180,6 +186,41 @@ public final class S3ObjectStore implements ObjectStore {
         }
         keys.sort(null);
         return keys;
+    }
+
+    /**
+     * One put and one delete of a few bytes under {@code picobase-probe/}. The failure names the
+     * setting most likely wrong: the bucket when S3 answered (missing, or not writable with these
+     * keys), a key when S3 said which, and the endpoint when nothing answered at all.
+     */
+    @Override
+    public void checkWritable() {
+        String key = "picobase-probe/" + UUID.randomUUID();
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(key).overrideConfiguration(o -> o.apiCallTimeout(PROBE_TIMEOUT)),
+                    RequestBody.fromString("PicoBase checks at start that it can write here; safe to delete."));
+            s3.deleteObject(b -> b.bucket(bucket).key(key).overrideConfiguration(o -> o.apiCallTimeout(PROBE_TIMEOUT)));
+        } catch (S3Exception e) {
+            String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+            String answer = e.statusCode() + " " + (code == null || code.isEmpty() ? "" : code);
+            switch (code == null ? "" : code) {
+                case "InvalidAccessKeyId" -> throw new ConfigException("R2_ACCESS_KEY_ID",
+                        "not accepted by " + endpoint + " (" + answer.strip() + ")");
+                case "SignatureDoesNotMatch" -> throw new ConfigException("R2_SECRET_ACCESS_KEY",
+                        "does not match R2_ACCESS_KEY_ID at " + endpoint + " (" + answer.strip() + ")");
+                default -> throw new ConfigException("R2_BUCKET_NAME", (e.statusCode() == 404
+                        ? "bucket '" + bucket + "' does not exist at " + endpoint
+                        : "cannot write to bucket '" + bucket + "' at " + endpoint) + " (" + answer.strip() + ")");
+            }
+        } catch (SdkClientException e) {
+            throw new ConfigException(endpoint.matches("https://[A-Za-z0-9]+\\.r2\\.cloudflarestorage\\.com/?")
+                    ? "R2_ACCOUNT_ID" : "PICOBASE_S3_ENDPOINT",
+                    "cannot reach " + endpoint + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "no answer" : message.lines().findFirst().orElse("").strip();
     }
 
     @Override

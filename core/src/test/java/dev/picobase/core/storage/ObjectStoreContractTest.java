@@ -53,6 +53,14 @@ class ObjectStoreContractTest {
         }
     }
 
+    /** The start-up check writes and deletes a probe: a usable store passes it with nothing left over. */
+    @Test
+    void theStartupCheckPassesAndLeavesNoObject() {
+        store.checkWritable();
+
+        assertThat(store.list("")).isEmpty();
+    }
+
     @Test
     void aSmallFileComesBackByteForByte() throws IOException {
         Path source = Files.writeString(dir.resolve("small.txt"), "hello, object storage\n");

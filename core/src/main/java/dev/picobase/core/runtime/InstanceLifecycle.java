@@ -54,16 +54,16 @@ import org.slf4j.LoggerFactory;
 public final class InstanceLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceLifecycle.class);
     /**
-     * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
-     * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
-     * whose recovery save has not begun yet.
-     */
-    /**
      * How long an exit on a stop signal from outside waits before it counts as a failure: when a
      * service manager signals every process of the service, PocketBase may exit (it takes a few
      * milliseconds) before this JVM has begun its own shutdown.
      */
     private static final Duration EXTERNAL_STOP_SETTLE = Duration.ofMillis(500);
+    /**
+     * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
+     * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
+     * whose recovery save has not begun yet.
+     */
     private static final EnumSet<InstanceStatus> STARTABLE = EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED,
             InstanceStatus.STOPPING);
 
@@ -438,6 +438,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 stop(instanceId);
             }
             snapshots.restore(snapshot, runtime.directories().pbData(instanceId));
+            exitedOnTheirOwn.remove(instanceId); // its local copy is now the snapshot: nothing to save
             store.pointToSnapshot(instanceId, snapshot.id());
             recordLocalCopy(instanceId, runtime.directories().pbData(instanceId));
             return current(instanceId);

@@ -223,6 +223,9 @@ public final class Platform implements AutoCloseable {
     /** Stops taking requests on both ports, lets those in flight finish, then stops every instance. */
     @Override
     public void close() {
+        // First: a PocketBase signalled with the platform (systemd's control-group stop) exits
+        // while the ports drain, and must be saved below rather than marked failed.
+        lifecycle.beginShutdown();
         management.close();
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();

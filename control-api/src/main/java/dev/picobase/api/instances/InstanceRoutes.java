@@ -16,6 +16,7 @@ import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.Subdomains;
 import dev.picobase.core.snapshot.SnapshotCorruptException;
 import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.core.runtime.InstanceStartException;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
@@ -103,7 +104,7 @@ public final class InstanceRoutes {
         Instance instance = owned(request, sessions.require(request));
         try {
             return ApiResponse.ok(view(lifecycle.start(instance.id())));
-        } catch (InstanceStartException e) {
+        } catch (InstanceStartException | HoldLimitException e) { // the latter: the platform is shutting down
             throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
                     Map.of());
         }

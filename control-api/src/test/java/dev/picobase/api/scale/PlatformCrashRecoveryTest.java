@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.testsupport.RawHttp;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.testsupport.Deadline;
 import java.nio.file.Path;
@@ -89,28 +88,17 @@ class PlatformCrashRecoveryTest {
         String id = created.get("id").asText();
         TenantGateway tenant = new TenantGateway(first.gatewayPort(), created.get("subdomain").asText(),
                 user.createKey(id).get("key").asText());
-        assertThat(tenant.send("POST", "/api/admins", ApiClient.json("email", ADMIN, "password", PASSWORD,
-                "passwordConfirm", PASSWORD)).status()).isEqualTo(200);
-        RawHttp.Response signIn = tenant.send("POST", "/api/admins/auth-with-password",
-                ApiClient.json("identity", ADMIN, "password", PASSWORD));
-        assertThat(signIn.status()).as(signIn.text()).isEqualTo(200);
-        TenantGateway admin = tenant.withToken(signIn.json().path("token").asText());
-        RawHttp.Response collection = admin.send("POST", "/api/collections", """
-                {"name": "notes", "type": "base", "schema": [{"name": "text", "type": "text", "required": true}]}
-                """);
-        assertThat(collection.status()).as(collection.text()).isEqualTo(200);
+        TenantGateway admin = tenant.asNewAdmin(ADMIN, PASSWORD);
+        admin.createNotes();
         Set<String> acknowledged = new TreeSet<>();
         for (int i = 0; i < WRITES; i++) {
             if (stopHalfway && i == WRITES / 2) { // saved and stopped; the next write wakes it on that copy
                 ApiClient.Reply stopped = user.client().post("/api/instances/" + id + "/stop");
                 assertThat(stopped.json().path("status").asText()).as(stopped.text()).isEqualTo("stopped");
             }
-            RawHttp.Response write = admin.send("POST", "/api/collections/notes/records",
-                    ApiClient.json("text", "note " + i));
-            assertThat(write.status()).as(write.text()).isEqualTo(200);
-            acknowledged.add(write.json().path("id").asText() + " " + write.json().path("text").asText());
+            acknowledged.add(admin.writeNote("note " + i));
         }
-        assertThat(notes(admin)).as("acknowledged writes before the kill").isEqualTo(acknowledged);
+        assertThat(admin.notes()).as("acknowledged writes before the kill").isEqualTo(acknowledged);
         Set<String> savedBeforeTheKill = snapshotIds(backups(user.client(), id));
         assertThat(savedBeforeTheKill).hasSize(stopHalfway ? 1 : 0); // the last writes are only on local disk
 
@@ -125,7 +113,7 @@ class PlatformCrashRecoveryTest {
         ApiClient owner = second.client().withToken(signInAgain(second.client(), user));
         TenantGateway after = admin.on(second.gatewayPort());
 
-        assertThat(notes(after)).as("acknowledged writes readable after the restart").isEqualTo(acknowledged);
+        assertThat(after.notes()).as("acknowledged writes readable after the restart").isEqualTo(acknowledged);
 
         Deadline.await("recovery to save the local data as a new snapshot", Duration.ofSeconds(30),
                 () -> snapshotIds(backups(owner, id)).size() > savedBeforeTheKill.size());
@@ -138,13 +126,13 @@ class PlatformCrashRecoveryTest {
         deleteLocalCopy(id);
         ApiClient.Reply started = owner.post("/api/instances/" + id + "/start");
         assertThat(started.status()).as(started.text()).isEqualTo(200);
-        assertThat(notes(after)).as("acknowledged writes after a stop and a start from object storage")
+        assertThat(after.notes()).as("acknowledged writes after a stop and a start from object storage")
                 .isEqualTo(acknowledged);
 
         ApiClient.Reply restored = owner.post("/api/instances/" + id + "/restore",
                 ApiClient.json("snapshotId", recovered));
         assertThat(restored.status()).as(restored.text()).isEqualTo(200);
-        assertThat(notes(after)).as("acknowledged writes in the snapshot recovery saved").isEqualTo(acknowledged);
+        assertThat(after.notes()).as("acknowledged writes in the snapshot recovery saved").isEqualTo(acknowledged);
         assertThat(second.output()).doesNotContain("Exception in thread");
     }
 
@@ -165,20 +153,6 @@ class PlatformCrashRecoveryTest {
         Set<String> ids = new TreeSet<>();
         backups.forEach(b -> ids.add(b.path("id").asText()));
         return ids;
-    }
-
-    /** Every note as "id text", read through the gateway (waking the instance if it sleeps). */
-    private static Set<String> notes(TenantGateway admin) {
-        // Only the two fields, so the body stays small enough for PocketBase to send a Content-Length
-        // (RawHttp reads no chunked bodies).
-        RawHttp.Response list = admin.send("GET", "/api/collections/notes/records?perPage=500&fields=id,text", null);
-        assertThat(list.status()).as(list.text()).isEqualTo(200);
-        assertThat(list.header("Content-Length")).as("a body RawHttp can read").isNotNull();
-        Set<String> notes = new TreeSet<>();
-        for (JsonNode item : list.json().path("items")) {
-            notes.add(item.path("id").asText() + " " + item.path("text").asText());
-        }
-        return notes;
     }
 
     private void deleteLocalCopy(String id) {

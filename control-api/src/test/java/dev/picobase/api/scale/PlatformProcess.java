@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,10 +39,21 @@ final class PlatformProcess implements AutoCloseable {
 
     /** Starts a platform on {@code dataDir} and returns once its control API answers. */
     static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort) {
+        return start(name, dataDir, workDir, instancesBasePort, Map.of(), false);
+    }
+
+    /**
+     * Starts a platform with {@code settings} on top of the defaults (an object store's, say),
+     * optionally as the leader of a new session and process group ({@code setsid}, as a login shell
+     * or a service manager would run it), so {@link #signalGroup} can reach its whole group.
+     */
+    static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort,
+            Map<String, String> settings, boolean groupLeader) {
         int apiPort = FreePorts.next();
         int gatewayPort = FreePorts.next();
         Path log = workDir.resolve(name + ".log");
-        ProcessBuilder builder = builder(dataDir, workDir, apiPort, gatewayPort, instancesBasePort, log);
+        ProcessBuilder builder = builder(dataDir, workDir, apiPort, gatewayPort, instancesBasePort, log, groupLeader);
+        builder.environment().putAll(settings);
         Process process;
         try {
             Files.createDirectories(workDir);
@@ -70,7 +82,7 @@ final class PlatformProcess implements AutoCloseable {
                                  Duration within) {
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder builder = builder(dataDir, workDir, FreePorts.next(), FreePorts.next(),
-                freeInstancesBasePort(), log);
+                freeInstancesBasePort(), log, false);
         builder.environment().putAll(settings);
         try {
             Files.createDirectories(workDir);
@@ -90,10 +102,15 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     private static ProcessBuilder builder(Path dataDir, Path workDir, int apiPort, int gatewayPort,
-                                          int instancesBasePort, Path log) {
-        ProcessBuilder builder = new ProcessBuilder(List.of(
+                                          int instancesBasePort, Path log, boolean groupLeader) {
+        List<String> command = new ArrayList<>();
+        if (groupLeader) {
+            command.add("setsid"); // execs in place (this JVM's child leads no group): the pid is java's
+        }
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "dev.picobase.api.PicoBaseMain", "up"));
+        ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         String path = env.get("PATH");
         String home = env.get("HOME");
@@ -154,6 +171,42 @@ final class PlatformProcess implements AutoCloseable {
     void kill() {
         process.destroyForcibly();
         process.onExit().join();
+    }
+
+    /**
+     * {@code kill -TERM -- -<pgid> [pids...]}: SIGTERM to the platform's whole process group (a
+     * terminal's Ctrl-C, {@code kill -- -PGID}) and, in the same call, to {@code alsoPids} (what
+     * systemd's {@code KillMode=control-group} does to every process of the service's cgroup).
+     * Needs the platform started as a group leader.
+     */
+    void signalGroup(List<Long> alsoPids) {
+        List<String> command = new ArrayList<>(List.of("kill", "-TERM", "--", "-" + process.pid()));
+        alsoPids.forEach(pid -> command.add(Long.toString(pid)));
+        try {
+            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new AssertionError(command + " failed: " + said);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for the platform to exit (its shutdown done) and returns its exit code. */
+    int awaitExit(Duration within) {
+        try {
+            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("PicoBase did not exit within " + within + "; its output:\n" + output());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
     }
 
     /** Every process (PocketBase strays, mostly) whose command line mentions {@code dir}, SIGKILLed. */

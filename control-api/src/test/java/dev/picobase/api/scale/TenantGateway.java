@@ -1,7 +1,13 @@
 package dev.picobase.api.scale;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.testsupport.RawHttp;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One instance as its tenant's client sees it through the gateway: requests to
@@ -35,5 +41,45 @@ record TenantGateway(int port, String subdomain, String key, String pocketBaseTo
             http.send(body.getBytes(StandardCharsets.UTF_8));
             return http.readResponse();
         }
+    }
+
+    /** Creates the instance's first PocketBase admin and returns this instance as that admin. */
+    TenantGateway asNewAdmin(String email, String password) {
+        RawHttp.Response created = send("POST", "/api/admins", ApiClient.json("email", email, "password", password,
+                "passwordConfirm", password));
+        assertThat(created.status()).as(created.text()).isEqualTo(200);
+        RawHttp.Response signIn = send("POST", "/api/admins/auth-with-password",
+                ApiClient.json("identity", email, "password", password));
+        assertThat(signIn.status()).as(signIn.text()).isEqualTo(200);
+        return withToken(signIn.json().path("token").asText());
+    }
+
+    /** As an admin: creates the collection {@code notes} with one required text field. */
+    void createNotes() {
+        RawHttp.Response collection = send("POST", "/api/collections", """
+                {"name": "notes", "type": "base", "schema": [{"name": "text", "type": "text", "required": true}]}
+                """);
+        assertThat(collection.status()).as(collection.text()).isEqualTo(200);
+    }
+
+    /** Writes a note and returns it as "id text", once PocketBase acknowledged it. */
+    String writeNote(String text) {
+        RawHttp.Response write = send("POST", "/api/collections/notes/records", ApiClient.json("text", text));
+        assertThat(write.status()).as(write.text()).isEqualTo(200);
+        return write.json().path("id").asText() + " " + write.json().path("text").asText();
+    }
+
+    /** Every note as "id text" (waking the instance if it sleeps). */
+    Set<String> notes() {
+        // Only the two fields, so the body stays small enough for PocketBase to send a Content-Length
+        // (RawHttp reads no chunked bodies).
+        RawHttp.Response list = send("GET", "/api/collections/notes/records?perPage=500&fields=id,text", null);
+        assertThat(list.status()).as(list.text()).isEqualTo(200);
+        assertThat(list.header("Content-Length")).as("a body RawHttp can read").isNotNull();
+        Set<String> notes = new TreeSet<>();
+        for (JsonNode item : list.json().path("items")) {
+            notes.add(item.path("id").asText() + " " + item.path("text").asText());
+        }
+        return notes;
     }
 }

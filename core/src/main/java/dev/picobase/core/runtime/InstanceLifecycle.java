@@ -43,12 +43,22 @@ import org.slf4j.LoggerFactory;
  * a cache within a disk budget: past it, the copies of stopped, saved instances are deleted least
  * recently used first (never one the store lacks), and their next start restores them.
  *
+ * <p>Shutdown ({@link #beginShutdown}, then {@link #close}) starts nothing more and saves every
+ * instance that was running, including one whose PocketBase the service manager signalled along
+ * with the platform: an exit during shutdown is a stop to save, never a failure.
+ *
  * <p>Threading: {@link #start}, {@link #stop} and {@link #delete} block (database, process work);
  * call them on a blocking executor. {@link #ensureRunning} never blocks its caller: it completes at
  * once for a running instance and otherwise starts it on {@code blocking}.
  */
 public final class InstanceLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceLifecycle.class);
+    /**
+     * How long an exit on a stop signal from outside waits before it counts as a failure: when a
+     * service manager signals every process of the service, PocketBase may exit (it takes a few
+     * milliseconds) before this JVM has begun its own shutdown.
+     */
+    private static final Duration EXTERNAL_STOP_SETTLE = Duration.ofMillis(500);
     /**
      * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
      * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
@@ -75,6 +85,9 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final long diskBudgetBytes;
     private final LocalCopies localCopies;
     private final Object evicting = new Object();
+    /** Instances whose PocketBase exited without our asking and that were neither started nor saved since. */
+    private final java.util.Set<String> exitedOnTheirOwn = ConcurrentHashMap.newKeySet();
+    private volatile boolean shuttingDown;
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
 
@@ -303,6 +316,10 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (running.isPresent() && running.get().isAlive()) {
                 return new Wake(address(running.get()), 0, 0, false);
             }
+            if (shuttingDown) {
+                // A start now would outlive the shutdown's saves, or be killed by them unsaved.
+                throw new HoldLimitException("the platform is shutting down; try again shortly");
+            }
             store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
                     .or(() -> store.findInstance(instanceId))
                     .ifPresent(i -> idleTimeout(instanceId, i.idleTimeout()));
@@ -316,6 +333,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
                 snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
                 PocketBaseProcess process = runtime.start(instanceId);
+                exitedOnTheirOwn.remove(instanceId);
                 long t2 = System.nanoTime();
                 traffic.touch(instanceId);
                 EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
@@ -349,6 +367,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 runtime.stop(instanceId);
                 traffic.forget(instanceId);
                 saveStopped(instanceId, 0);
+                exitedOnTheirOwn.remove(instanceId); // saved, or a failed save is retried on its own
             } finally {
                 stopping.remove(instanceId);
             }
@@ -419,6 +438,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 stop(instanceId);
             }
             snapshots.restore(snapshot, runtime.directories().pbData(instanceId));
+            exitedOnTheirOwn.remove(instanceId); // its local copy is now the snapshot: nothing to save
             store.pointToSnapshot(instanceId, snapshot.id());
             recordLocalCopy(instanceId, runtime.directories().pbData(instanceId));
             return current(instanceId);
@@ -490,6 +510,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     public boolean delete(String instanceId) {
         runtime.stop(instanceId);
         traffic.forget(instanceId);
+        exitedOnTheirOwn.remove(instanceId);
         localCopies.removed(instanceId);
         snapshots.deleteAll(instanceId);
         boolean deleted = store.deleteInstance(instanceId);
@@ -509,10 +530,73 @@ public final class InstanceLifecycle implements AutoCloseable {
         return runtime.running(instanceId);
     }
 
+    /**
+     * A PocketBase exited without our asking. During shutdown that is a service manager stopping
+     * every process of the service (systemd's default {@code KillMode=control-group}), not a
+     * failure: the instance is saved with the others by {@link #close}. A clean exit or death by
+     * SIGTERM, SIGINT or SIGHUP is most often exactly that, signalled a moment before this JVM starts
+     * its own shutdown, so such an exit is judged after {@link #EXTERNAL_STOP_SETTLE}; anything else
+     * (a crash, an OOM kill, {@code kill -9}) marks the instance {@code failed} at once.
+     */
     private void exitedUnexpectedly(String instanceId, int exitCode, String reason) {
+        exitedOnTheirOwn.add(instanceId);
+        if (shuttingDown()) {
+            LOG.info("instance {}: PocketBase exited during shutdown ({}); saving it as at a stop", instanceId,
+                    ProcessExit.describe(exitCode));
+            return;
+        }
+        if (!askedToStop(exitCode)) {
+            markFailed(instanceId, reason);
+            return;
+        }
+        try {
+            timer.schedule(() -> markFailed(instanceId, reason), EXTERNAL_STOP_SETTLE.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            // close() has begun: it saves the instance
+        }
+    }
+
+    private void markFailed(String instanceId, String reason) {
+        if (shuttingDown()) {
+            LOG.info("instance {}: PocketBase exited during shutdown; saving it as at a stop", instanceId);
+            return;
+        }
+        if (runtime.running(instanceId).isPresent()) {
+            return; // started again meanwhile: the exit no longer describes it
+        }
         LOG.warn("instance {}: {}", instanceId, reason);
         blocking.execute(() -> store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING),
                 InstanceStatus.FAILED, reason));
+    }
+
+    /** Exit code 0 or death by SIGHUP, SIGINT or SIGTERM: PocketBase was asked to stop, by someone. */
+    private static boolean askedToStop(int exitCode) {
+        return exitCode == 0 || exitCode == 128 + 1 || exitCode == 128 + 2 || exitCode == 128 + 15;
+    }
+
+    /** Whether {@link #close} has begun, or the JVM is running its shutdown hooks (a signal arrived). */
+    private boolean shuttingDown() {
+        if (shuttingDown) {
+            return true;
+        }
+        // Documented: adding a hook once the JVM's shutdown has begun throws IllegalStateException.
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Called first when the platform shuts down, before its ports drain: from now on no instance is
+     * started, and a PocketBase that exits is saved by {@link #close}, not marked failed.
+     */
+    public void beginShutdown() {
+        shuttingDown = true;
     }
 
     private Instance current(String instanceId) {
@@ -524,13 +608,20 @@ public final class InstanceLifecycle implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", p.port());
     }
 
-    /** Saves and stops every running instance (platform shutdown). */
+    /**
+     * Saves and stops every running instance (platform shutdown), and saves every instance whose
+     * PocketBase exited on its own since it last started (signalled with the rest of the service, or
+     * crashed: its local copy is what the next start's recovery would save, and the disk may not
+     * survive until then).
+     */
     @Override
     public void close() {
+        beginShutdown();
         timer.shutdownNow();
-        List<String> running = store.listAllInstances().stream().map(Instance::id)
-                .filter(id -> runtime.running(id).isPresent()).toList();
-        running.parallelStream().forEach(id -> {
+        java.util.Set<String> toSave = new java.util.TreeSet<>(exitedOnTheirOwn);
+        store.listAllInstances().stream().map(Instance::id)
+                .filter(id -> runtime.running(id).isPresent()).forEach(toSave::add);
+        toSave.parallelStream().forEach(id -> {
             try {
                 stop(id);
             } catch (RuntimeException e) {

@@ -5,14 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * {@link #start} returns once {@code /api/health} answers 200, or throws with the reason and the
  * process's last output. {@link #stop} sends SIGTERM, which makes PocketBase checkpoint its WAL
  * databases, and SIGKILL only after the grace period.
+ *
+ * <p>PocketBase runs in a session and process group of its own (launched through util-linux's
+ * {@code setsid}, which, called from a process that is not a group leader, as a freshly spawned
+ * child never is, makes the new session and then execs PocketBase in place: the pid Java holds is
+ * PocketBase's own). So a terminal's Ctrl-C, a closing terminal's SIGHUP or a {@code kill -- -PGID}
+ * of the platform's group reaches only the platform, which then stops and saves each instance
+ * itself. Where {@code setsid} is missing PocketBase is run directly, in the platform's group, as
+ * before.
  *
  * <p>Exits are seen at once through {@link Process#onExit()}. {@link #exited()} completes, after
  * the process's last output has been captured, with a {@link ProcessExit} that is
@@ -36,6 +47,9 @@ import org.slf4j.LoggerFactory;
 public final class PocketBaseProcess {
     private static final Logger LOG = LoggerFactory.getLogger(PocketBaseProcess.class);
     private static final int OUTPUT_LINES_IN_REASONS = 20;
+    /** util-linux's {@code setsid}, where the system has one (Debian and most Linux systems do). */
+    private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .map(Path::of).filter(Files::isExecutable).findFirst();
 
     private enum State { BOOTING, RUNNING, STOPPING, EXITED }
 
@@ -89,8 +103,13 @@ public final class PocketBaseProcess {
         } catch (IOException e) {
             throw new InstanceStartException(instanceId, "cannot create " + instanceDir + ": " + e, false, e);
         }
+        if (!Files.isExecutable(binary)) {
+            // Checked here: behind setsid, a missing binary would only show as setsid's exit code 127.
+            throw new InstanceStartException(instanceId, "cannot run " + binary + ": "
+                    + (Files.exists(binary) ? "not executable" : "no such file"), false, null);
+        }
         pidFile.stopStray(dirArgument);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(instanceDir.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(launched(command)).directory(instanceDir.toFile()).redirectErrorStream(true);
         restrictEnvironment(builder.environment());
         log.append("---- picobase: starting PocketBase on 127.0.0.1:" + port + " at " + Instant.now());
         long mark = log.mark();
@@ -121,6 +140,20 @@ public final class PocketBaseProcess {
                 "--automigrate=false",
                 // Dev mode (PocketBase's default when its binary lies under /tmp) prints every SQL statement.
                 "--dev=false");
+    }
+
+    /**
+     * {@code command} behind {@code setsid}, without {@code --fork}: it execs in place, so the process
+     * Java started, its pid (in the pid file, in stops) and its command line all become PocketBase's.
+     */
+    private static List<String> launched(List<String> command) {
+        if (SETSID.isEmpty()) {
+            return command;
+        }
+        List<String> withSetsid = new ArrayList<>(command.size() + 1);
+        withSetsid.add(SETSID.get().toString());
+        withSetsid.addAll(command);
+        return withSetsid;
     }
 
     static String dirArgument(Path instanceDir) {
@@ -196,7 +229,8 @@ public final class PocketBaseProcess {
             reason = "PocketBase exited unexpectedly with " + ProcessExit.describe(code)
                     + (output.isEmpty() ? "" : "; last output: " + String.join(" | ", output.subList(
                             Math.max(0, output.size() - 3), output.size())));
-            LOG.warn("instance {}: {}", instanceId, reason);
+            // Not logged here: whoever handles the report knows whether it is a failure or part of a
+            // shutdown (a service manager signalling every process of the service).
         } else {
             reason = previous == State.STOPPING ? "stopped" : "exited during start-up";
         }

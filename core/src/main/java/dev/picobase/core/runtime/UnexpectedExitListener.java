@@ -2,8 +2,9 @@ package dev.picobase.core.runtime;
 
 /**
  * Told when a PocketBase process that had started successfully exits without PicoBase asking it
- * to (crash, out-of-memory kill, someone's {@code kill -9}). The caller marks the instance
- * {@code failed} with the reason; the runtime has already forgotten the process and released its
+ * to (crash, out-of-memory kill, someone's {@code kill -9}, a service manager signalling every
+ * process of the service). The caller decides what it means (a failure, or during shutdown a stop
+ * to save) and logs it; the runtime has already forgotten the process and released its
  * port when this is called, so a restart may begin right away.
  *
  * <p>Threading: called on a JDK process-reaper or log-reader thread as soon as the exit is seen;

@@ -114,6 +114,23 @@ await step('the gateway refuses a request without a key', async () => {
     return '401';
 });
 
+await step('a refused request shows the gateway\'s message in the SDK\'s error', async () => {
+    // The SDK reads `message` at the top of an error body; the gateway puts PocketBase's fields there.
+    const wrong = new PocketBase(BASE);
+    wrong.beforeSend = function (url, options) {
+        options.headers = Object.assign({}, options.headers, { apikey: KEY.slice(0, -4) + 'AAAA' });
+        return { url, options };
+    };
+    try {
+        await wrong.collection('posts').getList(1, 1);
+    } catch (e) {
+        check(e.status === 401, `expected 401, got ${e.status}`);
+        check(e.message === 'the API key is not valid for this instance', `the SDK showed '${e.message}'`);
+        return e.message;
+    }
+    throw new Error('a wrong key was accepted');
+});
+
 await step('health through the gateway with the key', async () => {
     const health = await pb.health.check();
     check(health.code === 200, `unexpected health ${JSON.stringify(health)}`);

@@ -77,11 +77,12 @@ public final class ControlApiServer implements AutoCloseable {
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(512), DaemonThreads.named("api-blocking"));
         blocking.allowCoreThreadTimeOut(true);
-        ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking);
+        TrustedProxies proxies = new TrustedProxies(config.gateway().trustedProxies());
+        ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking, proxies);
         int maxBody = (int) config.apiMaxBodyBytes();
 
         ConnectionLimiter connections = new ConnectionLimiter(config.apiConnections(),
-                new TrustedProxies(config.gateway().trustedProxies())::trusts);
+                proxies::trusts);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("api-io"), NioIoHandler.newFactory());
         try {
             Channel channel = new ServerBootstrap()

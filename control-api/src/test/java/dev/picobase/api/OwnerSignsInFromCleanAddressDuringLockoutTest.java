@@ -48,9 +48,15 @@ class OwnerSignsInFromCleanAddressDuringLockoutTest {
     }
 
     private RawHttp.Response signIn(String from, String email, String password) {
+        return signIn(from, null, email, password);
+    }
+
+    /** A sign-in from {@code from}, saying it forwards for {@code forwardedFor} when that is set. */
+    private RawHttp.Response signIn(String from, String forwardedFor, String email, String password) {
         byte[] body = ApiClient.json("email", email, "password", password).getBytes(StandardCharsets.UTF_8);
         try (RawHttp http = RawHttp.connectFrom(from, api.port())) {
             http.send("POST /api/auth/signin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + (forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n")
                     + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n");
             http.send(body);
             return http.readResponse();
@@ -116,5 +122,29 @@ class OwnerSignsInFromCleanAddressDuringLockoutTest {
         assertRateLimited(signIn(STRANGER, email, PASSWORD), 60);
 
         assertSignedIn(signIn(OWNER, email, PASSWORD));
+    }
+
+    /**
+     * Behind a trusted proxy (Caddy in front of the control API) every client arrives from the proxy's
+     * address; counting by it would let one stranger lock out everyone. With the proxy in
+     * {@code PICOBASE_TRUSTED_PROXIES} the limits count the client its {@code X-Forwarded-For} names,
+     * and a client that is not a trusted proxy cannot pick its address by sending the header.
+     */
+    @Test
+    void behindATrustedProxyTheForwardedClientIsCountedAndOthersCannotClaimAnAddress() {
+        String proxy = "127.0.0.9";
+        String email = ownerAccount(Map.of("PICOBASE_SIGNIN_MAX_FAILURES", "3",
+                "PICOBASE_TRUSTED_PROXIES", proxy + "/32"));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(signIn(proxy, "203.0.113.5", email, "wrong password").status()).isEqualTo(401);
+        }
+        assertRateLimited(signIn(proxy, "203.0.113.5", email, PASSWORD), 15 * 60);
+        assertSignedIn(signIn(proxy, "198.51.100.7", email, PASSWORD)); // another client through the same proxy
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(signIn(STRANGER, "198.51.100." + i, email, "wrong password").status()).isEqualTo(401);
+        }
+        assertRateLimited(signIn(STRANGER, "198.51.100.99", email, PASSWORD), 15 * 60);
     }
 }

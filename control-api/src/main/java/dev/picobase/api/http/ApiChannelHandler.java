@@ -2,6 +2,7 @@ package dev.picobase.api.http;
 
 import dev.picobase.core.store.StoreException;
 import dev.picobase.proxy.GatewayErrors;
+import dev.picobase.proxy.internal.TrustedProxies;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -42,11 +43,14 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
     private final Router router;
     private final StaticAssets assets;
     private final Executor blocking;
+    private final TrustedProxies proxies;
 
-    public ApiChannelHandler(Router router, StaticAssets assets, Executor blocking) {
+    /** @param proxies peers whose {@code X-Forwarded-For} names the client (sign-in limits count clients) */
+    public ApiChannelHandler(Router router, StaticAssets assets, Executor blocking, TrustedProxies proxies) {
         this.router = router;
         this.assets = assets;
         this.blocking = blocking;
+        this.proxies = proxies;
     }
 
     @Override
@@ -61,7 +65,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         }
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress() : "unknown";
+                ? proxies.client(a.getAddress(), msg.headers()) : "unknown";
         // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
         // although API handlers run on a shared pool: each answer waits for the previous one.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * upgrade answered with 101 turns the connection into a byte TUNNEL. A request refused before
  * forwarding is answered here (JSON error); its unread body is not read: the connection closes.
  *
+ * <p>Who the client is ({@link TrustedProxies}) is settled once per exchange and used for the key-check
+ * budget, the stream caps and the address headers PocketBase sees. A request that opens a long-lived
+ * stream (SSE, WebSocket) takes a slot from {@link OpenStreams} once admitted, or is answered 429; the
+ * slot is given back when the exchange ends, and revoking its key closes the connection.
+ *
  * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
  */
 public final class FrontendHandler extends ChannelInboundHandlerAdapter {
@@ -95,6 +100,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final TrustedProxies proxies;
     /** The connection's peer, and whether it is a trusted proxy (then the client is in X-Forwarded-For). */
     private InetAddress peer;
+    private String peerAddress;
     private boolean peerTrusted;
     /** The current exchange's client address (the peer, or what a trusted proxy says). */
     private String clientAddress;
@@ -123,6 +129,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress()
                 : InetAddress.getLoopbackAddress();
+        peerAddress = peer.getHostAddress(); // once per connection, not per request
         peerTrusted = proxies.trusts(peer);
         armHeadTimer();
         ctx.read();
@@ -251,7 +258,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backendReadWanted = false;
         clientReadWanted = false;
         retried = false;
-        clientAddress = peerTrusted ? proxies.client(peer, r.headers()) : peer.getHostAddress();
+        clientAddress = peerTrusted ? proxies.client(peer, r.headers()) : peerAddress;
         state = State.ADMITTING;
         inFlight.incrementAndGet();
         CompletableFuture<Outcome> outcome = admission.admit(r, clientAddress);
@@ -322,7 +329,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (HttpUtil.is100ContinueExpected(request) && !requestDone) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        backend.write(ForwardedRequest.toBackend(request, clientAddress, peer.getHostAddress(), peerTrusted, upgrade));
+        backend.write(ForwardedRequest.toBackend(request, clientAddress, peerAddress, peerTrusted, upgrade));
         ChannelFuture last = null;
         boolean endWritten = false;
         while (!pending.isEmpty()) {

@@ -26,13 +26,15 @@ import org.slf4j.LoggerFactory;
  * process's last output. {@link #stop} sends SIGTERM, which makes PocketBase checkpoint its WAL
  * databases, and SIGKILL only after the grace period.
  *
- * <p>PocketBase runs in a session and process group of its own (launched through util-linux's
- * {@code setsid}, which, called from a process that is not a group leader, as a freshly spawned
- * child never is, makes the new session and then execs PocketBase in place: the pid Java holds is
- * PocketBase's own). So a terminal's Ctrl-C, a closing terminal's SIGHUP or a {@code kill -- -PGID}
- * of the platform's group reaches only the platform, which then stops and saves each instance
- * itself. Where {@code setsid} is missing PocketBase is run directly, in the platform's group, as
- * before.
+ * <p>PocketBase runs in a process group of its own, so a terminal's Ctrl-C, a closing terminal's
+ * SIGHUP (both go to the terminal's foreground group) or a {@code kill -- -PGID} of the platform's
+ * group reaches only the platform, which then stops and saves each instance itself. It is launched
+ * through Perl ({@code perl-base} is essential on Debian), which calls {@code setpgid(0, 0)} and execs
+ * PocketBase in place: the pid Java holds is PocketBase's own. It stays in the platform's session on
+ * purpose: a new session (util-linux {@code setsid}) would also put it in a scheduler autogroup of
+ * its own, where under load it took CPU from the gateway (the warm-path benchmark lost ~10% of its
+ * throughput through the gateway and its p99 went from 6 to 35 ms). {@code setsid} is the fallback
+ * where there is no Perl; with neither, PocketBase runs in the platform's group, as before.
  *
  * <p>Exits are seen at once through {@link Process#onExit()}. {@link #exited()} completes, after
  * the process's last output has been captured, with a {@link ProcessExit} that is
@@ -47,9 +49,13 @@ import org.slf4j.LoggerFactory;
 public final class PocketBaseProcess {
     private static final Logger LOG = LoggerFactory.getLogger(PocketBaseProcess.class);
     private static final int OUTPUT_LINES_IN_REASONS = 20;
-    /** util-linux's {@code setsid}, where the system has one (Debian and most Linux systems do). */
-    private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
-            .map(Path::of).filter(Files::isExecutable).findFirst();
+    /** Perl, which every Debian system has ({@code perl-base} is essential), for {@code setpgid} then exec. */
+    private static final Optional<Path> PERL = firstExecutable("/usr/bin/perl", "/bin/perl");
+    /** util-linux's {@code setsid}: the fallback (a new session, so also a scheduler autogroup of its own). */
+    private static final Optional<Path> SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
+    /** Perl's program: a process group of its own, then PocketBase in place of Perl (same pid). */
+    private static final String NEW_GROUP_THEN_EXEC =
+            "setpgrp(0, 0) or die \"setpgrp: $!\\n\"; exec { $ARGV[0] } @ARGV or die \"cannot run $ARGV[0]: $!\\n\"";
 
     private enum State { BOOTING, RUNNING, STOPPING, EXITED }
 
@@ -104,7 +110,7 @@ public final class PocketBaseProcess {
             throw new InstanceStartException(instanceId, "cannot create " + instanceDir + ": " + e, false, e);
         }
         if (!Files.isExecutable(binary)) {
-            // Checked here: behind setsid, a missing binary would only show as setsid's exit code 127.
+            // Checked here: behind the launcher, a missing binary would only show as its exit code.
             throw new InstanceStartException(instanceId, "cannot run " + binary + ": "
                     + (Files.exists(binary) ? "not executable" : "no such file"), false, null);
         }
@@ -143,17 +149,21 @@ public final class PocketBaseProcess {
     }
 
     /**
-     * {@code command} behind {@code setsid}, without {@code --fork}: it execs in place, so the process
+     * {@code command} started in a process group of its own, execing in place so that the process
      * Java started, its pid (in the pid file, in stops) and its command line all become PocketBase's.
      */
     private static List<String> launched(List<String> command) {
-        if (SETSID.isEmpty()) {
-            return command;
-        }
-        List<String> withSetsid = new ArrayList<>(command.size() + 1);
-        withSetsid.add(SETSID.get().toString());
-        withSetsid.addAll(command);
-        return withSetsid;
+        List<String> launcher = PERL.map(perl -> List.of(perl.toString(), "-e", NEW_GROUP_THEN_EXEC))
+                .or(() -> SETSID.map(setsid -> List.of(setsid.toString())))
+                .orElse(List.of());
+        List<String> all = new ArrayList<>(launcher.size() + command.size());
+        all.addAll(launcher);
+        all.addAll(command);
+        return all;
+    }
+
+    private static Optional<Path> firstExecutable(String... candidates) {
+        return Stream.of(candidates).map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
     static String dirArgument(Path instanceDir) {

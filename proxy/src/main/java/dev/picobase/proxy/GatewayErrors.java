@@ -49,9 +49,9 @@ public final class GatewayErrors {
     }
 
     /** 429 with {@code Retry-After}: this client (or tenant) is over one of its limits. */
-    public static FullHttpResponse tooManyRequests(String code, String message, int retryAfterSeconds) {
+    public static FullHttpResponse tooManyRequests(String code, String message, long retryAfterSeconds) {
         FullHttpResponse r = response(HttpResponseStatus.TOO_MANY_REQUESTS, code, message);
-        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
         return r;
     }
 

@@ -148,10 +148,8 @@ public final class Admission {
     private static Outcome failure(Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof KeyChecksExhaustedException exhausted) {
-            FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.TOO_MANY_REQUESTS, "key_checks_exhausted",
-                    exhausted.getMessage());
-            r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(exhausted.retryAfterSeconds()));
-            return new Outcome.Respond(r);
+            return new Outcome.Respond(GatewayErrors.tooManyRequests("key_checks_exhausted", exhausted.getMessage(),
+                    exhausted.retryAfterSeconds()));
         }
         if (cause instanceof RejectedExecutionException) {
             return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));

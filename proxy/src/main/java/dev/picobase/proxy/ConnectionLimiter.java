@@ -35,7 +35,8 @@ import java.util.function.Predicate;
  * client could lose the answer). At most {@link #MAX_LINGERING} refused connections linger like that;
  * past it they are closed straight away, so a flood of refusals cannot itself hold descriptors.
  *
- * <p>Peers for which {@code unlimitedPeer} holds (trusted proxies, which carry many clients on their
+ * <p>An address is counted as {@link AddressBuckets} says (an IPv6 client by its /64). Peers for
+ * which {@code unlimitedPeer} holds (trusted proxies, which carry many clients on their
  * connections) count toward the total only.
  *
  * <p>Threading: {@link #admit} is called from a channel initializer on the new connection's event
@@ -48,7 +49,7 @@ public final class ConnectionLimiter {
     private final ConnectionLimits limits;
     private final Predicate<InetAddress> unlimitedPeer;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicInteger lingering = new AtomicInteger();
     private final LongAdder refusedForAddress = new LongAdder();
     private final LongAdder refusedForTotal = new LongAdder();
@@ -80,7 +81,7 @@ public final class ConnectionLimiter {
             refuse(ch, tooManyInTotal);
             return false;
         }
-        InetAddress counted = address != null && !unlimitedPeer.test(address) ? address : null;
+        String counted = address != null && !unlimitedPeer.test(address) ? AddressBuckets.of(address) : null;
         if (counted != null && perAddress.merge(counted, 1, Integer::sum) > limits.perAddress()) {
             release(counted);
             refusedForAddress.increment();
@@ -91,7 +92,7 @@ public final class ConnectionLimiter {
         return true;
     }
 
-    private void release(InetAddress counted) {
+    private void release(String counted) {
         open.decrementAndGet();
         if (counted != null) {
             perAddress.computeIfPresent(counted, (a, n) -> n == 1 ? null : n - 1);

@@ -5,12 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.picobase.api.http.ApiException;
 import dev.picobase.config.AuthConfig;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.picobase.proxy.AddressBuckets;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -67,7 +63,7 @@ public final class SignInLimiter {
 
     /** Counts one attempt from {@code address}; 429 when it has made too many this minute. */
     public void attempt(String address) {
-        Window w = open(attemptsByAddress, network(address));
+        Window w = open(attemptsByAddress, AddressBuckets.of(address));
         if (w.count().incrementAndGet() > config.signInAttemptsPerAddressPerMinute()) {
             throw ApiException.rateLimited("too many attempts from your address; wait a minute",
                     secondsLeft(w, ADDRESS_WINDOW));
@@ -115,23 +111,7 @@ public final class SignInLimiter {
     }
 
     private static String pair(String account, String address) {
-        return account + '\n' + network(address);
-    }
-
-    /** The address itself for IPv4; the /64 network for IPv6. Never a DNS lookup: these are literals. */
-    static String network(String address) {
-        if (address.indexOf(':') < 0) {
-            return address;
-        }
-        try {
-            InetAddress parsed = InetAddress.getByName(address);
-            if (parsed instanceof Inet6Address) {
-                return HexFormat.of().formatHex(Arrays.copyOf(parsed.getAddress(), 8)) + "::/64";
-            }
-            return parsed.getHostAddress();
-        } catch (UnknownHostException notALiteral) {
-            return address;
-        }
+        return account + '\n' + AddressBuckets.of(address);
     }
 
     private long secondsLeft(Window w, Duration window) {

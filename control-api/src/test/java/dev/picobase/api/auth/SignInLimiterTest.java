@@ -33,9 +33,9 @@ class SignInLimiterTest {
     /** One host usually holds a whole IPv6 /64; counting single addresses would let it rotate freely. */
     @Test
     void ipv6AddressesCountByTheirSlash64() {
-        assertThat(SignInLimiter.network("2001:db8:1:2::1")).isEqualTo(SignInLimiter.network("2001:db8:1:2:ffff::9"));
-        assertThat(SignInLimiter.network("2001:db8:1:2::1")).isNotEqualTo(SignInLimiter.network("2001:db8:1:3::1"));
-        assertThat(SignInLimiter.network("198.51.100.7")).isEqualTo("198.51.100.7");
+        assertThat(dev.picobase.proxy.AddressBuckets.of("2001:db8:1:2::1")).isEqualTo(dev.picobase.proxy.AddressBuckets.of("2001:db8:1:2:ffff::9"));
+        assertThat(dev.picobase.proxy.AddressBuckets.of("2001:db8:1:2::1")).isNotEqualTo(dev.picobase.proxy.AddressBuckets.of("2001:db8:1:3::1"));
+        assertThat(dev.picobase.proxy.AddressBuckets.of("198.51.100.7")).isEqualTo("198.51.100.7");
 
         for (int i = 0; i < 5; i++) {
             limiter.attempt("2001:db8:1:2::" + Integer.toHexString(i + 1));

@@ -113,12 +113,25 @@ public final class Admission {
         cookie.setPath("/");
         cookie.setSameSite(CookieHeaderNames.SameSite.Lax);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SEE_OTHER);
-        r.headers().set(HttpHeaderNames.LOCATION, ForwardedRequest.withoutKeyParameter(request.uri()))
+        r.headers().set(HttpHeaderNames.LOCATION, sameOrigin(ForwardedRequest.withoutKeyParameter(request.uri())))
                 .set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie))
                 .set("Referrer-Policy", "no-referrer")
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         return r;
+    }
+
+    /**
+     * A path that stays on this origin: {@code //evil.example/} or {@code /\\evil.example/} in a
+     * {@code Location} is another site to a browser (an open redirect), so leading slashes and
+     * backslashes become one slash.
+     */
+    static String sameOrigin(String path) {
+        int i = 0;
+        while (i < path.length() && (path.charAt(i) == '/' || path.charAt(i) == '\\')) {
+            i++;
+        }
+        return "/" + path.substring(i);
     }
 
     /**

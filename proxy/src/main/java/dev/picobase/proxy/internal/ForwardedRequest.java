@@ -177,7 +177,9 @@ public final class ForwardedRequest {
     /**
      * {@code uriOrUrl} (a request target or an absolute URL such as a {@code Referer}) without any
      * {@code apikey} query parameter, however its name is cased or percent-encoded; everything else
-     * is kept byte for byte.
+     * is kept byte for byte. Parameters are split at {@code &} and at {@code ;}, as Netty's
+     * {@link QueryStringDecoder} (which finds the key) splits them: a key the gateway accepted from
+     * {@code ?x=1;apikey=...} once reached PocketBase's logs because only {@code &} was looked at here.
      */
     public static String withoutKeyParameter(String uriOrUrl) {
         int query = uriOrUrl.indexOf('?');
@@ -188,16 +190,25 @@ public final class ForwardedRequest {
         int end = fragment < 0 ? uriOrUrl.length() : fragment;
         StringBuilder kept = new StringBuilder();
         boolean removed = false;
-        for (String pair : uriOrUrl.substring(query + 1, end).split("&", -1)) {
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            if (isKeyParameterName(name)) {
-                removed = true;
+        int start = query + 1;
+        char separator = 0;
+        for (int i = start; i <= end; i++) {
+            char c = i < end ? uriOrUrl.charAt(i) : '&';
+            if (c != '&' && c != ';') {
                 continue;
             }
-            if (!pair.isEmpty()) {
-                kept.append(kept.length() == 0 ? "" : "&").append(pair);
+            String pair = uriOrUrl.substring(start, i);
+            int eq = pair.indexOf('=');
+            if (isKeyParameterName(eq < 0 ? pair : pair.substring(0, eq))) {
+                removed = true;
+            } else if (!pair.isEmpty()) {
+                if (kept.length() > 0) {
+                    kept.append(separator);
+                }
+                kept.append(pair);
             }
+            separator = c;
+            start = i + 1;
         }
         if (!removed) {
             return uriOrUrl;

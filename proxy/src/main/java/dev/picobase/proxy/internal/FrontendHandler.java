@@ -95,6 +95,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean backendReused;
     private InetSocketAddress backendAddress;
     private ScheduledFuture<?> responseTimeout;
+    /** Armed while the client is not reading its response (its channel is not writable). */
+    private ScheduledFuture<?> stallTimer;
     private final GatewayMetrics metrics;
     private final OpenStreams streams;
     private final TrustedProxies proxies;
@@ -457,14 +459,43 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             backend.read();
         } else {
             backendReadWanted = true;
+            armStallTimer();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            cancelStallTimer();
+        }
         if (backendReadWanted && ctx.channel().isWritable() && backend != null) {
             backendReadWanted = false;
             backend.read();
+        }
+    }
+
+    /**
+     * A client that reads nothing of its response for the response timeout is closed. Without this a
+     * client could hold an exchange — and a connection to PocketBase — for ever by not reading (150
+     * slow-reading connections from one address held 150 PocketBase connections for minutes, past
+     * the stream cap, which counts only SSE and WebSocket requests).
+     */
+    private void armStallTimer() {
+        if (stallTimer == null) {
+            stallTimer = ctx.executor().schedule(() -> {
+                stallTimer = null;
+                if (!ctx.channel().isWritable()) {
+                    LOG.debug("client read nothing for {} ms; closing", responseTimeoutMillis);
+                    closeBoth();
+                }
+            }, responseTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
         }
     }
 
@@ -657,6 +688,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void closeBoth() {
         cancelHeadTimer();
+        cancelStallTimer();
         endExchange();
         state = State.CLOSED;
         releasePending();

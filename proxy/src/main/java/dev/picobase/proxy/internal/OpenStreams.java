@@ -1,8 +1,12 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.proxy.AddressBuckets;
 import dev.picobase.proxy.GatewayErrors;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +30,9 @@ public final class OpenStreams {
     private final ConcurrentHashMap<String, Integer> byAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> byInstance = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Channel>> byKey = new ConcurrentHashMap<>();
+    /** Keys revoked lately: a stream admitted with one before its revocation must not open after it. */
+    private final Cache<String, Boolean> revoked = Caffeine.newBuilder().executor(Runnable::run)
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
 
     public OpenStreams(int perAddress, int perInstance) {
         this.perAddress = perAddress;
@@ -73,7 +80,8 @@ public final class OpenStreams {
     }
 
     /** Counts a stream of {@code instanceId} from {@code address}, opened with key {@code keyId}. */
-    public Slot open(String instanceId, String address, String keyId, Channel client) {
+    public Slot open(String instanceId, String clientAddress, String keyId, Channel client) {
+        String address = AddressBuckets.of(clientAddress);
         if (byAddress.merge(address, 1, Integer::sum) > perAddress) {
             decrement(byAddress, address);
             return new Slot(instanceId, address, keyId, client, GatewayErrors.tooManyRequests("too_many_streams",
@@ -85,14 +93,24 @@ public final class OpenStreams {
             return new Slot(instanceId, address, keyId, client, GatewayErrors.tooManyRequests("too_many_streams",
                     "this instance has too many open realtime streams (at most " + perInstance + ")", 5));
         }
+        Slot slot = new Slot(instanceId, address, keyId, client, null);
         if (keyId != null) {
             byKey.computeIfAbsent(keyId, k -> ConcurrentHashMap.newKeySet()).add(client);
+            // Registered first, looked up second: a revocation that ran meanwhile either closes this
+            // channel or is seen here (a request admitted before its key was revoked, e.g. one that
+            // waited for the instance to wake, must not open a stream after it).
+            if (revoked.getIfPresent(keyId) != null) {
+                slot.close();
+                return new Slot(instanceId, address, keyId, client,
+                        GatewayErrors.unauthorized("the API key was revoked"));
+            }
         }
-        return new Slot(instanceId, address, keyId, client, null);
+        return slot;
     }
 
     /** Closes every stream opened with key {@code keyId}; returns how many. */
     public int closeAllOf(String keyId) {
+        revoked.put(keyId, Boolean.TRUE);
         Set<Channel> channels = byKey.remove(keyId);
         if (channels == null) {
             return 0;

@@ -61,6 +61,11 @@ public final class ApiKeyVerifier {
     static final int FAILURES_PER_ADDRESS = 20;
     /** Failed checks of one public id from all addresses per minute past which it is under attack. */
     static final int FAILURES_PER_ID = 200;
+    /**
+     * Failed checks from one client address over all public ids per minute: one address cycling
+     * through many ids of its own tenant's keys must not fill the key-check pool for everyone.
+     */
+    static final int FAILURES_PER_ADDRESS_ALL_IDS = 100;
 
     /** A cached verdict, with a completed future of it handed to every request that hits it. */
     private record Entry(KeyVerdict verdict, long checkedAtNanos, CompletableFuture<KeyVerdict> completed) {
@@ -76,6 +81,9 @@ public final class ApiKeyVerifier {
     private final long recheckAfterNanos;
     private final Cache<String, Entry> verdicts;
     private final KeyCheckBudget budget;
+    /** Keys revoked lately, so a check that was already running cannot bring one back (see {@link #remember}). */
+    private final Cache<String, Boolean> revoked = Caffeine.newBuilder().executor(Runnable::run)
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
     private final ConcurrentHashMap<String, CompletableFuture<KeyVerdict>> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong bcryptChecks = new AtomicLong();
     private final AtomicLong hits = new AtomicLong();
@@ -101,7 +109,8 @@ public final class ApiKeyVerifier {
                 .expireAfter(Expiry.<String, Entry>creating((k, e) ->
                         e.verdict().valid() ? Duration.ofHours(1) : Duration.ofMinutes(1)))
                 .build();
-        this.budget = new KeyCheckBudget(FAILURES_PER_ADDRESS, FAILURES_PER_ID, Duration.ofMinutes(1),
+        this.budget = new KeyCheckBudget(FAILURES_PER_ADDRESS, FAILURES_PER_ID, FAILURES_PER_ADDRESS_ALL_IDS,
+                Duration.ofMinutes(1),
                 Ticker.systemTicker());
     }
 
@@ -200,8 +209,7 @@ public final class ApiKeyVerifier {
                     failed = true;
                 }
             }
-            verdicts.put(digest, new Entry(verdict, System.nanoTime()));
-            return verdict;
+            return remember(digest, verdict);
         } finally {
             if (!failed) {
                 budget.refund(reservation); // a right secret or an unknown id spends no budget
@@ -213,13 +221,28 @@ public final class ApiKeyVerifier {
         boolean stillThere = store.findApiKey(previous.keyId())
                 .filter(k -> k.secretHash().equals(previous.storedHash()))
                 .isPresent();
-        KeyVerdict verdict = stillThere ? previous : KeyVerdict.INVALID;
+        return remember(digest, stillThere ? previous : KeyVerdict.INVALID);
+    }
+
+    /**
+     * Caches {@code verdict}, unless it accepts a key revoked meanwhile. A check or recheck that read
+     * the key's row just before it was deleted would otherwise put a valid verdict back after
+     * {@link #revoke} had cleared them (the key kept working for another second). The verdict is put
+     * first and the revocation looked at second, and {@link #revoke} records first and clears
+     * second, so whichever runs last sees the other.
+     */
+    private KeyVerdict remember(String digest, KeyVerdict verdict) {
         verdicts.put(digest, new Entry(verdict, System.nanoTime()));
+        if (verdict.valid() && revoked.getIfPresent(verdict.keyId()) != null) {
+            verdicts.invalidate(digest);
+            return KeyVerdict.INVALID;
+        }
         return verdict;
     }
 
     /** Forgets every cached verdict of key {@code keyId}: it stops working on this node at once. */
     public void revoke(String keyId) {
+        revoked.put(keyId, Boolean.TRUE);
         verdicts.asMap().entrySet().removeIf(e -> keyId.equals(e.getValue().verdict().keyId()));
     }
 

@@ -3,9 +3,8 @@ package dev.picobase.proxy.keys;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.netty.util.NetUtil;
+import dev.picobase.proxy.AddressBuckets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class KeyCheckBudget {
     /** A reserved check: keep it when the check failed, give it back otherwise. */
-    record Reservation(Window pair, Window id, long retryAfterSeconds) {
+    record Reservation(Window pair, Window id, Window address, long retryAfterSeconds) {
         boolean granted() {
             return pair != null;
         }
@@ -42,14 +41,24 @@ final class KeyCheckBudget {
 
     private final int perAddress;
     private final int perId;
+    private final int perAddressAllIds;
     private final long windowNanos;
     private final Ticker ticker;
     private final Cache<String, Window> byIdAndAddress;
     private final Cache<String, Window> byId;
+    private final Cache<String, Window> byAddress;
 
-    KeyCheckBudget(int perAddress, int perId, Duration window, Ticker ticker) {
+    /**
+     * @param perAddress       failed checks of one id from one address per window
+     * @param perId            failed checks of one id from all addresses per window, past which it is under attack
+     * @param perAddressAllIds failed checks from one address over all ids per window: without it, one
+     *                         address cycling through many ids (a tenant can create as many keys as it
+     *                         likes) filled the key-check pool and other tenants' fresh keys waited 30 s
+     */
+    KeyCheckBudget(int perAddress, int perId, int perAddressAllIds, Duration window, Ticker ticker) {
         this.perAddress = perAddress;
         this.perId = perId;
+        this.perAddressAllIds = perAddressAllIds;
         this.windowNanos = window.toNanos();
         this.ticker = ticker;
         // Bounded: an attacker with very many addresses can push old windows out (each then gets a
@@ -57,6 +66,8 @@ final class KeyCheckBudget {
         this.byIdAndAddress = Caffeine.newBuilder().executor(Runnable::run).ticker(ticker).maximumSize(200_000)
                 .expireAfterWrite(windowNanos, TimeUnit.NANOSECONDS).build();
         this.byId = Caffeine.newBuilder().executor(Runnable::run).ticker(ticker).maximumSize(100_000)
+                .expireAfterWrite(windowNanos, TimeUnit.NANOSECONDS).build();
+        this.byAddress = Caffeine.newBuilder().executor(Runnable::run).ticker(ticker).maximumSize(100_000)
                 .expireAfterWrite(windowNanos, TimeUnit.NANOSECONDS).build();
     }
 
@@ -68,23 +79,37 @@ final class KeyCheckBudget {
      */
     Reservation reserve(String publicId, String address) {
         long now = ticker.read();
+        String bucket = AddressBuckets.of(address);
+        Window all = byAddress.get(bucket, k -> new Window(now));
+        if (!take(all, perAddressAllIds)) {
+            return refused(all.startedNanos + windowNanos, now);
+        }
         Window id = byId.get(publicId, k -> new Window(now));
-        Window pair = byIdAndAddress.get(publicId + ' ' + addressBucket(address), k -> new Window(now));
+        Window pair = byIdAndAddress.get(publicId + ' ' + bucket, k -> new Window(now));
         boolean underAttack = id.spent.get() >= perId;
-        int cap = underAttack ? 1 : perAddress;
+        if (!take(pair, underAttack ? 1 : perAddress)) {
+            all.spent.decrementAndGet();
+            long ends = pair.startedNanos + windowNanos;
+            return refused(underAttack ? Math.min(ends, id.startedNanos + windowNanos) : ends, now);
+        }
+        id.spent.incrementAndGet();
+        return new Reservation(pair, id, all, 0);
+    }
+
+    /** One more check in {@code w} if fewer than {@code cap} are spent; atomically. */
+    private static boolean take(Window w, int cap) {
         int spent;
         do {
-            spent = pair.spent.get();
+            spent = w.spent.get();
             if (spent >= cap) {
-                long ends = pair.startedNanos + windowNanos;
-                if (underAttack) {
-                    ends = Math.min(ends, id.startedNanos + windowNanos);
-                }
-                return new Reservation(null, null, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(ends - now + 999_999_999)));
+                return false;
             }
-        } while (!pair.spent.compareAndSet(spent, spent + 1));
-        id.spent.incrementAndGet();
-        return new Reservation(pair, id, 0);
+        } while (!w.spent.compareAndSet(spent, spent + 1));
+        return true;
+    }
+
+    private static Reservation refused(long endsNanos, long now) {
+        return new Reservation(null, null, null, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(endsNanos - now + 999_999_999)));
     }
 
     /** Gives back a check that did not fail. */
@@ -92,27 +117,7 @@ final class KeyCheckBudget {
         if (r.granted()) {
             r.pair().spent.decrementAndGet();
             r.id().spent.decrementAndGet();
+            r.address().spent.decrementAndGet();
         }
-    }
-
-    /** The unit an address is counted in: itself for IPv4, its /64 for IPv6. */
-    static String addressBucket(String address) {
-        byte[] bytes = address == null ? null : NetUtil.createByteArrayFromIpAddressString(address);
-        if (bytes == null || bytes.length != 16) {
-            return String.valueOf(address);
-        }
-        if (isIpv4Mapped(bytes)) {
-            return (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff);
-        }
-        return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
-    }
-
-    private static boolean isIpv4Mapped(byte[] b) {
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 }

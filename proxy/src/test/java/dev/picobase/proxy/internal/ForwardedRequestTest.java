@@ -20,6 +20,15 @@ class ForwardedRequestTest {
     }
 
     @Test
+    void semicolonsSeparateParametersAsTheKeyDecoderSeesThem() {
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=1;apikey=k;y=2")).isEqualTo("/a?x=1;y=2");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?;apikey=k&x=1")).isEqualTo("/a?x=1");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=1&apikey=k;y=2")).isEqualTo("/a?x=1;y=2");
+        assertThat(ForwardedRequest.withoutKeyParameter("/a?x=a;b")).isEqualTo("/a?x=a;b");
+        assertThat(ForwardedRequest.withoutKeyParameter("http://h/p?apikey=k#f")).isEqualTo("http://h/p#f");
+    }
+
+    @Test
     void withoutKeyParameterKeepsEverythingElseAsSent() {
         assertThat(ForwardedRequest.withoutKeyParameter("/_/?apikey=k")).isEqualTo("/_/");
         assertThat(ForwardedRequest.withoutKeyParameter("/a?x=a+b&apikey=k&y=%28")).isEqualTo("/a?x=a+b&y=%28");

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.Test;
 class KeyIdUnderAttackStillChecksCleanAddressesTest {
     private static final int PER_ADDRESS = 3;
     private static final int PER_ID = 10;
+    private static final int PER_ADDRESS_ALL_IDS = 8;
 
     private final AtomicLong nanos = new AtomicLong(1_000);
-    private final KeyCheckBudget budget = new KeyCheckBudget(PER_ADDRESS, PER_ID, Duration.ofMinutes(1), nanos::get);
+    private final KeyCheckBudget budget = new KeyCheckBudget(PER_ADDRESS, PER_ID, PER_ADDRESS_ALL_IDS,
+            Duration.ofMinutes(1), nanos::get);
 
     @Test
     void oneAddressIsCappedOthersAreNot() {
@@ -72,7 +74,29 @@ class KeyIdUnderAttackStillChecksCleanAddressesTest {
         }
         assertThat(budget.reserve("abc", "2001:db8:1:2:ffff::9").granted()).isFalse();
         assertThat(budget.reserve("abc", "2001:db8:1:3::1").granted()).isTrue();
-        assertThat(KeyCheckBudget.addressBucket("::ffff:192.0.2.1")).isEqualTo("192.0.2.1");
-        assertThat(KeyCheckBudget.addressBucket("192.0.2.1")).isEqualTo("192.0.2.1");
+        assertThat(dev.picobase.proxy.AddressBuckets.of("::ffff:192.0.2.1")).isEqualTo("192.0.2.1");
+        assertThat(dev.picobase.proxy.AddressBuckets.of("192.0.2.1")).isEqualTo("192.0.2.1");
+    }
+
+    /**
+     * What went wrong: the budget was per (id, address) only, so one address cycling through many
+     * ids of its own tenant's keys (creating keys is free) kept the key-check pool full, and another
+     * tenant's fresh key waited 30 s for its check. One address now has a budget over all ids too.
+     */
+    @Test
+    void oneAddressCyclingThroughManyIdsRunsOutOfItsOwnBudget() {
+        for (int i = 0; i < PER_ADDRESS_ALL_IDS; i++) {
+            assertThat(budget.reserve("id" + i, "203.0.113.1").granted()).isTrue(); // one failure per id
+        }
+        KeyCheckBudget.Reservation refused = budget.reserve("id-next", "203.0.113.1");
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.retryAfterSeconds()).isEqualTo(60);
+        assertThat(budget.reserve("id-next", "203.0.113.2").granted()).isTrue(); // another address is not affected
+
+        KeyCheckBudget.Reservation ok = budget.reserve("id0", "203.0.113.3");
+        budget.refund(ok); // checks that did not fail are given back to the address's budget as well
+        for (int i = 0; i < PER_ADDRESS_ALL_IDS; i++) {
+            assertThat(budget.reserve("id" + i, "203.0.113.3").granted()).isTrue();
+        }
     }
 }

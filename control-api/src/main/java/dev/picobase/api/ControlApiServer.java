@@ -7,6 +7,7 @@ import dev.picobase.api.auth.SignInLimiter;
 import dev.picobase.api.http.ApiChannelHandler;
 import dev.picobase.api.http.ApiResponse;
 import dev.picobase.api.http.JsonBodyAggregator;
+import dev.picobase.api.http.RequestDeadline;
 import dev.picobase.api.http.Router;
 import dev.picobase.api.http.StaticAssets;
 import dev.picobase.api.instances.InstanceRoutes;
@@ -30,7 +31,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
@@ -43,7 +43,9 @@ import java.util.concurrent.TimeUnit;
  * blocks (database, bcrypt). Event-loop threads only parse, dispatch and write; a full executor
  * answers 503 rather than queueing without limit. Connections are limited per client address and in
  * total ({@code PICOBASE_API_MAX_CONNECTIONS*}), apart from the gateway's, so a flood of tenant
- * traffic never takes the control API's share of file descriptors.
+ * traffic never takes the control API's share of file descriptors. A client must send each whole
+ * request within {@code PICOBASE_GATEWAY_HEADER_TIMEOUT} of connecting or of its last answer
+ * ({@link RequestDeadline}), so slow or idle connections cannot hold those slots.
  */
 public final class ControlApiServer implements AutoCloseable {
     private final EventLoopGroup group;
@@ -80,6 +82,8 @@ public final class ControlApiServer implements AutoCloseable {
         TrustedProxies proxies = new TrustedProxies(config.gateway().trustedProxies());
         ApiChannelHandler handler = new ApiChannelHandler(router, new StaticAssets("admin-ui"), blocking, proxies);
         int maxBody = (int) config.apiMaxBodyBytes();
+        // The gateway's head timeout, applied to the whole request: control-API bodies are small.
+        long requestMillis = config.gateway().requestHeadTimeout().toMillis();
 
         ConnectionLimiter connections = new ConnectionLimiter(config.apiConnections(),
                 proxies::trusts);
@@ -95,9 +99,11 @@ public final class ControlApiServer implements AutoCloseable {
                             if (!connections.admit(ch)) {
                                 return;
                             }
+                            // No read timeout besides the deadline: it resets on every byte, so it
+                            // never bounded a client trickling its request.
                             ch.pipeline()
-                                    .addLast(new ReadTimeoutHandler(60))
                                     .addLast(new HttpServerCodec(8192, 16384, 8192))
+                                    .addLast(new RequestDeadline(requestMillis))
                                     .addLast(new HttpServerKeepAliveHandler())
                                     .addLast(new JsonBodyAggregator(maxBody))
                                     .addLast(handler);

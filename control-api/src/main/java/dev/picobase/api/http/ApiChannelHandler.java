@@ -139,7 +139,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        response.headers().set("X-Content-Type-Options", "nosniff");
+        response.headers().set(ErrorResponses.X_CONTENT_TYPE_OPTIONS, "nosniff"); // successes too
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -13,9 +13,13 @@ import java.util.Map;
 /**
  * The control API's single producer of error bodies:
  * {@code {"error": {"code": "...", "message": "...", "field": "..."}}} ({@code field} only when one
- * input is at fault).
+ * input is at fault). Every error carries {@code X-Content-Type-Options: nosniff} from here, whichever
+ * path writes it: a routed error, the decoder's 400/414/431 or the aggregator's 413/417 (those are
+ * written without passing the router, and once went out without it).
  */
 public final class ErrorResponses {
+    static final String X_CONTENT_TYPE_OPTIONS = "X-Content-Type-Options";
+
     private ErrorResponses() {}
 
     public static Map<String, Object> body(String code, String message, String field) {
@@ -45,7 +49,8 @@ public final class ErrorResponses {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set(X_CONTENT_TYPE_OPTIONS, "nosniff");
         return response;
     }
 }

@@ -41,6 +41,7 @@ public record PicoBaseConfig(
         long apiMaxBodyBytes,
         ConnectionLimits apiConnections,
         Set<String> reservedSubdomains,
+        int maxKeysPerInstance,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -58,7 +59,7 @@ public record PicoBaseConfig(
             "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
-            "PICOBASE_RESERVED_SUBDOMAINS");
+            "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -159,7 +160,7 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
-                reservedSubdomains(s), warnings);
+                reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000), warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

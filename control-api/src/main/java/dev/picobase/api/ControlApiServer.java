@@ -74,7 +74,7 @@ public final class ControlApiServer implements AutoCloseable {
                 .register(router);
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events);
         instances.register(router);
-        new KeyRoutes(store, sessions, instances, passwords, events).register(router);
+        new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(512), DaemonThreads.named("api-blocking"));

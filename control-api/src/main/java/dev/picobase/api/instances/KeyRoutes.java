@@ -19,7 +19,9 @@ import java.util.Map;
 /**
  * {@code /api/instances/:id/keys}: list (never secrets), create (the full key in that one response
  * only; a bcrypt hash of its secret is all that is stored), delete (immediate: the gateway is told
- * through {@link ControlEvents} so its cache forgets the key at once).
+ * through {@link ControlEvents} so its cache forgets the key at once). An instance has at most
+ * {@code PICOBASE_MAX_KEYS_PER_INSTANCE} keys: each costs bcrypt here, and each public id is a
+ * separate failed-check budget at the gateway, so keys without a bound were a lever against others.
  *
  * <p>Threading: handlers block (database, bcrypt); they run on the API's blocking executor.
  */
@@ -31,9 +33,11 @@ public final class KeyRoutes {
     private final InstanceRoutes instances;
     private final Passwords passwords;
     private final ControlEvents events;
+    private final int maxKeysPerInstance;
 
     public KeyRoutes(MetadataStore store, Sessions sessions, InstanceRoutes instances, Passwords passwords,
-                     ControlEvents events) {
+                     ControlEvents events, int maxKeysPerInstance) {
+        this.maxKeysPerInstance = maxKeysPerInstance;
         this.store = store;
         this.sessions = sessions;
         this.instances = instances;
@@ -56,10 +60,18 @@ public final class KeyRoutes {
         Instance instance = instances.owned(request, sessions.require(request));
         CreateKey body = Json.read(request, CreateKey.class);
         String name = Validate.text("name", body.name(), 1, 100);
+        if (store.listApiKeys(instance.id()).size() >= maxKeysPerInstance) {
+            throw tooManyKeys(); // before bcrypt: a full instance costs no hashing
+        }
         ApiKeySecret secret = ApiKeySecret.generate();
         ApiKey key = store.createApiKey(instance.id(), secret.publicId(), name, passwords.hash(secret.secret()),
-                secret.lastFour());
+                secret.lastFour(), maxKeysPerInstance).orElseThrow(this::tooManyKeys);
         return ApiResponse.created(KeyView.created(key, secret.fullKey()));
+    }
+
+    private ApiException tooManyKeys() {
+        return ApiException.conflict("too_many_keys", null, "an instance has at most " + maxKeysPerInstance
+                + " keys; revoke one first");
     }
 
     private ApiResponse delete(ApiRequest request) {

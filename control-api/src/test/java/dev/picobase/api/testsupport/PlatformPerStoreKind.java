@@ -20,7 +20,12 @@ public abstract class PlatformPerStoreKind {
 
     @BeforeParameterizedClassInvocation
     void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir);
+        api = RunningApi.start(kind, dataDir, settings(), java.time.Clock.systemUTC());
+    }
+
+    /** Settings of the platform under test beyond the test defaults; none unless a subclass says. */
+    protected java.util.Map<String, String> settings() {
+        return java.util.Map.of();
     }
 
     @AfterParameterizedClassInvocation

@@ -161,9 +161,20 @@ public final class MetadataStore implements AutoCloseable {
     // ---- API keys -------------------------------------------------------------------------------
 
     public ApiKey createApiKey(String instanceId, String publicId, String name, String secretHash, String lastFour) {
+        return createApiKey(instanceId, publicId, name, secretHash, lastFour, Integer.MAX_VALUE).orElseThrow();
+    }
+
+    /**
+     * Creates a key unless the instance already has {@code maxPerInstance}: one statement, so
+     * concurrent creations cannot pass the cap together. Empty when the cap is reached.
+     */
+    public Optional<ApiKey> createApiKey(String instanceId, String publicId, String name, String secretHash,
+                                         String lastFour, int maxPerInstance) {
         return sql.queryOne("INSERT INTO api_keys (id, instance_id, name, secret_hash, last_four, created_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?) RETURNING " + KEY_COLUMNS,
-                MetadataStore::apiKey, publicId, instanceId, name, secretHash, lastFour, now()).orElseThrow();
+                        + "SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM api_keys WHERE instance_id = ?) < ? "
+                        + "RETURNING " + KEY_COLUMNS,
+                MetadataStore::apiKey, publicId, instanceId, name, secretHash, lastFour, now(), instanceId,
+                maxPerInstance);
     }
 
     public List<ApiKey> listApiKeys(String instanceId) {

@@ -394,11 +394,17 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
     }
 
-    /** Saves a stopped instance; on failure keeps the local copy, marks it failed and retries later. */
+    /**
+     * Saves a stopped instance whose local copy may hold writes its current snapshot lacks; on failure
+     * keeps the local copy, marks it failed and retries later. An unchanged copy is not uploaded again:
+     * each upload is a new snapshot and retention prunes the oldest, so five stops of a stopped
+     * instance used to push all of its backup history out.
+     */
     private void saveStopped(String instanceId, int attempt) {
         Path pbData = runtime.directories().pbData(instanceId);
         try {
-            if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()) {
+            if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()
+                    && snapshots.isDirty(instanceId, pbData)) {
                 snapshots.save(instanceId, pbData);
                 recordLocalCopy(instanceId, pbData);
             }

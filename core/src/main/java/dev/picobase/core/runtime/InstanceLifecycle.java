@@ -148,6 +148,9 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     public void reconcile() {
         List<Instance> all = store.listAllInstances();
+        for (Instance i : all) {
+            Snapshots.recoverLeftovers(runtime.directories().instanceDir(i.id()));
+        }
         recordLocalCopies(all);
         for (Instance i : all) {
             if (runtime.running(i.id()).isPresent()) {
@@ -225,7 +228,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     if (Files.isDirectory(pbData) && snapshots.isDirty(id, pbData)) {
                         continue;
                     }
-                    Path evicted = pbData.resolveSibling("pb_data.evicted");
+                    Path evicted = pbData.resolveSibling(Snapshots.EVICTED);
                     FileTrees.delete(evicted);
                     if (Files.isDirectory(pbData)) {
                         Files.move(pbData, evicted, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

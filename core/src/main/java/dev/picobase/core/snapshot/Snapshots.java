@@ -44,6 +44,10 @@ public final class Snapshots {
             .withZone(ZoneOffset.UTC);
     /** Beside {@code pb_data}: the id of the snapshot the local copy was last saved as or restored from. */
     public static final String MARKER = "snapshot-id";
+    /** Beside {@code pb_data}: a restore's staging, the data it replaces, a copy being evicted. */
+    private static final String STAGING = "pb_data.restoring";
+    private static final String OLD = "pb_data.old";
+    public static final String EVICTED = "pb_data.evicted";
 
     private final MetadataStore store;
     private final ObjectStore objects;
@@ -156,8 +160,9 @@ public final class Snapshots {
     public void restore(Snapshot snapshot, Path pbData) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
-        Path staging = instanceDir.resolve("pb_data.restoring");
-        Path old = instanceDir.resolve("pb_data.old");
+        Path staging = instanceDir.resolve(STAGING);
+        Path old = instanceDir.resolve(OLD);
+        boolean swapped = false;
         try {
             Files.createDirectories(instanceDir);
             archive = Files.createTempFile(instanceDir, ".restore-", ".zip");
@@ -201,6 +206,7 @@ public final class Snapshots {
                 Files.move(pbData, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(staging, pbData, StandardCopyOption.ATOMIC_MOVE);
+            swapped = true;
             Files.writeString(instanceDir.resolve(MARKER), snapshot.id());
             FileTrees.delete(old);
             events.restored(snapshot.sizeBytes(), System.nanoTime() - began);
@@ -208,6 +214,40 @@ public final class Snapshots {
             throw new UncheckedIOException("cannot restore snapshot " + snapshot.id() + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(archive);
+            if (!swapped) {
+                // A failed restore (disk full, a bad entry) left staging behind, out of the disk budget's sight.
+                deleteTreeQuietly(staging);
+            }
+        }
+    }
+
+    /**
+     * Puts right what a crash in the middle of a restore or an eviction left in {@code instanceDir}:
+     * a staging directory is deleted; {@code pb_data.old} is the data a restore was replacing, so it
+     * becomes {@code pb_data} again when that is missing (the crash fell between the two renames) and
+     * is deleted otherwise; {@code pb_data.evicted} was a saved copy being deleted. Call before
+     * anything uses the instance (at start).
+     */
+    public static void recoverLeftovers(Path instanceDir) {
+        Path pbData = instanceDir.resolve("pb_data");
+        Path old = instanceDir.resolve(OLD);
+        try {
+            if (Files.isDirectory(old) && !Files.exists(pbData)) {
+                Files.move(old, pbData, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot put back " + old + ": " + e.getMessage(), e);
+        }
+        for (String leftover : new String[] {STAGING, OLD, EVICTED}) {
+            deleteTreeQuietly(instanceDir.resolve(leftover));
+        }
+    }
+
+    private static void deleteTreeQuietly(Path dir) {
+        try {
+            FileTrees.delete(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot delete {}: {}", dir, e.getMessage());
         }
     }
 

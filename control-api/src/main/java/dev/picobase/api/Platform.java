@@ -169,8 +169,7 @@ public final class Platform implements AutoCloseable {
 
             @Override
             public void keyRevoked(String keyId) {
-                keys.revoke(keyId);
-                gateway.closeStreamsOf(keyId); // a stream was authorised once, when it opened
+                gateway.revokeKey(keyId); // its cached verdicts and its open streams
             }
         };
         ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),

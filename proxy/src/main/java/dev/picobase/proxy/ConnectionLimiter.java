@@ -65,10 +65,6 @@ public final class ConnectionLimiter {
                 "the server has too many open connections; try again shortly");
     }
 
-    public ConnectionLimiter(ConnectionLimits limits) {
-        this(limits, address -> false);
-    }
-
     /**
      * Counts {@code ch} in, or answers and closes it when a limit is reached. Returns whether the
      * caller should set up its pipeline. The count is given back when the channel closes.

@@ -7,6 +7,7 @@ import dev.picobase.proxy.internal.BackendPool;
 import dev.picobase.proxy.internal.FrontendHandler;
 import dev.picobase.proxy.internal.OpenStreams;
 import dev.picobase.proxy.internal.TrustedProxies;
+import dev.picobase.proxy.keys.ApiKeyVerifier;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -49,9 +50,11 @@ public final class GatewayServer implements AutoCloseable {
     private final AtomicInteger inFlight;
     private final ConnectionLimiter connections;
     private final OpenStreams streams;
+    private final ApiKeyVerifier keys;
 
     private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight, ConnectionLimiter connections,
-                          OpenStreams streams) {
+                          OpenStreams streams, ApiKeyVerifier keys) {
+        this.keys = keys;
         this.group = group;
         this.listener = listener;
         this.inFlight = inFlight;
@@ -78,7 +81,9 @@ public final class GatewayServer implements AutoCloseable {
         long responseMillis = config.responseTimeout().toMillis();
         TrustedProxies proxies = new TrustedProxies(config.trustedProxies());
         ConnectionLimiter connections = new ConnectionLimiter(config.connections(), proxies::trusts);
-        OpenStreams streams = new OpenStreams(config.maxStreamsPerAddress(), config.maxStreamsPerInstance());
+        ApiKeyVerifier keys = admission.keys();
+        OpenStreams streams = new OpenStreams(config.maxStreamsPerAddress(), config.maxStreamsPerInstance(),
+                keys::revokedLately);
         try {
             Channel listener = new ServerBootstrap()
                     .group(group)
@@ -101,7 +106,7 @@ public final class GatewayServer implements AutoCloseable {
                     })
                     .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
             LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
-            return new GatewayServer(group, listener, inFlight, connections, streams);
+            return new GatewayServer(group, listener, inFlight, connections, streams, keys);
         } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -123,10 +128,13 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Closes every long-lived stream (SSE, WebSocket) opened with key {@code keyId}: the key was
-     * revoked. Returns how many were closed.
+     * Revokes key {@code keyId} on this node: its cached verdicts are forgotten (it stops working at
+     * once), a key check or stream admission already under way cannot bring it back, and every
+     * long-lived stream (SSE, WebSocket) opened with it is closed — a stream is authorised once,
+     * when it opens. Returns how many streams were closed.
      */
-    public int closeStreamsOf(String keyId) {
+    public int revokeKey(String keyId) {
+        keys.revoke(keyId); // first: recorded before the streams are looked up
         return streams.closeAllOf(keyId);
     }
 

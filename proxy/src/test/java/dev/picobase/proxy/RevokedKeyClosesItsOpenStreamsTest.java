@@ -30,7 +30,7 @@ class RevokedKeyClosesItsOpenStreamsTest {
              RawHttp cookie = stream(gateway.appHost(), "/sse", "Cookie: picobase_apikey=" + key + "\r\n");
              RawHttp otherKey = stream(gateway.otherHost(), "/sse", "apikey: " + gateway.otherKey() + "\r\n")) {
 
-            assertThat(gateway.server().closeStreamsOf(gateway.appKeyRow().id())).isEqualTo(3);
+            assertThat(gateway.server().revokeKey(gateway.appKeyRow().id())).isEqualTo(3);
 
             for (RawHttp c : List.of(header, query, cookie)) {
                 assertThat(c.closedByPeer(Duration.ofSeconds(1))).isTrue();

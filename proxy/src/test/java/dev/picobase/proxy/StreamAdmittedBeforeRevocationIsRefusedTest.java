@@ -32,7 +32,7 @@ class StreamAdmittedBeforeRevocationIsRefusedTest {
                     + "\r\nAccept: text/event-stream\r\n\r\n");
             Deadline.await("the request to wait for the instance", Duration.ofSeconds(5),
                     () -> gateway.server().inFlight() == 1);
-            gateway.server().closeStreamsOf(gateway.appKeyRow().id());
+            gateway.server().revokeKey(gateway.appKeyRow().id());
             waking.complete(gateway.backend().address());
             RawHttp.Response r = c.readResponse();
             assertThat(r.status()).isEqualTo(401);

@@ -30,9 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * account for its owner too. Now no counter a stranger can fill refuses a correct password from an
  * address that has not failed for that account.
  *
- * <p>Addresses are the TCP peer (the control API trusts no forwarding header). IPv6 addresses count
- * by their /64 network, since one host usually holds a whole /64 and could otherwise rotate through
- * it.
+ * <p>Addresses are the client's as the control API resolves it: the TCP peer, or for a peer in
+ * {@code PICOBASE_TRUSTED_PROXIES} the client its {@code X-Forwarded-For} names. They are counted as
+ * {@link AddressBuckets} says (an IPv6 client by its /64, which one host usually holds whole).
  *
  * <p>Threading: thread-safe, non-blocking; counters are approximate under races, never unbounded.
  */

@@ -51,6 +51,11 @@ public final class Admission {
         this.secureCookies = secureCookies;
     }
 
+    /** The verifier this admission checks keys with; the gateway revokes keys through it. */
+    public ApiKeyVerifier keys() {
+        return keys;
+    }
+
     /** @param clientAddress the client's IP address, which key-check budgets are counted by */
     public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress) {
         String host = request.headers().get(HttpHeaderNames.HOST);

@@ -90,8 +90,9 @@ public final class ForwardedRequest {
      * {@code X-Real-IP} and {@code X-Forwarded-For} it finds. None of them is forwarded as the client
      * sent it; the gateway sets {@code X-Real-IP} and {@code X-Forwarded-For} itself.
      */
-    private static final List<String> CLIENT_ADDRESS_CLAIMS = List.of("CF-Connecting-IP", "Fly-Client-IP",
-            "True-Client-IP", "X-Client-IP", "X-Real-IP", "Forwarded");
+    private static final List<AsciiString> CLIENT_ADDRESS_CLAIMS = List.of(AsciiString.cached("cf-connecting-ip"),
+            AsciiString.cached("fly-client-ip"), AsciiString.cached("true-client-ip"), AsciiString.cached("x-client-ip"),
+            AsciiString.cached("x-real-ip"), AsciiString.cached("forwarded"));
 
     /**
      * The request to send to PocketBase: same method, URI without {@code apikey}, end-to-end headers
@@ -107,7 +108,7 @@ public final class ForwardedRequest {
         headers.remove(KEY_HEADER);
         stripCookie(headers, KEY_COOKIE);
         headers.remove(HttpHeaderNames.EXPECT);
-        for (String claim : CLIENT_ADDRESS_CLAIMS) {
+        for (AsciiString claim : CLIENT_ADDRESS_CLAIMS) {
             headers.remove(claim);
         }
         headers.set("X-Real-IP", clientAddress);

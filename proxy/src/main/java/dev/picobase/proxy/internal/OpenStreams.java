@@ -2,13 +2,11 @@ package dev.picobase.proxy.internal;
 
 import dev.picobase.proxy.AddressBuckets;
 import dev.picobase.proxy.GatewayErrors;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
-import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The long-lived streams (SSE, WebSocket) open through the gateway, counted per client address and
@@ -30,13 +28,13 @@ public final class OpenStreams {
     private final ConcurrentHashMap<String, Integer> byAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> byInstance = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Channel>> byKey = new ConcurrentHashMap<>();
-    /** Keys revoked lately: a stream admitted with one before its revocation must not open after it. */
-    private final Cache<String, Boolean> revoked = Caffeine.newBuilder().executor(Runnable::run)
-            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+    private final Predicate<String> revokedLately;
 
-    public OpenStreams(int perAddress, int perInstance) {
+    /** @param revokedLately whether a key was revoked lately ({@link dev.picobase.proxy.keys.ApiKeyVerifier#revokedLately}) */
+    public OpenStreams(int perAddress, int perInstance, Predicate<String> revokedLately) {
         this.perAddress = perAddress;
         this.perInstance = perInstance;
+        this.revokedLately = revokedLately;
     }
 
     /** A stream counted in; {@link #refusal()} is set (and nothing counted) when a cap was reached. */
@@ -99,7 +97,7 @@ public final class OpenStreams {
             // Registered first, looked up second: a revocation that ran meanwhile either closes this
             // channel or is seen here (a request admitted before its key was revoked, e.g. one that
             // waited for the instance to wake, must not open a stream after it).
-            if (revoked.getIfPresent(keyId) != null) {
+            if (revokedLately.test(keyId)) {
                 slot.close();
                 return new Slot(instanceId, address, keyId, client,
                         GatewayErrors.unauthorized("the API key was revoked"));
@@ -108,20 +106,17 @@ public final class OpenStreams {
         return slot;
     }
 
-    /** Closes every stream opened with key {@code keyId}; returns how many. */
+    /**
+     * Closes every stream opened with key {@code keyId}; returns how many. Call after the key's
+     * revocation is recorded, so that a stream registering meanwhile sees it in {@link #open}.
+     */
     public int closeAllOf(String keyId) {
-        revoked.put(keyId, Boolean.TRUE);
         Set<Channel> channels = byKey.remove(keyId);
         if (channels == null) {
             return 0;
         }
         channels.forEach(Channel::close);
         return channels.size();
-    }
-
-    /** Streams open now for {@code instanceId} (tests and metrics). */
-    public int openFor(String instanceId) {
-        return byInstance.getOrDefault(instanceId, 0);
     }
 
     private static void decrement(ConcurrentHashMap<String, Integer> counts, String key) {

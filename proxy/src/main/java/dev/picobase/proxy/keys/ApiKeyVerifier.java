@@ -240,6 +240,11 @@ public final class ApiKeyVerifier {
         return verdict;
     }
 
+    /** Whether {@code keyId} was revoked on this node in the last ten minutes. */
+    public boolean revokedLately(String keyId) {
+        return revoked.getIfPresent(keyId) != null;
+    }
+
     /** Forgets every cached verdict of key {@code keyId}: it stops working on this node at once. */
     public void revoke(String keyId) {
         revoked.put(keyId, Boolean.TRUE);

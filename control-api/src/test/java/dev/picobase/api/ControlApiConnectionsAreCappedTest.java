@@ -44,8 +44,15 @@ class ControlApiConnectionsAreCappedTest {
 
     @Test
     void anAddressAtItsLimitIsRefusedWhileOthersAndTheHealthCheckAreServed() {
-        for (int i = 0; i < 20; i++) {
-            idle.add(RawHttp.connectFrom("127.0.0.5", api.gatewayPort())); // the gateway at its total
+        for (int i = 0; i < 20; i++) { // the gateway at its total: each answered, so counted in, then kept
+            RawHttp kept = RawHttp.connectFrom("127.0.0.5", api.gatewayPort());
+            idle.add(kept);
+            assertThat(kept.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").readResponse().status())
+                    .isEqualTo(200);
+        }
+        try (RawHttp overTotal = RawHttp.connectFrom("127.0.0.6", api.gatewayPort())) {
+            assertThat(overTotal.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").readResponse().status())
+                    .isEqualTo(503);
         }
         for (int i = 0; i < 3; i++) {
             RawHttp kept = RawHttp.connectFrom("127.0.0.1", api.port());

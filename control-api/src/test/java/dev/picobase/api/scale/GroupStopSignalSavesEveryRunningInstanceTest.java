@@ -9,17 +9,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -50,34 +48,18 @@ class GroupStopSignalSavesEveryRunningInstanceTest {
     @Parameter
     StorageKind storage;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final PlatformProcesses platforms = new PlatformProcesses();
 
-    private Path dataDir;
-    private Path workDir;
-    private int instancesBasePort;
     private Map<String, String> storageSettings;
-    private final List<PlatformProcess> platforms = new ArrayList<>();
 
     @BeforeEach
-    void paths() {
-        dataDir = tmp.resolve("data");
-        workDir = tmp.resolve("work");
-        instancesBasePort = PlatformProcess.freeInstancesBasePort();
-        storageSettings = storage.environment(dataDir); // one bucket for both platforms
-    }
-
-    @AfterEach
-    void killEverything() {
-        platforms.forEach(PlatformProcess::close);
-        PlatformProcess.killProcessesMentioning(tmp);
+    void storage() {
+        storageSettings = storage.environment(platforms.dataDir()); // one bucket for both platforms
     }
 
     private PlatformProcess platform(String name, boolean groupLeader) {
-        PlatformProcess p = PlatformProcess.start(name, dataDir, workDir, instancesBasePort, storageSettings,
-                groupLeader);
-        platforms.add(p);
-        return p;
+        return platforms.start(name, storageSettings, groupLeader);
     }
 
     @Test
@@ -107,13 +89,13 @@ class GroupStopSignalSavesEveryRunningInstanceTest {
             admins.put(tenant.id(), admin);
             acknowledged.put(tenant.id(), notes);
         }
-        List<ProcessHandle> pocketBases = PlatformProcess.pocketBasesUnder(dataDir);
+        List<ProcessHandle> pocketBases = PlatformProcess.pocketBasesUnder(platforms.dataDir());
         assertThat(pocketBases).as("one PocketBase per instance").hasSize(2);
 
         first.signalGroup(pocketBaseSignalledToo ? pocketBases.stream().map(ProcessHandle::pid).toList() : List.of());
         first.awaitExit(Duration.ofSeconds(60));
 
-        assertThat(PlatformProcess.pocketBasesUnder(dataDir)).as("PocketBase left running after the shutdown")
+        assertThat(PlatformProcess.pocketBasesUnder(platforms.dataDir())).as("PocketBase left running after the shutdown")
                 .isEmpty();
         for (String id : acknowledged.keySet()) {
             deleteLocalCopy(id); // from here on, the data exists only where the shutdown saved it
@@ -147,7 +129,7 @@ class GroupStopSignalSavesEveryRunningInstanceTest {
 
     private void deleteLocalCopy(String id) {
         try {
-            FileTrees.delete(dataDir.resolve("instances").resolve(id));
+            FileTrees.delete(platforms.dataDir().resolve("instances").resolve(id));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -8,15 +8,12 @@ import dev.picobase.core.io.FileTrees;
 import dev.picobase.testsupport.Deadline;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code kill -9} of the platform loses no acknowledged write. The platform runs as its own JVM
@@ -38,32 +35,8 @@ class PlatformCrashRecoveryTest {
     private static final String PASSWORD = "1234567890";
     private static final int WRITES = 20;
 
-    @TempDir
-    Path tmp;
-
-    private Path dataDir;
-    private Path workDir;
-    private int instancesBasePort;
-    private final List<PlatformProcess> platforms = new ArrayList<>();
-
-    @BeforeEach
-    void paths() {
-        dataDir = tmp.resolve("data");
-        workDir = tmp.resolve("work");
-        instancesBasePort = PlatformProcess.freeInstancesBasePort();
-    }
-
-    @AfterEach
-    void killEverything() {
-        platforms.forEach(PlatformProcess::close);
-        PlatformProcess.killProcessesMentioning(tmp);
-    }
-
-    private PlatformProcess platform(String name) {
-        PlatformProcess p = PlatformProcess.start(name, dataDir, workDir, instancesBasePort);
-        platforms.add(p);
-        return p;
-    }
+    @RegisterExtension
+    final PlatformProcesses platforms = new PlatformProcesses();
 
     @Test
     void everyAcknowledgedWriteSurvivesAKillOfThePlatformWhilePocketBaseLivesOn() {
@@ -82,7 +55,7 @@ class PlatformCrashRecoveryTest {
     }
 
     private void killThePlatformAndRecover(boolean killPocketBaseToo, boolean stopHalfway) {
-        PlatformProcess first = platform("first");
+        PlatformProcess first = platforms.start("first");
         ApiClient.SignedIn user = first.client().signUpAndSignIn();
         JsonNode created = user.createInstance();
         String id = created.get("id").asText();
@@ -103,13 +76,13 @@ class PlatformCrashRecoveryTest {
         assertThat(savedBeforeTheKill).hasSize(stopHalfway ? 1 : 0); // the last writes are only on local disk
 
         first.kill();
-        assertThat(PlatformProcess.pocketBasesUnder(dataDir)).as("PocketBase outlives a kill -9 of PicoBase")
+        assertThat(PlatformProcess.pocketBasesUnder(platforms.dataDir())).as("PocketBase outlives a kill -9 of PicoBase")
                 .isNotEmpty();
         if (killPocketBaseToo) {
-            PlatformProcess.killProcessesMentioning(dataDir);
+            PlatformProcess.killProcessesMentioning(platforms.dataDir());
         }
 
-        PlatformProcess second = platform("second");
+        PlatformProcess second = platforms.start("second");
         ApiClient owner = second.client().withToken(signInAgain(second.client(), user));
         TenantGateway after = admin.on(second.gatewayPort());
 
@@ -157,7 +130,7 @@ class PlatformCrashRecoveryTest {
 
     private void deleteLocalCopy(String id) {
         try {
-            FileTrees.delete(dataDir.resolve("instances").resolve(id).resolve("pb_data"));
+            FileTrees.delete(platforms.dataDir().resolve("instances").resolve(id).resolve("pb_data"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

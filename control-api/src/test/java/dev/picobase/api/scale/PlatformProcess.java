@@ -37,15 +37,12 @@ final class PlatformProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts a platform on {@code dataDir} and returns once its control API answers. */
-    static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort) {
-        return start(name, dataDir, workDir, instancesBasePort, Map.of(), false);
-    }
-
     /**
-     * Starts a platform with {@code settings} on top of the defaults (an object store's, say),
-     * optionally as the leader of a new session and process group ({@code setsid}, as a login shell
-     * or a service manager would run it), so {@link #signalGroup} can reach its whole group.
+     * Starts a platform on {@code dataDir} with {@code settings} on top of the defaults (an object
+     * store's, say), optionally as the leader of a new session and process group ({@code setsid}, as a
+     * login shell or a service manager would run it, so {@link #signalGroup} can reach its whole
+     * group), and returns once its control API answers. Tests start platforms through
+     * {@link PlatformProcesses}, which stops them afterwards.
      */
     static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort,
             Map<String, String> settings, boolean groupLeader) {

@@ -56,12 +56,8 @@ public final class StaticGateway {
         Backends backends = new Backends() {
             @Override
             public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return CompletableFuture.completedFuture(backend);
-            }
-
-            @Override
-            public void exchangeStarted(String instanceId) {
                 usage.instanceActive(instanceId);
+                return CompletableFuture.completedFuture(backend);
             }
         };
         PlatformMetrics metrics = new PlatformMetrics();

@@ -5,7 +5,8 @@ import dev.picobase.core.model.Instance;
 /**
  * What the control API tells the rest of the process about, as it happens: the gateway's route
  * table learns of new and deleted instances, and its key cache forgets revoked keys at once.
- * Called on the API's blocking executor after the change is stored; must not block for long.
+ * Called on the API's blocking executor after the change is stored (a deletion: before it begins);
+ * must not block for long.
  */
 public interface ControlEvents {
     ControlEvents NONE = new ControlEvents() { };
@@ -13,7 +14,11 @@ public interface ControlEvents {
     default void instanceCreated(Instance instance) {
     }
 
-    default void instanceDeleted(Instance instance) {
+    /**
+     * Before the instance is deleted: from now on no request may reach it, so its route goes and its
+     * keys' cached verdicts and open streams with it (the lifecycle also refuses to wake it).
+     */
+    default void instanceDeleting(Instance instance, java.util.List<String> keyIds) {
     }
 
     default void keyRevoked(String keyId) {

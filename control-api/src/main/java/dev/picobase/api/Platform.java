@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -129,19 +130,18 @@ public final class Platform implements AutoCloseable {
         Backends backends = new Backends() {
             @Override
             public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return lifecycle.ensureRunning(instanceId).thenApply(InstanceLifecycle.Wake::address);
+                return targetFor(instanceId).thenApply(Target::address);
             }
 
             @Override
             public CompletableFuture<Target> targetFor(String instanceId) {
-                return lifecycle.ensureRunning(instanceId).thenApply(w -> new Target(w.address(), w.cold()
-                        ? "restore;dur=" + w.restoreMillis() + ", boot;dur=" + w.bootMillis() : null));
-            }
-
-            @Override
-            public void exchangeStarted(String instanceId) {
-                lifecycle.traffic().started(instanceId);
-                usage.instanceActive(instanceId);
+                // ensureRunning counts the request in flight as it completes (under the wake's lock
+                // for a held request), so a stop right after a wake waits for it.
+                return lifecycle.ensureRunning(instanceId).thenApply(w -> {
+                    usage.instanceActive(instanceId);
+                    return new Target(w.address(), w.cold()
+                            ? "restore;dur=" + w.restoreMillis() + ", boot;dur=" + w.bootMillis() : null);
+                });
             }
 
             @Override
@@ -163,8 +163,9 @@ public final class Platform implements AutoCloseable {
             }
 
             @Override
-            public void instanceDeleted(Instance instance) {
-                routes.remove(instance.subdomain());
+            public void instanceDeleting(Instance instance, List<String> keyIds) {
+                routes.remove(instance.subdomain(), instance.id());
+                keyIds.forEach(gateway::revokeKey); // their cached verdicts and their open streams
             }
 
             @Override

@@ -18,14 +18,17 @@ public interface Backends {
      */
     record Target(InetSocketAddress address, String serverTiming) {}
 
+    /**
+     * Where to forward. A target that is found counts the request as started for the instance's
+     * idle tracking (an implementation that tracks it counts before completing, so no stop slips in
+     * between); the caller ends it with {@link #exchangeEnded} once for each target it was given,
+     * whether or not it used it.
+     */
     default CompletableFuture<Target> targetFor(String instanceId) {
         return backendFor(instanceId).thenApply(address -> new Target(address, null));
     }
 
-    /** Called when a request for the instance starts and ends (idle tracking); no-op by default. */
-    default void exchangeStarted(String instanceId) {
-    }
-
+    /** The request a {@link #targetFor} was found for has ended; no-op by default. */
     default void exchangeEnded(String instanceId) {
     }
 }

@@ -12,10 +12,13 @@ import dev.picobase.api.http.Router;
 import dev.picobase.api.http.Validate;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.Subdomains;
 import dev.picobase.core.snapshot.SnapshotCorruptException;
+import dev.picobase.core.runtime.InstanceDeletedException;
 import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.UnsavedDataException;
 import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.core.runtime.InstanceStartException;
 import dev.picobase.core.store.MetadataStore;
@@ -107,21 +110,30 @@ public final class InstanceRoutes {
         } catch (InstanceStartException | HoldLimitException e) { // the latter: the platform is shutting down
             throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
                     Map.of());
+        } catch (InstanceDeletedException e) { // deleted while this waited for the instance
+            throw ApiException.notFound("no such instance");
         }
     }
 
     private ApiResponse stop(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
-        return ApiResponse.ok(view(lifecycle.stop(instance.id())));
+        try {
+            return ApiResponse.ok(view(lifecycle.stop(instance.id())));
+        } catch (InstanceDeletedException e) { // deleted while this waited for the instance
+            throw ApiException.notFound("no such instance");
+        }
     }
 
-    /** Stops the instance and deletes its data everywhere, then its row and keys. */
+    /**
+     * Stops the instance and deletes its data everywhere, then its row and keys. The gateway stops
+     * routing to it and forgets its keys first, so no request wakes it while it is being deleted.
+     */
     private ApiResponse delete(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
+        events.instanceDeleting(instance, store.listApiKeys(instance.id()).stream().map(ApiKey::id).toList());
         if (!lifecycle.delete(instance.id())) {
             throw ApiException.notFound("no such instance");
         }
-        events.instanceDeleted(instance);
         return ApiResponse.noContent();
     }
 
@@ -177,12 +189,18 @@ public final class InstanceRoutes {
         Instance instance = owned(request, sessions.require(request));
         Restore body = Json.read(request, Restore.class);
         String snapshotId = Validate.text("snapshotId", body.snapshotId(), 1, 64);
-        Snapshot snapshot = lifecycle.snapshots(instance.id()).stream().filter(s -> s.id().equals(snapshotId))
-                .findFirst().orElseThrow(() -> ApiException.invalid("snapshotId", "no such snapshot of this instance"));
         try {
-            return ApiResponse.ok(view(lifecycle.restore(instance.id(), snapshot)));
+            // Looked up by the lifecycle under the instance's lock: a save in between may prune it.
+            return ApiResponse.ok(view(lifecycle.restore(instance.id(), snapshotId)));
+        } catch (java.util.NoSuchElementException e) {
+            throw ApiException.invalid("snapshotId", "no such snapshot of this instance");
         } catch (SnapshotCorruptException e) {
             throw ApiException.conflict("snapshot_corrupt", "snapshotId", e.getMessage());
+        } catch (UnsavedDataException e) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "save_failed", e.getMessage(), null,
+                    Map.of("Retry-After", "30"));
+        } catch (InstanceDeletedException e) {
+            throw ApiException.notFound("no such instance");
         }
     }
 

@@ -109,4 +109,35 @@ class FailedSaveLosesNothingTest {
         assertThat(signIn.status()).as(signIn.text()).isEqualTo(200);
         assertThat(signIn.header("Server-Timing")).isNotNull().satisfies(t -> assertThat(t).contains("restore;dur="));
     }
+
+    /**
+     * What went wrong: a restore of a running instance whose save failed went on and replaced the
+     * local copy, the only copy of the writes since the last snapshot. It is now refused with 503
+     * {@code save_failed} and {@code Retry-After}; the local copy is kept and saved once storage is back.
+     */
+    @Test
+    void aRestoreWhileTheCurrentDataCannotBeSavedIsRefusedAndLosesNothing() {
+        ApiClient.Tenant created = user.createInstanceWithKey();
+        String id = created.id();
+        TenantGateway admin = new TenantGateway(api.gatewayPort(), created.subdomain(), created.key())
+                .asNewAdmin(ADMIN, PASSWORD);
+        admin.createNotes();
+        assertThat(user.client().post("/api/instances/" + id + "/stop").json().path("status").asText())
+                .isEqualTo("stopped");
+        String backup = backups(id).get(0).path("id").asText();
+        String unsaved = admin.writeNote("only in the local copy");
+
+        storage.down();
+        ApiClient.Reply restored = user.client().post("/api/instances/" + id + "/restore",
+                ApiClient.json("snapshotId", backup));
+
+        assertThat(restored.status()).as(restored.text()).isEqualTo(503);
+        assertThat(restored.errorCode()).isEqualTo("save_failed");
+        assertThat(restored.headers().firstValue("Retry-After")).isPresent();
+        assertThat(instance(id).path("status").asText()).isEqualTo("failed");
+        storage.up();
+        Deadline.await("the kept copy to be saved once storage is back", Duration.ofSeconds(30),
+                () -> instance(id).path("status").asText().equals("stopped"));
+        assertThat(admin.notes()).contains(unsaved);
+    }
 }

@@ -21,6 +21,11 @@ public final class InstanceDirectories {
         this.root = dataDir.toAbsolutePath().normalize().resolve("instances");
     }
 
+    /** The directory holding every instance's directory. */
+    public Path root() {
+        return root;
+    }
+
     public Path instanceDir(String instanceId) {
         if (instanceId == null || !SAFE_ID.matcher(instanceId).matches()) {
             throw new IllegalArgumentException("not a valid instance id: '" + instanceId + "'");

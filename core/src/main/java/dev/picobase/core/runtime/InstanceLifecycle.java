@@ -64,6 +64,8 @@ public final class InstanceLifecycle implements AutoCloseable {
      * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
      * whose recovery save has not begun yet.
      */
+    /** In an instance's directory: its delete has begun; the directory goes even if the platform dies first. */
+    private static final String DELETING = "deleting";
     private static final EnumSet<InstanceStatus> STARTABLE = EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED,
             InstanceStatus.STOPPING);
 
@@ -87,6 +89,14 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final Object evicting = new Object();
     /** Instances whose PocketBase exited without our asking and that were neither started nor saved since. */
     private final java.util.Set<String> exitedOnTheirOwn = ConcurrentHashMap.newKeySet();
+    /**
+     * Tombstones: instances being deleted or deleted. Checked under the instance's lock by every wake
+     * and every save, so a request that raced with the delete cannot start PocketBase on data being
+     * removed, and no save uploads a snapshot for an id whose objects are being deleted.
+     */
+    private final java.util.Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** Instances whose idle stop is queued, so that the reaper's next tick does not queue another. */
+    private final java.util.Set<String> reaping = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
@@ -151,6 +161,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         for (Instance i : all) {
             Snapshots.recoverLeftovers(runtime.directories().instanceDir(i.id()));
         }
+        deleteOrphanDirectories(all);
         recordLocalCopies(all);
         for (Instance i : all) {
             if (runtime.running(i.id()).isPresent()) {
@@ -163,20 +174,37 @@ public final class InstanceLifecycle implements AutoCloseable {
                         + "saving it); saving it now", i.id());
                 store.transition(i.id(), EnumSet.allOf(InstanceStatus.class), InstanceStatus.STOPPING, null);
                 // In the background, so the platform serves at once; a request waits for this save.
-                blocking.execute(() -> {
-                    ReentrantLock lock = lock(i.id());
-                    lock.lock();
-                    try {
-                        saveStopped(i.id(), 0);
-                    } finally {
-                        lock.unlock();
-                    }
-                });
+                blocking.execute(() -> runLocked(i.id(), () -> saveStopped(i.id(), 0)));
             } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
         }
         blocking.execute(this::evictBeyondBudget);
+    }
+
+    /**
+     * A delete that crashed after removing the row leaves the instance's directory, marked by
+     * {@link #DELETING}. Only marked directories are removed: a directory without a row is otherwise
+     * kept (the platform may have been pointed at the wrong metadata database, and that data may be
+     * the only copy).
+     */
+    private void deleteOrphanDirectories(List<Instance> instances) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        instances.forEach(i -> known.add(i.id()));
+        Path root = runtime.directories().root();
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(d -> Files.exists(d.resolve(DELETING))).toList()) {
+                if (!known.contains(dir.getFileName().toString())) {
+                    LOG.info("deleting {}: its instance was deleted (the platform stopped before it was removed)", dir);
+                    FileTrees.delete(dir);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot look for deleted instances' directories in {}: {}", root, e.getMessage());
+        }
     }
 
     /** At start-up: the local copies on disk, in the order their instances last saved (oldest first). */
@@ -259,11 +287,23 @@ public final class InstanceLifecycle implements AutoCloseable {
      * Requests for a stopped instance share one wake-up; at most {@code holdMaxRequests} wait per
      * instance, each for at most {@code holdTimeout}; beyond either the future fails with
      * {@link HoldLimitException} (the gateway answers 503 with {@code Retry-After}).
+     *
+     * <p>A future that completes normally has counted the request in flight ({@link #traffic()}); the
+     * caller ends it with {@code traffic().ended(instanceId)}. It is counted before the future
+     * completes, and for a request held by a wake-up before the wake-up gives up the instance's lock,
+     * so a stop that follows at once waits for the request (its drain sees it) instead of stopping
+     * PocketBase under it.
      */
     public CompletableFuture<Wake> ensureRunning(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
         if (running.isPresent() && running.get().isAlive() && !stopping.contains(instanceId)) {
-            return CompletableFuture.completedFuture(new Wake(address(running.get()), 0, 0, false));
+            traffic.started(instanceId);
+            // Counted first, checked again: a stop marks the instance, then reads the count, so either
+            // it sees this request or this request sees the stop and waits for the next start.
+            if (!stopping.contains(instanceId)) {
+                return CompletableFuture.completedFuture(new Wake(address(running.get()), 0, 0, false));
+            }
+            traffic.ended(instanceId);
         }
         AtomicInteger waiting = held.computeIfAbsent(instanceId, id -> new AtomicInteger());
         if (waiting.incrementAndGet() > holdMaxRequests) {
@@ -271,13 +311,25 @@ public final class InstanceLifecycle implements AutoCloseable {
             return CompletableFuture.failedFuture(new HoldLimitException(
                     "too many requests are waiting for this instance to start; try again shortly"));
         }
-        CompletableFuture<Wake> shared = waking.computeIfAbsent(instanceId, id -> {
-            CompletableFuture<Wake> f = CompletableFuture.supplyAsync(() -> wake(id), blocking);
-            f.whenComplete((w, t) -> waking.remove(id, f));
-            return f;
-        });
+        CompletableFuture<Wake> shared;
+        try {
+            shared = waking.computeIfAbsent(instanceId, id -> {
+                CompletableFuture<Wake> f = new CompletableFuture<>();
+                blocking.execute(() -> wake(id, f));
+                f.whenComplete((w, t) -> waking.remove(id, f));
+                return f;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            waiting.decrementAndGet(); // nothing will complete a wake that was never queued
+            return CompletableFuture.failedFuture(busy);
+        }
+        // Runs on the waking thread, inside wake()'s lock, when the wake-up succeeds in time.
         return shared.copy()
                 .orTimeout(holdTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(w -> {
+                    traffic.started(instanceId);
+                    return w;
+                })
                 .exceptionallyCompose(t -> CompletableFuture.failedFuture(
                         unwrap(t) instanceof java.util.concurrent.TimeoutException
                                 ? new HoldLimitException("the instance did not start within " + holdTimeout
@@ -307,50 +359,64 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */
     public Instance start(String instanceId) {
-        wake(instanceId);
+        withLock(instanceId, () -> startLocked(instanceId));
         return current(instanceId);
     }
 
-    private Wake wake(String instanceId) {
+    /**
+     * Starts the instance unless it runs, and completes {@code release} with where it listens (or
+     * with the failure) while still holding its lock: the requests held for it count themselves in
+     * flight in their completion, before a stop waiting for the lock can look.
+     */
+    private void wake(String instanceId, CompletableFuture<Wake> release) {
         ReentrantLock lock = lock(instanceId);
         lock.lock();
         try {
-            Optional<PocketBaseProcess> running = runtime.running(instanceId);
-            if (running.isPresent() && running.get().isAlive()) {
-                return new Wake(address(running.get()), 0, 0, false);
-            }
-            if (shuttingDown) {
-                // A start now would outlive the shutdown's saves, or be killed by them unsaved.
-                throw new HoldLimitException("the platform is shutting down; try again shortly");
-            }
-            store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
-                    .or(() -> store.findInstance(instanceId))
-                    .ifPresent(i -> idleTimeout(instanceId, i.idleTimeout()));
-            try {
-                long t0 = System.nanoTime();
-                Path pbData = runtime.directories().pbData(instanceId);
-                if (!Files.isDirectory(pbData)) {
-                    snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
-                }
-                long t1 = System.nanoTime();
-                localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
-                snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
-                PocketBaseProcess process = runtime.start(instanceId);
-                exitedOnTheirOwn.remove(instanceId);
-                long t2 = System.nanoTime();
-                traffic.touch(instanceId);
-                EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
-                from.add(InstanceStatus.STARTING);
-                store.transition(instanceId, from, InstanceStatus.RUNNING, null);
-                coldStarts.coldStarted(t1 - t0, t2 - t1);
-                return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
-            } catch (RuntimeException e) {
-                store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
-                        e.getMessage());
-                throw e;
-            }
+            release.complete(startLocked(instanceId));
+        } catch (RuntimeException | Error e) {
+            release.completeExceptionally(e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private Wake startLocked(String instanceId) {
+        Optional<PocketBaseProcess> running = runtime.running(instanceId);
+        if (running.isPresent() && running.get().isAlive()) {
+            return new Wake(address(running.get()), 0, 0, false);
+        }
+        if (deleted.contains(instanceId)) {
+            throw new InstanceDeletedException(instanceId);
+        }
+        if (shuttingDown) {
+            // A start now would outlive the shutdown's saves, or be killed by them unsaved.
+            throw new HoldLimitException("the platform is shutting down; try again shortly");
+        }
+        store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
+                .or(() -> store.findInstance(instanceId))
+                .ifPresent(i -> idleTimeout(instanceId, i.idleTimeout()));
+        try {
+            long t0 = System.nanoTime();
+            Path pbData = runtime.directories().pbData(instanceId);
+            if (!Files.isDirectory(pbData)) {
+                snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
+            }
+            long t1 = System.nanoTime();
+            localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
+            snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
+            PocketBaseProcess process = runtime.start(instanceId);
+            exitedOnTheirOwn.remove(instanceId);
+            long t2 = System.nanoTime();
+            traffic.touch(instanceId);
+            EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
+            from.add(InstanceStatus.STARTING);
+            store.transition(instanceId, from, InstanceStatus.RUNNING, null);
+            coldStarts.coldStarted(t1 - t0, t2 - t1);
+            return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
+        } catch (RuntimeException e) {
+            store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
+                    e.getMessage());
+            throw e;
         }
     }
 
@@ -359,25 +425,23 @@ public final class InstanceLifecycle implements AutoCloseable {
      * data as a new snapshot; reported {@code stopped} only once the snapshot is stored.
      */
     public Instance stop(String instanceId) {
-        ReentrantLock lock = lock(instanceId);
-        lock.lock();
-        try {
+        return withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
             stopping.add(instanceId);
             try {
                 store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
                         InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
                 drain(instanceId, Duration.ofSeconds(5));
                 runtime.stop(instanceId);
-                traffic.forget(instanceId);
                 saveStopped(instanceId, 0);
                 exitedOnTheirOwn.remove(instanceId); // saved, or a failed save is retried on its own
             } finally {
                 stopping.remove(instanceId);
             }
             return current(instanceId);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -404,6 +468,9 @@ public final class InstanceLifecycle implements AutoCloseable {
      * instance used to push all of its backup history out.
      */
     private void saveStopped(String instanceId, int attempt) {
+        if (deleted.contains(instanceId)) {
+            return; // its objects are being deleted: a snapshot now would outlive the instance
+        }
         Path pbData = runtime.directories().pbData(instanceId);
         try {
             if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()
@@ -426,34 +493,58 @@ public final class InstanceLifecycle implements AutoCloseable {
     }
 
     private void retrySave(String instanceId, int attempt) {
-        ReentrantLock lock = lock(instanceId);
-        lock.lock();
-        try {
+        runLocked(instanceId, () -> {
             Optional<Instance> now = store.findInstance(instanceId);
-            if (now.isPresent() && now.get().status() == InstanceStatus.FAILED && runtime.running(instanceId).isEmpty()) {
+            if (now.isPresent() && now.get().status() == InstanceStatus.FAILED
+                    && runtime.running(instanceId).isEmpty()) {
                 saveStopped(instanceId, attempt);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
-    /** Replaces the instance's data with {@code snapshot} (saving the current data first) and leaves it stopped. */
-    public Instance restore(String instanceId, Snapshot snapshot) {
-        ReentrantLock lock = lock(instanceId);
-        lock.lock();
-        try {
-            if (runtime.running(instanceId).isPresent()) {
-                stop(instanceId);
+    /**
+     * Replaces the instance's data with its snapshot {@code snapshotId} and leaves it {@code stopped}.
+     * Whatever the instance's state (running, crashed, or failed to save), a local copy that may hold
+     * writes the current snapshot lacks is saved first, as a new snapshot, so a restore never loses
+     * an acknowledged write; if that save fails the restore is refused ({@link UnsavedDataException})
+     * and the local copy kept. The snapshot is looked up under the instance's lock, and the saves
+     * this restore makes never prune it (retention would otherwise delete the oldest snapshot just as
+     * it is being restored).
+     *
+     * @throws java.util.NoSuchElementException when the instance has no such snapshot (any more)
+     */
+    public Instance restore(String instanceId, String snapshotId) {
+        return withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
             }
-            snapshots.restore(snapshot, runtime.directories().pbData(instanceId));
-            exitedOnTheirOwn.remove(instanceId); // its local copy is now the snapshot: nothing to save
-            store.pointToSnapshot(instanceId, snapshot.id());
-            recordLocalCopy(instanceId, runtime.directories().pbData(instanceId));
-            return current(instanceId);
-        } finally {
-            lock.unlock();
-        }
+            Snapshot snapshot = snapshots.list(instanceId).stream().filter(s -> s.id().equals(snapshotId))
+                    .findFirst().orElseThrow(() -> new java.util.NoSuchElementException(
+                            "no snapshot " + snapshotId + " of this instance"));
+            try (Snapshots.Pin pin = snapshots.pin(snapshot.id())) {
+                Path pbData = runtime.directories().pbData(instanceId);
+                if (runtime.running(instanceId).isPresent()) {
+                    stop(instanceId); // saves; a failed save leaves the copy dirty, refused below
+                }
+                if (Files.isDirectory(pbData) && snapshots.isDirty(instanceId, pbData)) {
+                    try {
+                        snapshots.save(instanceId, pbData);
+                    } catch (RuntimeException e) {
+                        throw new UnsavedDataException("the instance's current data could not be saved, so it "
+                                + "was not replaced (its local copy is kept and saving is retried); try again "
+                                + "shortly: " + e.getMessage(), e);
+                    }
+                }
+                snapshots.restore(snapshot, pbData);
+                exitedOnTheirOwn.remove(instanceId); // its local copy is now the snapshot: nothing to save
+                store.pointToSnapshot(instanceId, snapshot.id());
+                // A crashed instance or a failed save was `failed`; its data is now safe and replaced.
+                store.transition(instanceId, EnumSet.of(InstanceStatus.FAILED, InstanceStatus.STOPPING),
+                        InstanceStatus.STOPPED, null);
+                recordLocalCopy(instanceId, pbData);
+                return current(instanceId);
+            }
+        });
     }
 
     public List<Snapshot> snapshots(String instanceId) {
@@ -467,20 +558,37 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     private void reapIdle(Duration defaultTimeout) {
         for (String id : List.copyOf(traffic.known())) {
-            Duration idleTimeout = idleOverrides.getOrDefault(id, defaultTimeout);
-            if (traffic.idleNanos(id) >= idleTimeout.toNanos() && runtime.running(id).isPresent()
-                    && !lock(id).isLocked()) {
-                traffic.forget(id);
-                blocking.execute(() -> {
-                    try {
-                        stop(id);
-                        LOG.info("instance {} stopped after {} idle", id, idleTimeout);
-                    } catch (RuntimeException e) {
-                        LOG.warn("idle stop of {} failed: {}", id, e.getMessage());
-                    }
-                });
+            if (idle(id, defaultTimeout) && runtime.running(id).isPresent() && !lock(id).isLocked()
+                    && reaping.add(id)) {
+                try {
+                    blocking.execute(() -> {
+                        try {
+                            // Judged again under the lock: a request may have come while this waited.
+                            runLocked(id, () -> {
+                                if (idle(id, defaultTimeout) && runtime.running(id).isPresent()) {
+                                    stop(id);
+                                    LOG.info("instance {} stopped after {} idle", id, idleTimeout(id, defaultTimeout));
+                                }
+                            });
+                        } catch (RuntimeException e) {
+                            LOG.warn("idle stop of {} failed: {}", id, e.getMessage());
+                        } finally {
+                            reaping.remove(id);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException busy) {
+                    reaping.remove(id); // the next tick tries again
+                }
             }
         }
+    }
+
+    private boolean idle(String instanceId, Duration defaultTimeout) {
+        return traffic.idleNanos(instanceId) >= idleTimeout(instanceId, defaultTimeout).toNanos();
+    }
+
+    private Duration idleTimeout(String instanceId, Duration defaultTimeout) {
+        return idleOverrides.getOrDefault(instanceId, defaultTimeout);
     }
 
     /**
@@ -498,7 +606,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     return; // a start or stop is under way; it saves or will be saved
                 }
                 try {
-                    if (runtime.running(id).isPresent()) {
+                    if (runtime.running(id).isPresent() && !deleted.contains(id)) {
                         snapshots.saveRunning(id, runtime.directories().pbData(id)).ifPresent(s ->
                                 LOG.info("instance {}: periodic snapshot {} ({} bytes)", id, s.id(), s.sizeBytes()));
                     }
@@ -515,20 +623,59 @@ public final class InstanceLifecycle implements AutoCloseable {
         return locks.computeIfAbsent(instanceId, id -> new ReentrantLock());
     }
 
-    /** Stops the instance and deletes its local data and its row (with its keys). */
-    public boolean delete(String instanceId) {
-        runtime.stop(instanceId);
-        traffic.forget(instanceId);
-        exitedOnTheirOwn.remove(instanceId);
-        localCopies.removed(instanceId);
-        snapshots.deleteAll(instanceId);
-        boolean deleted = store.deleteInstance(instanceId);
+    /** Runs {@code work} holding the instance's lock: one start, stop, save, restore or delete at a time. */
+    private <T> T withLock(String instanceId, java.util.function.Supplier<T> work) {
+        ReentrantLock lock = lock(instanceId);
+        lock.lock();
         try {
-            FileTrees.delete(runtime.directories().instanceDir(instanceId));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the data of " + instanceId, e);
+            return work.get();
+        } finally {
+            lock.unlock();
         }
-        return deleted;
+    }
+
+    private void runLocked(String instanceId, Runnable work) {
+        withLock(instanceId, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Deletes the instance for good: its process, its objects (snapshots), its row (with its keys and
+     * snapshot rows) and its directory, in that order, under the instance's lock. A tombstone set
+     * first makes every later wake fail with {@link InstanceDeletedException} and every save a no-op,
+     * so a request that raced with the delete neither restarts PocketBase on the data being removed
+     * nor leaves a snapshot behind. The caller removes the route and the cached keys before calling
+     * this, so no new request reaches the instance. A delete that fails part-way can be repeated; a
+     * crash after the row is gone leaves the directory marked, and it is removed at the next start.
+     *
+     * @return false if there was no such instance
+     */
+    public boolean delete(String instanceId) {
+        deleted.add(instanceId);
+        return withLock(instanceId, () -> {
+            stopping.add(instanceId);
+            try {
+                runtime.stop(instanceId);
+                Path instanceDir = runtime.directories().instanceDir(instanceId);
+                if (Files.isDirectory(instanceDir)) {
+                    Files.writeString(instanceDir.resolve(DELETING), "");
+                }
+                exitedOnTheirOwn.remove(instanceId);
+                localCopies.removed(instanceId);
+                idleOverrides.remove(instanceId);
+                snapshots.deleteAll(instanceId);
+                boolean found = store.deleteInstance(instanceId);
+                FileTrees.delete(instanceDir);
+                traffic.forget(instanceId);
+                return found;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete the data of " + instanceId + ": " + e.getMessage(), e);
+            } finally {
+                stopping.remove(instanceId);
+            }
+        });
     }
 
     public List<String> logs(String instanceId, int max) {
@@ -574,9 +721,25 @@ public final class InstanceLifecycle implements AutoCloseable {
         if (runtime.running(instanceId).isPresent()) {
             return; // started again meanwhile: the exit no longer describes it
         }
-        LOG.warn("instance {}: {}", instanceId, reason);
-        blocking.execute(() -> store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING),
-                InstanceStatus.FAILED, reason));
+        Runnable mark = () -> runLocked(instanceId, () -> {
+            // Judged under the lock: a request may have started the instance again since it exited,
+            // and its wake holds the lock until the instance is `running` with a new process.
+            if (runtime.running(instanceId).isPresent() || deleted.contains(instanceId) || shuttingDown()) {
+                return;
+            }
+            LOG.warn("instance {}: {}", instanceId, reason);
+            store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING),
+                    InstanceStatus.FAILED, reason);
+        });
+        try {
+            blocking.execute(mark);
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            try {
+                timer.schedule(() -> blocking.execute(mark), 1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                // close() has begun: it saves the instance
+            }
+        }
     }
 
     /** Exit code 0 or death by SIGHUP, SIGINT or SIGTERM: PocketBase was asked to stop, by someone. */

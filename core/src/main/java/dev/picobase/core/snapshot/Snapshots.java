@@ -54,6 +54,14 @@ public final class Snapshots {
     private final int retention;
     private final Clock clock;
     private final SnapshotEvents events;
+    /** Snapshots a restore is using: retention never prunes them. */
+    private final java.util.Set<String> pinned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Keeps a snapshot from being pruned until closed. */
+    public interface Pin extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     public Snapshots(MetadataStore store, ObjectStore objects, int retention, Clock clock) {
         this(store, objects, retention, clock, SnapshotEvents.NONE);
@@ -285,6 +293,15 @@ public final class Snapshots {
         return store.listSnapshots(instanceId);
     }
 
+    /**
+     * Keeps {@code snapshotId} out of retention's reach until the pin is closed: a restore saves the
+     * current data first, and that save's pruning must not delete the snapshot being restored.
+     */
+    public Pin pin(String snapshotId) {
+        pinned.add(snapshotId);
+        return () -> pinned.remove(snapshotId);
+    }
+
     /** Deletes every object of the instance (its rows go with the instance's row). */
     public void deleteAll(String instanceId) {
         for (String key : objects.list("instances/" + instanceId + "/")) {
@@ -295,7 +312,7 @@ public final class Snapshots {
     private void prune(String instanceId, String currentId) {
         List<Snapshot> all = store.listSnapshots(instanceId);
         for (Snapshot old : all.subList(Math.min(retention, all.size()), all.size())) {
-            if (old.id().equals(currentId)) {
+            if (old.id().equals(currentId) || pinned.contains(old.id())) {
                 continue;
             }
             try {

@@ -1,6 +1,7 @@
 package dev.picobase.proxy.internal;
 
 import dev.picobase.core.runtime.HoldLimitException;
+import dev.picobase.core.runtime.InstanceDeletedException;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
@@ -163,7 +164,8 @@ public final class Admission {
                 (Outcome) new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming()));
     }
 
-    private static Outcome failure(Throwable t) {
+    /** The answer for a request whose target could not be found: 503 with {@code Retry-After}, or 404 if deleted. */
+    static Outcome failure(Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof KeyChecksExhaustedException exhausted) {
             return new Outcome.Respond(GatewayErrors.tooManyRequests("key_checks_exhausted", exhausted.getMessage(),
@@ -171,6 +173,11 @@ public final class Admission {
         }
         if (cause instanceof RejectedExecutionException) {
             return new Outcome.Respond(GatewayErrors.busy("the gateway is busy; try again shortly"));
+        }
+        if (cause instanceof InstanceDeletedException) {
+            // Routed just before the instance was deleted: it is gone, as for an unknown subdomain.
+            return new Outcome.Respond(GatewayErrors.response(HttpResponseStatus.NOT_FOUND, "unknown_instance",
+                    "the instance was deleted"));
         }
         if (cause instanceof HoldLimitException) {
             FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_waking",

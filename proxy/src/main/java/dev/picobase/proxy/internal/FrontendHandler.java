@@ -276,6 +276,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (state != State.ADMITTING) {
             if (outcome instanceof Outcome.Respond r) {
                 ReferenceCountUtil.release(r.response());
+            } else if (outcome instanceof Outcome.Forward f) {
+                backends.exchangeEnded(f.instanceId()); // its target counted it as started
             }
             return; // the client went away while we waited
         }
@@ -284,6 +286,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Outcome.Forward f = (Outcome.Forward) outcome;
+        instanceId = f.instanceId(); // counted as started by its target: from here endExchange ends it
         if (ForwardedRequest.opensStream(request)) {
             stream = streams.open(f.instanceId(), clientAddress, f.keyId(), ctx.channel());
             if (stream.refusal() != null) {
@@ -291,10 +294,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        instanceId = f.instanceId();
         serverTiming = f.serverTiming();
         backendAddress = f.backend();
-        backends.exchangeStarted(instanceId);
         connect();
     }
 
@@ -314,8 +315,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             f.channel().close();
             return;
         }
-        if (!f.isSuccess() && !retried && pendingWasReplayable()) {
-            retryOnFreshBackend(); // the instance may have been stopping: ask where it runs now
+        if (!f.isSuccess() && !retried) {
+            // Nothing was sent (the request waits in `pending`), so any method may go again. The
+            // instance may have been stopping: ask where it runs now.
+            retryOnFreshBackend();
             return;
         }
         if (!f.isSuccess()) {
@@ -586,15 +589,23 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         retried = true;
         state = State.ADMITTING;
         cancelResponseTimeout();
-        backends.targetFor(instanceId).whenComplete((target, t) -> ctx.executor().execute(() -> {
+        String id = instanceId;
+        // Ended first: a stop that is draining must not wait for a request its old process cannot
+        // serve; the new target counts it again.
+        instanceId = null;
+        backends.exchangeEnded(id);
+        backends.targetFor(id).whenComplete((target, t) -> ctx.executor().execute(() -> {
             if (state != State.ADMITTING) {
+                if (t == null) {
+                    backends.exchangeEnded(id);
+                }
                 return;
             }
             if (t != null) {
-                refuse(GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_unavailable",
-                        "the instance could not be reached"));
+                refuse(((Outcome.Respond) Admission.failure(t)).response()); // as if it failed on admission
                 return;
             }
+            instanceId = id;
             backendAddress = target.address();
             connect();
         }));

@@ -26,6 +26,12 @@ public final class RouteTable {
     private final Executor blocking;
     private final ConcurrentHashMap<String, String> instanceBySubdomain = new ConcurrentHashMap<>();
     private final Cache<String, Boolean> unknown;
+    /**
+     * Instances removed (deleted): a lookup that read the store before the row was deleted must not
+     * put the route back after {@link #remove}. Ids are never reused; ten minutes outlasts any delete.
+     */
+    private final Cache<String, Boolean> removed = Caffeine.newBuilder().executor(Runnable::run)
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
 
     public RouteTable(MetadataStore store, Executor blocking, Duration negativeTtl) {
         this.store = store;
@@ -45,8 +51,10 @@ public final class RouteTable {
         unknown.invalidate(subdomain);
     }
 
-    public void remove(String subdomain) {
-        instanceBySubdomain.remove(subdomain);
+    /** The instance is being deleted: its subdomain routes nowhere from now on, whatever a lookup in flight read. */
+    public void remove(String subdomain, String instanceId) {
+        removed.put(instanceId, true);
+        instanceBySubdomain.remove(subdomain, instanceId);
     }
 
     public int size() {
@@ -63,9 +71,12 @@ public final class RouteTable {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return CompletableFuture.supplyAsync(() -> {
-            Optional<String> found = store.findInstanceBySubdomain(subdomain).map(Instance::id);
+            Optional<String> found = store.findInstanceBySubdomain(subdomain).map(Instance::id)
+                    .filter(i -> removed.getIfPresent(i) == null);
             found.ifPresentOrElse(i -> instanceBySubdomain.put(subdomain, i), () -> unknown.put(subdomain, true));
-            return found;
+            // Removed between the check above and the put: take the put back.
+            found.filter(i -> removed.getIfPresent(i) != null).ifPresent(i -> instanceBySubdomain.remove(subdomain, i));
+            return found.filter(i -> removed.getIfPresent(i) == null);
         }, blocking);
     }
 }

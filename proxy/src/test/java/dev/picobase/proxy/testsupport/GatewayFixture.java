@@ -146,6 +146,20 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
                 return override != null ? override.backendFor(instanceId)
                         : CompletableFuture.completedFuture(backend.address());
             }
+
+            @Override
+            public CompletableFuture<Target> targetFor(String instanceId) {
+                Backends override = backendsOverride;
+                return override != null ? override.targetFor(instanceId) : Backends.super.targetFor(instanceId);
+            }
+
+            @Override
+            public void exchangeEnded(String instanceId) {
+                Backends override = backendsOverride;
+                if (override != null) {
+                    override.exchangeEnded(instanceId);
+                }
+            }
         };
         GatewayConfig config = configure.apply(new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
                 maxInitialLineBytes, maxHeaderBytes, 2));

@@ -41,11 +41,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The Durability issue's soak: a bounded run (~15 s of load per object store) in which everything that
  * moves an instance's data happens at once, against real PocketBase processes. What went wrong
- * before, one finding at a time: a POST that arrived while its instance was being stopped got a 502;
- * a delete raced with the requests still reaching the instance (and could wake it again); restoring
- * the oldest backup failed with "no object" because the restore's own save pruned it; a restore
- * dropped the writes of an instance whose PocketBase had died. Each was found alone; this test keeps
- * them found together.
+ * before: a POST that arrived while its instance was being stopped could get a 502; a delete raced
+ * with the requests still reaching the instance, which woke it again and left its directory and new
+ * snapshots behind; restoring the oldest listed backup failed with a 500 ("no object") because a save
+ * made under the restore pruned it. (A restore dropping the writes of an instance whose PocketBase had
+ * died needs a crash, whose in-flight requests rightly get 502: that has its own test, not this one.)
  *
  * <p>Instance A takes writes from {@value #WRITERS} threads (each record carries a unique sequence
  * value) while a controller stops it every ~2 s and, every other time, restores an older backup
@@ -524,7 +524,8 @@ class AcknowledgedWritesSurviveStopsRestoresAndDeletesUnderLoadTest extends Plat
         if (listed.containsAll(seenBackups)) {
             findings.add("retention pruned none of A's backups during the soak", seenBackups.size() + " seen");
         }
-        if (bServedBeforeDelete.get() == 0 || bAnsweredAfterDelete.get() == 0) {
+        // (A delete that failed is a finding of its own; nothing was answered "after" it.)
+        if (deleteAnswered.get() != null && (bServedBeforeDelete.get() == 0 || bAnsweredAfterDelete.get() == 0)) {
             findings.add("B was not under load around its delete", bServedBeforeDelete.get()
                     + " served before it, " + bAnsweredAfterDelete.get() + " answered after it");
         }

@@ -27,6 +27,8 @@ abstract class PlatformPerStorageKind {
 
     RunningApi api;
     ApiClient.SignedIn user;
+    /** What {@link #api} was started with: the object store's variables (one bucket) and {@link #settings()}. */
+    private Map<String, String> environment;
 
     /** Configuration on top of the object store's (idle timeout, disk budget, ...). */
     abstract Map<String, String> settings();
@@ -35,8 +37,27 @@ abstract class PlatformPerStorageKind {
     void startPlatform() {
         Map<String, String> env = new HashMap<>(storage.environment(dir));
         env.putAll(settings());
+        environment = Map.copyOf(env);
         api = RunningApi.start(StoreKind.SQLITE, dir, env, Clock.systemUTC());
         user = api.client().signUpAndSignIn();
+    }
+
+    /**
+     * Stops the platform (saving what runs, as a shutdown does) and starts a new one on the same data
+     * directory, metadata and object store (the same bucket), with {@code overrides} on top of the
+     * settings; {@link #api} is then the new one. The user's session stays valid (sessions are stored),
+     * but the ports change: use {@code user.client()} only through {@link #owner()}.
+     */
+    void restartPlatform(Map<String, String> overrides) {
+        api.close();
+        Map<String, String> env = new HashMap<>(environment);
+        env.putAll(overrides);
+        api = RunningApi.start(StoreKind.SQLITE, dir, env, Clock.systemUTC());
+    }
+
+    /** The signed-in user's client of the platform running now (after {@link #restartPlatform}, too). */
+    ApiClient owner() {
+        return api.client().withToken(user.token());
     }
 
     @AfterEach

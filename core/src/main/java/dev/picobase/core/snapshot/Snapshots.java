@@ -9,9 +9,13 @@ import dev.picobase.core.storage.ObjectStoreException;
 import dev.picobase.core.store.MetadataStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -135,14 +139,29 @@ public final class Snapshots {
     }
 
     private static boolean changedSince(Path pbData, Instant since) {
-        try (java.util.stream.Stream<Path> walk = Files.walk(pbData)) {
-            return walk.filter(Files::isRegularFile).anyMatch(f -> {
-                try {
-                    return !Files.getLastModifiedTime(f).toInstant().isBefore(since);
-                } catch (IOException e) {
-                    return true;
+        boolean[] changed = {false};
+        try {
+            // Not Files.walk: PocketBase deletes files as we look, and the stream throws for them.
+            Files.walkFileTree(pbData, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile() && !attributes.lastModifiedTime().toInstant().isBefore(since)) {
+                        changed[0] = true;
+                        return FileVisitResult.TERMINATE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        changed[0] = true; // a file deleted is a change
+                        return FileVisitResult.TERMINATE;
+                    }
+                    throw e;
                 }
             });
+            return changed[0];
         } catch (IOException e) {
             return true;
         }

@@ -1,6 +1,7 @@
 package dev.picobase.core.snapshot;
 
 import dev.picobase.core.io.DaemonThreads;
+import dev.picobase.core.io.Durable;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,6 +84,9 @@ public final class SnapshotArchive {
      * Extracts {@code archive} into the empty or missing directory {@code target}, its entries spread
      * over {@link #IO} (a wake-up waits for this: inflating the databases and copying the media
      * files in parallel roughly halves it on two cores). Entry names must stay inside {@code target}.
+     * On return every extracted file and directory is on disk (forced), so that a power cut after the
+     * caller's rename cannot bring back a torn or empty file; {@code target}'s own entry in its
+     * parent is the caller's to force, after its rename.
      */
     public static void extract(Path archive, Path target) throws IOException {
         Files.createDirectories(target);
@@ -101,7 +105,9 @@ public final class SnapshotArchive {
             for (ZipEntry entry : files) {
                 copies.add(CompletableFuture.runAsync(() -> {
                     try (InputStream in = zip.getInputStream(entry)) {
-                        Files.copy(in, destination(root, entry));
+                        Path out = destination(root, entry);
+                        Files.copy(in, out);
+                        Durable.force(out);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -114,6 +120,9 @@ public final class SnapshotArchive {
                         : new IOException("cannot extract " + archive + ": " + e.getCause(), e.getCause());
             }
         }
+        // Every directory below target is new: their entries must be on disk before the caller
+        // renames target into place and marks it as a complete snapshot.
+        Durable.forceDirectories(target);
     }
 
     private static Path destination(Path root, ZipEntry entry) throws IOException {

@@ -1,5 +1,6 @@
 package dev.picobase.core.snapshot;
 
+import dev.picobase.core.io.Durable;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.secret.Tokens;
@@ -8,9 +9,13 @@ import dev.picobase.core.storage.ObjectStoreException;
 import dev.picobase.core.store.MetadataStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -18,6 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * <p>Restore: the archive is downloaded, its SHA-256 checked against the record (a mismatch is
  * refused with {@link SnapshotCorruptException}), extracted beside {@code pb_data}, and swapped in
  * by rename; the old directory is deleted only after the swap.
+ *
+ * <p>Power loss: the marker beside {@code pb_data} ({@link #MARKER}) says "the local copy is snapshot
+ * X", and a clean copy is trusted (started, or left unsaved) on its word, so it must never outlive
+ * a cut that the data did not. Everything it vouches for is forced to disk first (extracted files and
+ * directories, the renames, a saved copy's files), the marker is written atomically and forced, and
+ * a restore removes it, forced, before its first rename. The archive written for an upload is not
+ * forced: the upload reads it back in the same boot.
  *
  * <p>Threading: blocking (file and network I/O); call from a blocking executor, and never for the
  * same instance from two threads at once (the lifecycle serialises per instance).
@@ -62,6 +75,8 @@ public final class Snapshots {
         @Override
         void close();
     }
+    /** Told each step of a save or a restore as it completes: tests copy the disk there to play a crash. */
+    private Consumer<String> step = name -> {};
 
     public Snapshots(MetadataStore store, ObjectStore objects, int retention, Clock clock) {
         this(store, objects, retention, clock, SnapshotEvents.NONE);
@@ -78,12 +93,29 @@ public final class Snapshots {
     /** Saves the stopped instance's {@code pbData} as a new current snapshot; the local copy then matches it. */
     public Snapshot save(String instanceId, Path pbData) {
         Snapshot snapshot = upload(instanceId, pbData, clock.instant());
+        step.accept("uploaded");
         try {
-            Files.writeString(pbData.getParent().resolve(MARKER), snapshot.id());
+            // PocketBase does not force its uploaded files; the marker vouches for all of pb_data.
+            Durable.forceTree(pbData);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot force " + pbData + " to disk: " + e.getMessage(), e);
+        }
+        mark(instanceId, pbData, snapshot);
+        return snapshot;
+    }
+
+    /**
+     * Records that the local copy is {@code snapshot}, once that copy is on disk: the marker is
+     * written atomically and forced, so after a power cut it names a snapshot only if it was
+     * complete before the cut.
+     */
+    private void mark(String instanceId, Path pbData, Snapshot snapshot) {
+        try {
+            Durable.writeAtomically(pbData.getParent().resolve(MARKER), snapshot.id());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot marker of " + instanceId, e);
         }
-        return snapshot;
+        step.accept("marked");
     }
 
     /**
@@ -115,14 +147,29 @@ public final class Snapshots {
     }
 
     private static boolean changedSince(Path pbData, Instant since) {
-        try (java.util.stream.Stream<Path> walk = Files.walk(pbData)) {
-            return walk.filter(Files::isRegularFile).anyMatch(f -> {
-                try {
-                    return !Files.getLastModifiedTime(f).toInstant().isBefore(since);
-                } catch (IOException e) {
-                    return true;
+        boolean[] changed = {false};
+        try {
+            // Not Files.walk: PocketBase deletes files as we look, and the stream throws for them.
+            Files.walkFileTree(pbData, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile() && !attributes.lastModifiedTime().toInstant().isBefore(since)) {
+                        changed[0] = true;
+                        return FileVisitResult.TERMINATE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        changed[0] = true; // a file deleted is a change
+                        return FileVisitResult.TERMINATE;
+                    }
+                    throw e;
                 }
             });
+            return changed[0];
         } catch (IOException e) {
             return true;
         }
@@ -172,7 +219,7 @@ public final class Snapshots {
         Path old = instanceDir.resolve(OLD);
         boolean swapped = false;
         try {
-            Files.createDirectories(instanceDir);
+            Durable.createDirectories(instanceDir);
             archive = Files.createTempFile(instanceDir, ".restore-", ".zip");
             long began = System.nanoTime();
             try {
@@ -209,14 +256,22 @@ public final class Snapshots {
             if (extractFailure != null) {
                 throw extractFailure;
             }
+            step.accept("extracted"); // staging and all below it are on disk (extract forced them)
+            // The marker names what pb_data is; from the first rename on, that is no longer sure.
+            Durable.delete(instanceDir.resolve(MARKER));
+            step.accept("unmarked");
             FileTrees.delete(old);
             if (Files.exists(pbData)) {
                 Files.move(pbData, old, StandardCopyOption.ATOMIC_MOVE);
             }
+            step.accept("moved-aside");
             Files.move(staging, pbData, StandardCopyOption.ATOMIC_MOVE);
             swapped = true;
-            Files.writeString(instanceDir.resolve(MARKER), snapshot.id());
+            Durable.forceDirectory(instanceDir); // both renames, before the marker vouches for them
+            step.accept("swapped");
+            mark(snapshot.instanceId(), pbData, snapshot);
             FileTrees.delete(old);
+            step.accept("restored");
             events.restored(snapshot.sizeBytes(), System.nanoTime() - began);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore snapshot " + snapshot.id() + ": " + e.getMessage(), e);
@@ -265,7 +320,8 @@ public final class Snapshots {
      */
     public void markDirty(String instanceId, Path pbData) {
         try {
-            Files.deleteIfExists(pbData.getParent().resolve(MARKER));
+            // Forced: a marker brought back by a power cut would hide PocketBase's writes from the next save.
+            Durable.delete(pbData.getParent().resolve(MARKER));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update the snapshot marker of " + instanceId, e);
         }
@@ -300,6 +356,11 @@ public final class Snapshots {
     public Pin pin(String snapshotId) {
         pinned.add(snapshotId);
         return () -> pinned.remove(snapshotId);
+    }
+
+    /** Tests: {@code hook} sees the name of each step of a save or restore as it completes. */
+    void onStep(Consumer<String> hook) {
+        this.step = hook;
     }
 
     /** Deletes every object of the instance (its rows go with the instance's row). */

@@ -1,6 +1,7 @@
 package dev.picobase.core.storage;
 
 import dev.picobase.config.ConfigException;
+import dev.picobase.core.io.Durable;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import java.util.List;
 
 /**
  * The default object store: a directory, one file per object. A put copies into a temporary file
- * beside the target, forces it to disk, and renames it into place atomically, so a crash never
- * leaves half an object under a key.
+ * beside the target, forces it to disk, renames it into place atomically and forces the directory,
+ * so a crash never leaves half an object under a key, and an object that {@code put} returned for
+ * survives a power cut. Threading: any thread; blocking.
  */
 public final class LocalDirectoryStore implements ObjectStore {
     private static final String UPLOAD_PREFIX = ".upload-";
@@ -39,14 +41,14 @@ public final class LocalDirectoryStore implements ObjectStore {
     public void put(String key, Path source) {
         Path target = file(key);
         try {
-            Files.createDirectories(target.getParent());
+            Durable.createDirectories(target.getParent());
             Path temp = Files.createTempFile(target.getParent(), UPLOAD_PREFIX, ".tmp");
             try {
                 Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
-                try (var channel = java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
+                Durable.force(temp);
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // The caller records the snapshot next: the object's name must outlive a power cut too.
+                Durable.forceDirectory(target.getParent());
             } finally {
                 Files.deleteIfExists(temp);
             }
@@ -79,7 +81,7 @@ public final class LocalDirectoryStore implements ObjectStore {
     @Override
     public void delete(String key) {
         try {
-            Files.deleteIfExists(file(key));
+            Durable.delete(file(key)); // so that a pruned snapshot does not come back after a power cut
         } catch (IOException e) {
             throw new ObjectStoreException("cannot delete " + key + ": " + e.getMessage(), e);
         }

@@ -90,6 +90,10 @@ class ScaleToZeroTest extends PlatformPerStorageKind {
         assertThat(signIn.header("Server-Timing")).isNotNull().satisfies(t -> assertThat(t).contains("restore;dur=")
                 .contains("boot;dur="));
         assertThat(Files.isDirectory(pbData(id))).isTrue();
+        // The wake-up did not wait for the disk; its restored copy is forced right after, and the note
+        // that it was not (which makes a start after a reboot discard the copy) goes.
+        Deadline.await("the restored copy to be forced to disk", Duration.ofSeconds(10),
+                () -> !Files.exists(pbData(id).resolveSibling("pb_data.unsettled")));
     }
 
     @Test

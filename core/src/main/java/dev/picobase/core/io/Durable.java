@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -43,7 +44,11 @@ public final class Durable {
         }
     }
 
-    /** Forces every file and directory under {@code root}, {@code root} included (not its parent). */
+    /**
+     * Forces every file and directory under {@code root}, {@code root} included (not its parent).
+     * Files and directories that vanish meanwhile (a running PocketBase deletes what it likes) are
+     * skipped: what is gone needs no forcing.
+     */
     public static void forceTree(Path root) throws IOException {
         forceTree(root, true);
     }
@@ -58,17 +63,33 @@ public final class Durable {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                 if (files && attributes.isRegularFile()) {
-                    force(file);
+                    try {
+                        force(file);
+                    } catch (NoSuchFileException vanished) {
+                        // deleted since it was listed
+                    }
                 }
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
+                if (e != null && !(e instanceof NoSuchFileException)) {
                     throw e;
                 }
-                forceDirectory(dir);
+                try {
+                    forceDirectory(dir);
+                } catch (NoSuchFileException vanished) {
+                    // deleted since it was listed
+                }
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -398,8 +398,11 @@ public final class InstanceLifecycle implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             Path pbData = runtime.directories().pbData(instanceId);
+            boolean restored = false;
             if (!Files.isDirectory(pbData)) {
-                snapshots.latest(instanceId).ifPresent(s -> snapshots.restore(s, pbData));
+                Optional<Snapshot> latest = snapshots.latest(instanceId);
+                latest.ifPresent(s -> snapshots.restoreToStart(s, pbData)); // forced to disk below, after the start
+                restored = latest.isPresent();
             }
             long t1 = System.nanoTime();
             localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
@@ -412,11 +415,36 @@ public final class InstanceLifecycle implements AutoCloseable {
             from.add(InstanceStatus.STARTING);
             store.transition(instanceId, from, InstanceStatus.RUNNING, null);
             coldStarts.coldStarted(t1 - t0, t2 - t1);
+            if (restored) {
+                settleLater(instanceId, pbData);
+            }
             return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
         } catch (RuntimeException e) {
             store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
                     e.getMessage());
             throw e;
+        }
+    }
+
+    /**
+     * Forces a wake-up's restored copy to disk once PocketBase serves, under the instance's lock (no
+     * stop, eviction or delete moves it meanwhile), so the wake-up did not wait for the disk. If this
+     * never runs, the next save or the next start of the platform forces it.
+     */
+    private void settleLater(String instanceId, Path pbData) {
+        try {
+            blocking.execute(() -> runLocked(instanceId, () -> {
+                try {
+                    if (Files.isDirectory(pbData)) {
+                        Snapshots.settle(pbData);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("instance {}: could not force its restored copy to disk (its next save does): {}",
+                            instanceId, e.getMessage());
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            LOG.warn("instance {}: no thread to force its restored copy to disk now; its next save does", instanceId);
         }
     }
 

@@ -89,6 +89,14 @@ public final class SnapshotArchive {
      * parent is the caller's to force, after its rename.
      */
     public static void extract(Path archive, Path target) throws IOException {
+        extract(archive, target, true);
+    }
+
+    /**
+     * As {@link #extract(Path, Path)}; with {@code force} false nothing is forced to disk, for a
+     * caller that forces the tree later (a wake-up, which forces it once PocketBase serves).
+     */
+    public static void extract(Path archive, Path target, boolean force) throws IOException {
         Files.createDirectories(target);
         Path root = target.toAbsolutePath().normalize();
         try (ZipFile zip = new ZipFile(archive.toFile())) {
@@ -107,7 +115,9 @@ public final class SnapshotArchive {
                     try (InputStream in = zip.getInputStream(entry)) {
                         Path out = destination(root, entry);
                         Files.copy(in, out);
-                        Durable.force(out);
+                        if (force) {
+                            Durable.force(out); // here, so that the forces overlap the other entries' extraction
+                        }
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -122,7 +132,9 @@ public final class SnapshotArchive {
         }
         // Every directory below target is new: their entries must be on disk before the caller
         // renames target into place and marks it as a complete snapshot.
-        Durable.forceDirectories(target);
+        if (force) {
+            Durable.forceDirectories(target);
+        }
     }
 
     private static Path destination(Path root, ZipEntry entry) throws IOException {

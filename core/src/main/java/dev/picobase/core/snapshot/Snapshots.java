@@ -61,6 +61,13 @@ public final class Snapshots {
     private static final String STAGING = "pb_data.restoring";
     private static final String OLD = "pb_data.old";
     public static final String EVICTED = "pb_data.evicted";
+    /**
+     * Beside {@code pb_data}: a wake-up's restore put it there without waiting for the disk, and it
+     * is not forced yet ({@link #settle}). Holds the boot id: found after a reboot, the copy may be
+     * torn by a power cut and is discarded at start; found in the same boot, it is forced then.
+     */
+    static final String UNSETTLED = "pb_data.unsettled";
+    private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
 
     private final MetadataStore store;
     private final ObjectStore objects;
@@ -94,12 +101,8 @@ public final class Snapshots {
     public Snapshot save(String instanceId, Path pbData) {
         Snapshot snapshot = upload(instanceId, pbData, clock.instant());
         step.accept("uploaded");
-        try {
-            // PocketBase does not force its uploaded files; the marker vouches for all of pb_data.
-            Durable.forceTree(pbData);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot force " + pbData + " to disk: " + e.getMessage(), e);
-        }
+        // PocketBase does not force its uploaded files; the marker vouches for all of pb_data.
+        settle(pbData);
         mark(instanceId, pbData, snapshot);
         return snapshot;
     }
@@ -211,8 +214,40 @@ public final class Snapshots {
         }
     }
 
-    /** Replaces {@code pbData} with {@code snapshot}'s content, after checking its SHA-256. */
+    /**
+     * Replaces {@code pbData} with {@code snapshot}'s content, after checking its SHA-256; on return
+     * the copy is on disk and marked as {@code snapshot}.
+     */
     public void restore(Snapshot snapshot, Path pbData) {
+        restore(snapshot, pbData, true);
+    }
+
+    /**
+     * A wake-up's restore: as {@link #restore(Snapshot, Path)}, but nothing is forced to disk and no
+     * marker written (the start marks the copy dirty at once), so PocketBase starts without waiting
+     * for the disk. A durable note beside {@code pb_data} says the copy is not on disk yet; the caller
+     * calls {@link #settle} once PocketBase serves. A power cut before that discards the copy at the
+     * next start (it may be torn), and the next wake-up restores the snapshot again.
+     */
+    public void restoreToStart(Snapshot snapshot, Path pbData) {
+        restore(snapshot, pbData, false);
+    }
+
+    /**
+     * Forces {@code pbData} to disk (files that vanish meanwhile are skipped: PocketBase may be
+     * running) and then drops the note of a {@link #restoreToStart} that it was not.
+     */
+    public static void settle(Path pbData) {
+        try {
+            Durable.forceTree(pbData);
+            Durable.forceDirectory(pbData.getParent());
+            Durable.delete(pbData.resolveSibling(UNSETTLED));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot force " + pbData + " to disk: " + e.getMessage(), e);
+        }
+    }
+
+    private void restore(Snapshot snapshot, Path pbData, boolean durable) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
         Path staging = instanceDir.resolve(STAGING);
@@ -233,7 +268,7 @@ public final class Snapshots {
             FileTrees.delete(staging);
             IOException extractFailure = null;
             try {
-                SnapshotArchive.extract(archive, staging);
+                SnapshotArchive.extract(archive, staging, durable);
             } catch (IOException e) {
                 extractFailure = e; // a corrupt archive may not even open as a zip: the hash says which
             }
@@ -257,6 +292,11 @@ public final class Snapshots {
                 throw extractFailure;
             }
             step.accept("extracted"); // staging and all below it are on disk (extract forced them)
+            if (!durable) {
+                // Before the rename that makes staging pb_data: whenever that rename survives a power
+                // cut, this note does too, and the start-up that follows knows the copy may be torn.
+                Durable.writeAtomically(instanceDir.resolve(UNSETTLED), bootId());
+            }
             // The marker names what pb_data is; from the first rename on, that is no longer sure.
             Durable.delete(instanceDir.resolve(MARKER));
             step.accept("unmarked");
@@ -267,9 +307,11 @@ public final class Snapshots {
             step.accept("moved-aside");
             Files.move(staging, pbData, StandardCopyOption.ATOMIC_MOVE);
             swapped = true;
-            Durable.forceDirectory(instanceDir); // both renames, before the marker vouches for them
-            step.accept("swapped");
-            mark(snapshot.instanceId(), pbData, snapshot);
+            if (durable) {
+                Durable.forceDirectory(instanceDir); // both renames, before the marker vouches for them
+                step.accept("swapped");
+                mark(snapshot.instanceId(), pbData, snapshot);
+            }
             FileTrees.delete(old);
             step.accept("restored");
             events.restored(snapshot.sizeBytes(), System.nanoTime() - began);
@@ -294,15 +336,47 @@ public final class Snapshots {
     public static void recoverLeftovers(Path instanceDir) {
         Path pbData = instanceDir.resolve("pb_data");
         Path old = instanceDir.resolve(OLD);
+        Path unsettled = instanceDir.resolve(UNSETTLED);
         try {
+            if (Files.isRegularFile(unsettled)) {
+                if (!Files.isDirectory(pbData) || Files.readString(unsettled).strip().equals(bootId())) {
+                    // No reboot since (the page cache held every write) or nothing to force: force it now.
+                    if (Files.isDirectory(pbData)) {
+                        settle(pbData);
+                    }
+                    Durable.delete(unsettled);
+                } else {
+                    // A reboot (a power cut?) before a wake-up's restore reached the disk: its files may be
+                    // torn, and would be trusted or uploaded as current. The snapshot is restored instead.
+                    LOG.warn("{}: restored by a wake-up that did not reach the disk before the machine restarted; "
+                            + "discarding it (the next start restores the current snapshot; writes of the "
+                            + "moments after that wake-up are lost)", pbData);
+                    Path discarded = instanceDir.resolve(EVICTED);
+                    FileTrees.delete(discarded);
+                    Files.move(pbData, discarded, StandardCopyOption.ATOMIC_MOVE);
+                    Durable.delete(instanceDir.resolve(MARKER));
+                    Durable.forceDirectory(instanceDir);
+                    Durable.delete(unsettled);
+                }
+            }
             if (Files.isDirectory(old) && !Files.exists(pbData)) {
                 Files.move(old, pbData, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot put back " + old + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot put right what a crash left in " + instanceDir + ": "
+                    + e.getMessage(), e);
         }
         for (String leftover : new String[] {STAGING, OLD, EVICTED}) {
             deleteTreeQuietly(instanceDir.resolve(leftover));
+        }
+    }
+
+    /** This boot of the machine ({@code /proc/sys/kernel/random/boot_id}), or "" where there is none. */
+    static String bootId() {
+        try {
+            return Files.readString(BOOT_ID).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

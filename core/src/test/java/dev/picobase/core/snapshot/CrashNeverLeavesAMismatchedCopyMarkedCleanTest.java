@@ -88,6 +88,49 @@ class CrashNeverLeavesAMismatchedCopyMarkedCleanTest {
         }
     }
 
+    /**
+     * A wake-up's restore ({@link Snapshots#restoreToStart}) does not wait for the disk: PocketBase
+     * starts at once and the copy is forced afterwards ({@link Snapshots#settle}). Until then a durable
+     * note holds the boot id. After a restart of the machine (a power cut may have torn the unforced
+     * files) the copy is discarded at start, so it is neither trusted nor uploaded as current; in the
+     * same boot (the platform alone crashed; the page cache kept every write) it is forced and kept.
+     */
+    @Test
+    void aWakeUpsRestoreThatDidNotReachTheDiskIsDiscardedAfterAReboot() throws IOException {
+        try (MetadataStore store = MetadataStore.open(new SqliteFileBackend(dir.resolve("m.db")), Clock.systemUTC())) {
+            String id = store.createInstance("usr_1", "app", "app").orElseThrow().id();
+            Snapshots snapshots = new Snapshots(store, new LocalDirectoryStore(dir.resolve("objects")), 5,
+                    Clock.systemUTC());
+            Path pbData = dir.resolve("instances").resolve(id).resolve("pb_data");
+            Snapshot current = saveWith(snapshots, id, pbData, Map.of("data.db", "current", "storage/c/r/b.txt", "b"));
+            dev.picobase.core.io.FileTrees.delete(pbData); // evicted: the next start restores
+
+            snapshots.restoreToStart(current, pbData);
+
+            Path note = pbData.resolveSibling(Snapshots.UNSETTLED);
+            assertThat(read(pbData)).isEqualTo(contents.get(current.id()));
+            assertThat(Files.readString(note)).isEqualTo(Snapshots.bootId()).isNotEmpty();
+            assertThat(pbData.resolveSibling(Snapshots.MARKER)).as("the start marks it dirty anyway").doesNotExist();
+
+            Path sameBoot = copyAsCrashed(pbData.getParent(), "wake-same-boot");
+            Snapshots.recoverLeftovers(sameBoot);
+            assertThat(read(sameBoot.resolve("pb_data"))).isEqualTo(contents.get(current.id()));
+            assertThat(sameBoot.resolve(Snapshots.UNSETTLED)).doesNotExist();
+
+            Path rebooted = copyAsCrashed(pbData.getParent(), "wake-rebooted");
+            Files.writeString(rebooted.resolve(Snapshots.UNSETTLED), "an-earlier-boot");
+            Snapshots.recoverLeftovers(rebooted);
+            try (Stream<Path> left = Files.list(rebooted)) {
+                assertThat(left.map(p -> p.getFileName().toString())).as("the possibly torn copy is gone")
+                        .doesNotContain("pb_data", Snapshots.UNSETTLED, Snapshots.MARKER, "pb_data.evicted");
+            }
+
+            Snapshots.settle(pbData); // what the lifecycle does once PocketBase serves
+            assertThat(note).doesNotExist();
+            assertThat(read(pbData)).isEqualTo(contents.get(current.id()));
+        }
+    }
+
     private void assertWholeAndHonest(Snapshots snapshots, String id, String step, Path instanceDir,
                                       Snapshot current) throws IOException {
         Snapshots.recoverLeftovers(instanceDir);

@@ -79,7 +79,7 @@ class AcknowledgedWritesSurviveStopsRestoresAndDeletesUnderLoadTest extends Plat
     private static final Duration LOAD = Duration.ofSeconds(15);
     private static final Duration BETWEEN_ACTIONS = Duration.ofSeconds(2);
     private static final int WRITERS = 3;
-    private static final int RETENTION = 5;
+    private static final int RETENTION = 10;
     private static final int PAGE = 500;
     private static final int EXAMPLES = 5;
     /** Requests each client of B sends once its delete was answered (404s are cheap: unbounded, they spin). */

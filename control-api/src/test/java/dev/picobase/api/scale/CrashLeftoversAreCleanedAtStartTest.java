@@ -48,6 +48,29 @@ class CrashLeftoversAreCleanedAtStartTest {
         }
     }
 
+    /**
+     * A delete the platform did not finish (it died after the row was gone) leaves the instance's
+     * directory marked {@code deleting}: it is removed at start. A directory without a row and without
+     * that mark is kept — the platform may have been pointed at the wrong metadata database, and those
+     * files may be the only copy of someone's data.
+     */
+    @Test
+    void aRestartFinishesAnInterruptedDeleteAndKeepsUnknownData() throws IOException {
+        try (RunningApi api = RunningApi.start(StoreKind.SQLITE, dir, Map.of(), Clock.systemUTC())) {
+            api.client().signUpAndSignIn().createInstance();
+        }
+        Path deleting = dir.resolve("instances").resolve("ins_deleted");
+        write(deleting.resolve("deleting"), "");
+        write(deleting.resolve("pb_data/data.db"), "of a deleted instance");
+        Path unknown = dir.resolve("instances").resolve("ins_unknown");
+        write(unknown.resolve("pb_data/data.db"), "nobody's row, maybe someone's data");
+
+        try (RunningApi api = RunningApi.start(StoreKind.SQLITE, dir, Map.of(), Clock.systemUTC())) {
+            assertThat(deleting).doesNotExist();
+            assertThat(Files.readString(unknown.resolve("pb_data/data.db"))).isEqualTo("nobody's row, maybe someone's data");
+        }
+    }
+
     private static void write(Path file, String text) throws IOException {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * reported {@code stopped}; if saving fails the local copy stays, the instance is {@code failed} with
  * the reason, and the save is retried with backoff. A start reuses the local copy when there is one
  * (every snapshot was taken from it, so it is never older), and otherwise restores the current
- * snapshot first. Operations on one instance are serialised (a start waits for a stop's save).
+ * snapshot first. Operations on one instance — start, stop, save, restore, delete — are serialised
+ * under its lock (a start waits for a stop's save). A restore saves any unsaved local copy first; a
+ * delete leaves a tombstone that refuses every later wake and save.
  * Instances with no request in flight for the idle timeout are saved and stopped. Local copies are
  * a cache within a disk budget: past it, the copies of stopped, saved instances are deleted least
  * recently used first (never one the store lacks), and their next start restores them.
@@ -59,13 +61,13 @@ public final class InstanceLifecycle implements AutoCloseable {
      * milliseconds) before this JVM has begun its own shutdown.
      */
     private static final Duration EXTERNAL_STOP_SETTLE = Duration.ofMillis(500);
+    /** In an instance's directory: its delete has begun; the directory goes even if the platform dies first. */
+    private static final String DELETING = "deleting";
     /**
      * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
      * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
      * whose recovery save has not begun yet.
      */
-    /** In an instance's directory: its delete has begun; the directory goes even if the platform dies first. */
-    private static final String DELETING = "deleting";
     private static final EnumSet<InstanceStatus> STARTABLE = EnumSet.of(InstanceStatus.STOPPED, InstanceStatus.FAILED,
             InstanceStatus.STOPPING);
 

@@ -17,8 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -45,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * a cache within a disk budget: past it, the copies of stopped, saved instances are deleted least
  * recently used first (never one the store lacks), and their next start restores them.
  *
+ * <p>The parts that run beside this state machine are their own classes: {@link InstanceLocks} (one
+ * lock per instance), {@link ColdStarter} (requests held while an instance wakes), {@link IdleReaper},
+ * {@link SnapshotScheduler} (periodic snapshots of running instances), {@link DiskBudget} (local
+ * copies as a cache) and {@link CrashRecovery} (what a crash left on disk). What is left here is
+ * start, stop, save, restore and delete, and the judging of exits.
+ *
  * <p>Shutdown ({@link #beginShutdown}, then {@link #close}) starts nothing more and saves every
  * instance that was running, including one whose PocketBase the service manager signalled along
  * with the platform: an exit during shutdown is a stop to save, never a failure.
@@ -61,8 +65,6 @@ public final class InstanceLifecycle implements AutoCloseable {
      * milliseconds) before this JVM has begun its own shutdown.
      */
     private static final Duration EXTERNAL_STOP_SETTLE = Duration.ofMillis(500);
-    /** In an instance's directory: its delete has begun; the directory goes even if the platform dies first. */
-    private static final String DELETING = "deleting";
     /**
      * Statuses a start may begin from. {@code stopping} is one: a stop holds the instance's lock for
      * its whole run, so a start that gets the lock only finds {@code stopping} left by a crashed run
@@ -77,18 +79,12 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final Executor blocking;
     private final ScheduledExecutorService timer;
     private final InstanceTraffic traffic = new InstanceTraffic();
-    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final InstanceLocks locks = new InstanceLocks();
     /** Instances being stopped: new requests must wait for the save and a fresh start, not reach them. */
     private final java.util.Set<String> stopping = ConcurrentHashMap.newKeySet();
-    /** One wake-up per instance, however many requests wait for it. */
-    private final ConcurrentHashMap<String, CompletableFuture<Wake>> waking = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicInteger> held = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Duration> idleOverrides = new ConcurrentHashMap<>();
-    private final int holdMaxRequests;
-    private final Duration holdTimeout;
-    private final long diskBudgetBytes;
-    private final LocalCopies localCopies;
-    private final Object evicting = new Object();
+    private final ColdStarter coldStarter;
+    private final IdleReaper idleReaper;
+    private final DiskBudget diskBudget;
     /** Instances whose PocketBase exited without our asking and that were neither started nor saved since. */
     private final java.util.Set<String> exitedOnTheirOwn = ConcurrentHashMap.newKeySet();
     /**
@@ -97,8 +93,6 @@ public final class InstanceLifecycle implements AutoCloseable {
      * removed, and no save uploads a snapshot for an id whose objects are being deleted.
      */
     private final java.util.Set<String> deleted = ConcurrentHashMap.newKeySet();
-    /** Instances whose idle stop is queued, so that the reaper's next tick does not queue another. */
-    private final java.util.Set<String> reaping = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
@@ -117,20 +111,23 @@ public final class InstanceLifecycle implements AutoCloseable {
     public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
                              Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout,
                              Duration snapshotInterval, long diskBudgetBytes) {
-        this.holdMaxRequests = holdMaxRequests;
-        this.diskBudgetBytes = diskBudgetBytes;
-        this.localCopies = new LocalCopies(diskBudgetBytes);
-        this.holdTimeout = holdTimeout;
         this.store = store;
         this.snapshots = snapshots;
         this.blocking = blocking;
         this.runtime = runtimeFactory.create(this::exitedUnexpectedly);
+        this.coldStarter = new ColdStarter(blocking, traffic, holdMaxRequests, holdTimeout, this::wake);
+        this.idleReaper = new IdleReaper(traffic, locks, blocking, id -> runtime.running(id).isPresent(), this::stop,
+                idleTimeout);
+        this.diskBudget = new DiskBudget(diskBudgetBytes, locks, runtime.directories(), snapshots,
+                id -> runtime.running(id).isPresent());
+        SnapshotScheduler periodic = new SnapshotScheduler(traffic, locks, blocking, snapshots, runtime.directories(),
+                id -> runtime.running(id).isPresent() && !deleted.contains(id));
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("instance-timer"));
-        long period = Math.max(100, Math.min(1000, idleTimeout.toMillis() / 4));
-        timer.scheduleWithFixedDelay(() -> reapIdle(idleTimeout), period, period, TimeUnit.MILLISECONDS);
+        long period = idleReaper.period().toMillis();
+        timer.scheduleWithFixedDelay(idleReaper::tick, period, period, TimeUnit.MILLISECONDS);
         if (!snapshotInterval.isZero()) {
             long every = snapshotInterval.toMillis();
-            timer.scheduleWithFixedDelay(this::snapshotRunning, every, every, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(periodic::tick, every, every, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -160,11 +157,8 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     public void reconcile() {
         List<Instance> all = store.listAllInstances();
-        for (Instance i : all) {
-            Snapshots.recoverLeftovers(runtime.directories().instanceDir(i.id()));
-        }
-        deleteOrphanDirectories(all);
-        recordLocalCopies(all);
+        CrashRecovery.putRightTheDisk(runtime.directories(), all);
+        diskBudget.recordOnDisk(all);
         for (Instance i : all) {
             if (runtime.running(i.id()).isPresent()) {
                 continue;
@@ -176,112 +170,17 @@ public final class InstanceLifecycle implements AutoCloseable {
                         + "saving it); saving it now", i.id());
                 store.transition(i.id(), EnumSet.allOf(InstanceStatus.class), InstanceStatus.STOPPING, null);
                 // In the background, so the platform serves at once; a request waits for this save.
-                blocking.execute(() -> runLocked(i.id(), () -> saveStopped(i.id(), 0)));
+                blocking.execute(() -> locks.runLocked(i.id(), () -> saveStopped(i.id(), 0)));
             } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
         }
-        blocking.execute(this::evictBeyondBudget);
-    }
-
-    /**
-     * A delete that crashed after removing the row leaves the instance's directory, marked by
-     * {@link #DELETING}. Only marked directories are removed: a directory without a row is otherwise
-     * kept (the platform may have been pointed at the wrong metadata database, and that data may be
-     * the only copy).
-     */
-    private void deleteOrphanDirectories(List<Instance> instances) {
-        java.util.Set<String> known = new java.util.HashSet<>();
-        instances.forEach(i -> known.add(i.id()));
-        Path root = runtime.directories().root();
-        if (!Files.isDirectory(root)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
-            for (Path dir : dirs.filter(d -> Files.exists(d.resolve(DELETING))).toList()) {
-                if (!known.contains(dir.getFileName().toString())) {
-                    LOG.info("deleting {}: its instance was deleted (the platform stopped before it was removed)", dir);
-                    FileTrees.delete(dir);
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("cannot look for deleted instances' directories in {}: {}", root, e.getMessage());
-        }
-    }
-
-    /** At start-up: the local copies on disk, in the order their instances last saved (oldest first). */
-    private void recordLocalCopies(List<Instance> instances) {
-        record OnDisk(String id, long bytes, long savedAt) {}
-        List<OnDisk> found = new java.util.ArrayList<>();
-        for (Instance i : instances) {
-            Path pbData = runtime.directories().pbData(i.id());
-            if (!Files.isDirectory(pbData)) {
-                continue;
-            }
-            try {
-                Path marker = pbData.getParent().resolve(Snapshots.MARKER);
-                Path dated = Files.exists(marker) ? marker : pbData;
-                found.add(new OnDisk(i.id(), FileTrees.size(pbData), Files.getLastModifiedTime(dated).toMillis()));
-            } catch (IOException e) {
-                LOG.warn("instance {}: cannot size its local copy: {}", i.id(), e.getMessage());
-            }
-        }
-        found.sort(java.util.Comparator.comparingLong(OnDisk::savedAt));
-        found.forEach(c -> localCopies.used(c.id(), c.bytes()));
+        blocking.execute(diskBudget::evictBeyondBudget);
     }
 
     /** Bytes held by instances' local copies, each as of its last save (or the platform's start). */
     public long localCopiesBytes() {
-        return localCopies.totalBytes();
-    }
-
-    /**
-     * Past the disk budget, deletes local copies least recently used first, skipping any that is
-     * running, being started or stopped by another thread, or not saved (its data would exist
-     * nowhere else). The copy is renamed away first, so a start never finds half of one.
-     */
-    private void evictBeyondBudget() {
-        synchronized (evicting) {
-            for (String id : localCopies.evictionOrder()) {
-                if (localCopies.withinBudget()) {
-                    return;
-                }
-                ReentrantLock lock = lock(id);
-                if (!lock.tryLock()) {
-                    continue; // a start or stop is under way
-                }
-                try {
-                    Path pbData = runtime.directories().pbData(id);
-                    if (runtime.running(id).isPresent()) {
-                        continue; // (a stop in progress holds the lock: only its own thread gets here, after its save)
-                    }
-                    if (Files.isDirectory(pbData) && snapshots.isDirty(id, pbData)) {
-                        continue;
-                    }
-                    Path evicted = pbData.resolveSibling(Snapshots.EVICTED);
-                    FileTrees.delete(evicted);
-                    if (Files.isDirectory(pbData)) {
-                        Files.move(pbData, evicted, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                    }
-                    localCopies.removed(id);
-                    FileTrees.delete(evicted);
-                    LOG.info("instance {}: local copy deleted to stay within the disk budget of {} bytes; its next "
-                            + "start restores it from object storage", id, diskBudgetBytes);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("instance {}: could not evict its local copy: {}", id, e.getMessage());
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-    }
-
-    private void recordLocalCopy(String instanceId, Path pbData) {
-        try {
-            localCopies.used(instanceId, FileTrees.size(pbData));
-        } catch (IOException e) {
-            LOG.warn("instance {}: cannot size its local copy: {}", instanceId, e.getMessage());
-        }
+        return diskBudget.totalBytes();
     }
 
     /**
@@ -307,61 +206,22 @@ public final class InstanceLifecycle implements AutoCloseable {
             }
             traffic.ended(instanceId);
         }
-        AtomicInteger waiting = held.computeIfAbsent(instanceId, id -> new AtomicInteger());
-        if (waiting.incrementAndGet() > holdMaxRequests) {
-            waiting.decrementAndGet();
-            return CompletableFuture.failedFuture(new HoldLimitException(
-                    "too many requests are waiting for this instance to start; try again shortly"));
-        }
-        CompletableFuture<Wake> shared;
-        try {
-            shared = waking.computeIfAbsent(instanceId, id -> {
-                CompletableFuture<Wake> f = new CompletableFuture<>();
-                blocking.execute(() -> wake(id, f));
-                f.whenComplete((w, t) -> waking.remove(id, f));
-                return f;
-            });
-        } catch (java.util.concurrent.RejectedExecutionException busy) {
-            waiting.decrementAndGet(); // nothing will complete a wake that was never queued
-            return CompletableFuture.failedFuture(busy);
-        }
-        // Runs on the waking thread, inside wake()'s lock, when the wake-up succeeds in time.
-        return shared.copy()
-                .orTimeout(holdTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(w -> {
-                    traffic.started(instanceId);
-                    return w;
-                })
-                .exceptionallyCompose(t -> CompletableFuture.failedFuture(
-                        unwrap(t) instanceof java.util.concurrent.TimeoutException
-                                ? new HoldLimitException("the instance did not start within " + holdTimeout
-                                        + "; try again shortly")
-                                : unwrap(t)))
-                .whenComplete((w, t) -> waiting.decrementAndGet());
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return coldStarter.hold(instanceId);
     }
 
     /** How many requests are waiting for {@code instanceId} to start. */
     public int heldRequests(String instanceId) {
-        AtomicInteger waiting = held.get(instanceId);
-        return waiting == null ? 0 : waiting.get();
+        return coldStarter.held(instanceId);
     }
 
-    /** How many requests are waiting for any instance to start (for metrics: one pass over a small map of counters). */
+    /** How many requests are waiting for any instance to start (for metrics). */
     public int heldRequests() {
-        int total = 0;
-        for (AtomicInteger waiting : held.values()) {
-            total += waiting.get();
-        }
-        return total;
+        return coldStarter.held();
     }
 
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */
     public Instance start(String instanceId) {
-        withLock(instanceId, () -> startLocked(instanceId));
+        locks.withLock(instanceId, () -> startLocked(instanceId));
         return current(instanceId);
     }
 
@@ -371,15 +231,13 @@ public final class InstanceLifecycle implements AutoCloseable {
      * flight in their completion, before a stop waiting for the lock can look.
      */
     private void wake(String instanceId, CompletableFuture<Wake> release) {
-        ReentrantLock lock = lock(instanceId);
-        lock.lock();
-        try {
-            release.complete(startLocked(instanceId));
-        } catch (RuntimeException | Error e) {
-            release.completeExceptionally(e);
-        } finally {
-            lock.unlock();
-        }
+        locks.runLocked(instanceId, () -> {
+            try {
+                release.complete(startLocked(instanceId));
+            } catch (RuntimeException | Error e) {
+                release.completeExceptionally(e);
+            }
+        });
     }
 
     private Wake startLocked(String instanceId) {
@@ -396,7 +254,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
         store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
                 .or(() -> store.findInstance(instanceId))
-                .ifPresent(i -> idleTimeout(instanceId, i.idleTimeout()));
+                .ifPresent(i -> idleReaper.idleTimeout(instanceId, i.idleTimeout()));
         try {
             long t0 = System.nanoTime();
             Path pbData = runtime.directories().pbData(instanceId);
@@ -407,7 +265,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 restored = latest.isPresent();
             }
             long t1 = System.nanoTime();
-            localCopies.touched(instanceId); // measured at its next save: no file walk on the wake-up path
+            diskBudget.touched(instanceId);
             snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
             PocketBaseProcess process = runtime.start(instanceId);
             exitedOnTheirOwn.remove(instanceId);
@@ -435,7 +293,7 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     private void settleLater(String instanceId, Path pbData) {
         try {
-            blocking.execute(() -> runLocked(instanceId, () -> {
+            blocking.execute(() -> locks.runLocked(instanceId, () -> {
                 try {
                     if (Files.isDirectory(pbData)) {
                         Snapshots.settle(pbData);
@@ -455,7 +313,7 @@ public final class InstanceLifecycle implements AutoCloseable {
      * data as a new snapshot; reported {@code stopped} only once the snapshot is stored.
      */
     public Instance stop(String instanceId) {
-        return withLock(instanceId, () -> {
+        return locks.withLock(instanceId, () -> {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
             }
@@ -506,11 +364,11 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()
                     && snapshots.isDirty(instanceId, pbData)) {
                 snapshots.save(instanceId, pbData);
-                recordLocalCopy(instanceId, pbData);
+                diskBudget.measured(instanceId);
             }
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
                     InstanceStatus.STOPPED, null);
-            evictBeyondBudget();
+            diskBudget.evictBeyondBudget();
         } catch (RuntimeException e) {
             long delay = Math.min(300, 1L << Math.min(attempt, 8));
             LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",
@@ -523,7 +381,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     }
 
     private void retrySave(String instanceId, int attempt) {
-        runLocked(instanceId, () -> {
+        locks.runLocked(instanceId, () -> {
             Optional<Instance> now = store.findInstance(instanceId);
             if (now.isPresent() && now.get().status() == InstanceStatus.FAILED
                     && runtime.running(instanceId).isEmpty()) {
@@ -544,7 +402,7 @@ public final class InstanceLifecycle implements AutoCloseable {
      * @throws java.util.NoSuchElementException when the instance has no such snapshot (any more)
      */
     public Instance restore(String instanceId, String snapshotId) {
-        return withLock(instanceId, () -> {
+        return locks.withLock(instanceId, () -> {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
             }
@@ -571,7 +429,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 // A crashed instance or a failed save was `failed`; its data is now safe and replaced.
                 store.transition(instanceId, EnumSet.of(InstanceStatus.FAILED, InstanceStatus.STOPPING),
                         InstanceStatus.STOPPED, null);
-                recordLocalCopy(instanceId, pbData);
+                diskBudget.measured(instanceId);
                 return current(instanceId);
             }
         });
@@ -583,92 +441,7 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     /** Sets (or, with empty, clears) the instance's own idle timeout. */
     public void idleTimeout(String instanceId, Optional<Duration> timeout) {
-        timeout.ifPresentOrElse(t -> idleOverrides.put(instanceId, t), () -> idleOverrides.remove(instanceId));
-    }
-
-    private void reapIdle(Duration defaultTimeout) {
-        for (String id : List.copyOf(traffic.known())) {
-            if (idle(id, defaultTimeout) && runtime.running(id).isPresent() && !lock(id).isLocked()
-                    && reaping.add(id)) {
-                try {
-                    blocking.execute(() -> {
-                        try {
-                            // Judged again under the lock: a request may have come while this waited.
-                            runLocked(id, () -> {
-                                if (idle(id, defaultTimeout) && runtime.running(id).isPresent()) {
-                                    stop(id);
-                                    LOG.info("instance {} stopped after {} idle", id, idleTimeout(id, defaultTimeout));
-                                }
-                            });
-                        } catch (RuntimeException e) {
-                            LOG.warn("idle stop of {} failed: {}", id, e.getMessage());
-                        } finally {
-                            reaping.remove(id);
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException busy) {
-                    reaping.remove(id); // the next tick tries again
-                }
-            }
-        }
-    }
-
-    private boolean idle(String instanceId, Duration defaultTimeout) {
-        return traffic.idleNanos(instanceId) >= idleTimeout(instanceId, defaultTimeout).toNanos();
-    }
-
-    private Duration idleTimeout(String instanceId, Duration defaultTimeout) {
-        return idleOverrides.getOrDefault(instanceId, defaultTimeout);
-    }
-
-    /**
-     * Bounds the data at risk if the host dies: every running instance whose data changed since its
-     * last snapshot is snapshotted while it keeps serving.
-     */
-    private void snapshotRunning() {
-        for (String id : List.copyOf(traffic.known())) {
-            if (runtime.running(id).isEmpty() || lock(id).isLocked()) {
-                continue;
-            }
-            blocking.execute(() -> {
-                ReentrantLock lock = lock(id);
-                if (!lock.tryLock()) {
-                    return; // a start or stop is under way; it saves or will be saved
-                }
-                try {
-                    if (runtime.running(id).isPresent() && !deleted.contains(id)) {
-                        snapshots.saveRunning(id, runtime.directories().pbData(id)).ifPresent(s ->
-                                LOG.info("instance {}: periodic snapshot {} ({} bytes)", id, s.id(), s.sizeBytes()));
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("instance {}: periodic snapshot failed (will try again): {}", id, e.getMessage());
-                } finally {
-                    lock.unlock();
-                }
-            });
-        }
-    }
-
-    private ReentrantLock lock(String instanceId) {
-        return locks.computeIfAbsent(instanceId, id -> new ReentrantLock());
-    }
-
-    /** Runs {@code work} holding the instance's lock: one start, stop, save, restore or delete at a time. */
-    private <T> T withLock(String instanceId, java.util.function.Supplier<T> work) {
-        ReentrantLock lock = lock(instanceId);
-        lock.lock();
-        try {
-            return work.get();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void runLocked(String instanceId, Runnable work) {
-        withLock(instanceId, () -> {
-            work.run();
-            return null;
-        });
+        idleReaper.idleTimeout(instanceId, timeout);
     }
 
     /**
@@ -684,17 +457,17 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     public boolean delete(String instanceId) {
         deleted.add(instanceId);
-        return withLock(instanceId, () -> {
+        return locks.withLock(instanceId, () -> {
             stopping.add(instanceId);
             try {
                 runtime.stop(instanceId);
                 Path instanceDir = runtime.directories().instanceDir(instanceId);
                 if (Files.isDirectory(instanceDir)) {
-                    Files.writeString(instanceDir.resolve(DELETING), "");
+                    Files.writeString(instanceDir.resolve(CrashRecovery.DELETING), "");
                 }
                 exitedOnTheirOwn.remove(instanceId);
-                localCopies.removed(instanceId);
-                idleOverrides.remove(instanceId);
+                diskBudget.removed(instanceId);
+                idleReaper.forget(instanceId);
                 snapshots.deleteAll(instanceId);
                 boolean found = store.deleteInstance(instanceId);
                 FileTrees.delete(instanceDir);
@@ -751,7 +524,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         if (runtime.running(instanceId).isPresent()) {
             return; // started again meanwhile: the exit no longer describes it
         }
-        Runnable mark = () -> runLocked(instanceId, () -> {
+        Runnable mark = () -> locks.runLocked(instanceId, () -> {
             // Judged under the lock: a request may have started the instance again since it exited,
             // and its wake holds the lock until the instance is `running` with a new process.
             if (runtime.running(instanceId).isPresent() || deleted.contains(instanceId) || shuttingDown()) {

@@ -1,8 +1,8 @@
 package dev.picobase.testsupport;
 
+import dev.picobase.core.process.PortAllocator;
 import dev.picobase.core.runtime.InstanceDirectories;
 import dev.picobase.core.runtime.InstanceRuntime;
-import dev.picobase.core.runtime.PortAllocator;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,7 +1,7 @@
 package dev.picobase.testsupport;
 
 import dev.picobase.core.install.NpmPackage;
-import dev.picobase.core.runtime.PocketBaseBinary;
+import dev.picobase.core.process.PocketBaseBinary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

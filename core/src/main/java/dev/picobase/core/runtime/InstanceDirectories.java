@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * <p>Threading: immutable; any thread.
  */
 public final class InstanceDirectories {
-    static final String PB_DATA = "pb_data";
+    /** The name of PocketBase's data directory inside an instance directory. */
+    public static final String PB_DATA = "pb_data";
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private final Path root;

@@ -6,6 +6,8 @@ import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.process.PocketBaseProcess;
+import dev.picobase.core.process.ProcessExit;
 import dev.picobase.core.store.MetadataStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,13 @@
 package dev.picobase.core.runtime;
 
 import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.process.InstanceLog;
+import dev.picobase.core.process.PidFile;
+import dev.picobase.core.process.PocketBaseBinary;
+import dev.picobase.core.process.PocketBaseProcess;
+import dev.picobase.core.process.PortAllocator;
+import dev.picobase.core.process.ProcessExit;
+import dev.picobase.core.process.StopOutcome;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -10,7 +10,8 @@ public final class InstanceStartException extends RuntimeException {
     private final String instanceId;
     private final boolean portConflict;
 
-    InstanceStartException(String instanceId, String message, boolean portConflict, Throwable cause) {
+    /** Thrown by {@link dev.picobase.core.process.PocketBaseProcess#start} and by {@link InstanceRuntime}. */
+    public InstanceStartException(String instanceId, String message, boolean portConflict, Throwable cause) {
         super(message, cause);
         this.instanceId = instanceId;
         this.portConflict = portConflict;
@@ -21,7 +22,7 @@ public final class InstanceStartException extends RuntimeException {
     }
 
     /** Another program took the port between our probe and PocketBase's bind: worth another port. */
-    boolean portConflict() {
+    public boolean portConflict() {
         return portConflict;
     }
 }

@@ -3,6 +3,7 @@ package dev.picobase.core.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.picobase.core.process.PocketBaseProcess;
 import dev.picobase.testsupport.InstanceRuntimeFixture;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.picobase.core.runtime;
 
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.process.PortAllocator;
 import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.storage.LocalDirectoryStore;
 import dev.picobase.core.store.MetadataStore;

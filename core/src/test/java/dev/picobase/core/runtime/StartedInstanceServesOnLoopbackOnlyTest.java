@@ -2,6 +2,7 @@ package dev.picobase.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picobase.core.process.PocketBaseProcess;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.InstanceRuntimeFixture;
 import dev.picobase.testsupport.Tools;

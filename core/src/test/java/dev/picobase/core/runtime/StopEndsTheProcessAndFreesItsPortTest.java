@@ -2,6 +2,8 @@ package dev.picobase.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picobase.core.process.PocketBaseProcess;
+import dev.picobase.core.process.StopOutcome;
 import dev.picobase.testsupport.InstanceRuntimeFixture;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,6 +2,7 @@ package dev.picobase.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.picobase.core.process.PocketBaseProcess;
 import dev.picobase.testsupport.InstanceRuntimeFixture;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

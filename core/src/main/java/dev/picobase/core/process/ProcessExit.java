@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import java.util.List;
 
@@ -12,7 +12,7 @@ public record ProcessExit(String instanceId, int exitCode, boolean unexpected, S
     }
 
     /** {@code exit code 137 (SIGKILL)}: shells report death by signal N as 128 + N. */
-    static String describe(int exitCode) {
+    public static String describe(int exitCode) {
         String signal = switch (exitCode - 128) {
             case 1 -> "SIGHUP";
             case 2 -> "SIGINT";

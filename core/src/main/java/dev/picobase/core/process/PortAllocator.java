@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +16,8 @@ import java.util.Set;
  * listener, so a port whose last connections linger in {@code TIME_WAIT} still counts as free).
  * The scan always starts at the base port, so released ports are reused first and the range in
  * use stays compact. A probe cannot stop another program from taking the port before PocketBase
- * binds it; {@link InstanceRuntime} retries on another port when that happens.
+ * binds it; {@link dev.picobase.core.runtime.InstanceRuntime} retries on another port when that
+ * happens.
  *
  * <p>Threading: thread-safe; {@link #allocate} holds the lock while probing (a bind and close per
  * candidate, microseconds) and never blocks on anything else.

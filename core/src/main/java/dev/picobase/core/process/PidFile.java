@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,18 +20,24 @@ import org.slf4j.LoggerFactory;
  * {@code --dir}, since pids are reused.
  *
  * <p>Threading: blocking (waits up to a few seconds for a stray to exit); called by the thread
- * starting the instance, which {@link InstanceRuntime} makes the only one for that instance.
+ * starting the instance, which {@link dev.picobase.core.runtime.InstanceRuntime} makes the only
+ * one for that instance.
  */
-final class PidFile {
+public final class PidFile {
     private static final Logger LOG = LoggerFactory.getLogger(PidFile.class);
 
     private final Path file;
 
-    PidFile(Path instanceDir) {
+    /** The pid file of the instance directory {@code instanceDir}. */
+    public PidFile(Path instanceDir) {
         this.file = instanceDir.resolve("pocketbase.pid");
     }
 
-    void stopStray(String dirArgument) {
+    /**
+     * Stops the recorded process if it still serves {@code dirArgument} (see
+     * {@link PocketBaseProcess#dirArgument}): SIGTERM, SIGKILL after 5 s.
+     */
+    public void stopStray(String dirArgument) {
         Optional<ProcessHandle> stray = recorded().filter(p -> p.isAlive() && serves(p, dirArgument));
         if (stray.isEmpty()) {
             return;

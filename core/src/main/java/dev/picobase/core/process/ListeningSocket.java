@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import dev.picobase.config.ConfigException;
 import dev.picobase.core.install.NpmPackage;

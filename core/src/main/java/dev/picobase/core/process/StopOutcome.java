@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 /** How a stop ended. */
 public enum StopOutcome {

@@ -1,4 +1,4 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,10 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.picobase.core.runtime.InstanceStartException;
 import dev.picobase.testsupport.Tools;
 import java.io.IOException;
 import java.io.OutputStream;

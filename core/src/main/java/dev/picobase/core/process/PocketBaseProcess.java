@@ -1,5 +1,7 @@
-package dev.picobase.core.runtime;
+package dev.picobase.core.process;
 
+import dev.picobase.core.runtime.InstanceDirectories;
+import dev.picobase.core.runtime.InstanceStartException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * the process's last output has been captured, with a {@link ProcessExit} that is
  * {@code unexpected} unless {@link #stop} caused it; an exit during start-up is reported by
  * {@link #start} instead. This class only reports: deciding that an unexpected exit makes the
- * instance {@code failed} with that reason is {@link InstanceRuntime}'s caller's job.
+ * instance {@code failed} with that reason is the job of
+ * {@link dev.picobase.core.runtime.InstanceRuntime}'s caller.
  *
  * <p>Threading: {@link #start} and {@link #stop} block (up to the boot timeout and the grace
  * period) and belong on a bounded blocking executor, never a Netty event loop; the accessors are
@@ -166,7 +169,8 @@ public final class PocketBaseProcess {
         return Stream.of(candidates).map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
-    static String dirArgument(Path instanceDir) {
+    /** The {@code --dir} argument PocketBase gets for {@code instanceDir}, by which a stray is recognised. */
+    public static String dirArgument(Path instanceDir) {
         return "--dir=" + instanceDir.resolve(InstanceDirectories.PB_DATA);
     }
 

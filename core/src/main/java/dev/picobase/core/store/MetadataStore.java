@@ -6,6 +6,7 @@ import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Node;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
 import java.sql.ResultSet;
@@ -323,14 +324,32 @@ public final class MetadataStore implements AutoCloseable {
      * lease). The caller measures its own serving deadline from before it sent this statement.
      */
     public Optional<Lease> takeLease(String instanceId, String nodeId, Duration ttl) {
+        return takeLeaseWithSnapshot(instanceId, nodeId, ttl).map(TakenLease::lease);
+    }
+
+    /**
+     * {@link #takeLease}, also returning the instance's current snapshot as of the take: the whole
+     * wake-up in one round trip. The snapshot comes from correlated subqueries in {@code RETURNING}
+     * (one primary-key lookup each), evaluated in the same statement, so no pointer move can fall
+     * between the take and the read.
+     */
+    public Optional<TakenLease> takeLeaseWithSnapshot(String instanceId, String nodeId, Duration ttl) {
         return sql.queryOne("INSERT INTO leases (" + LEASE_COLUMNS + ") SELECT ?, ?, 1, " + DB_NOW + " + ? "
                         + "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?) "
                         + "ON CONFLICT (instance_id) DO UPDATE SET node_id = excluded.node_id, "
                         + "epoch = leases.epoch + 1, expires_at = excluded.expires_at "
                         + "WHERE leases.expires_at < " + DB_NOW + " OR leases.node_id = excluded.node_id "
-                        + "RETURNING " + LEASE_COLUMNS + ", 1 AS live",
-                MetadataStore::lease, instanceId, nodeId, ttl.toMillis(), instanceId);
+                        + "RETURNING " + LEASE_COLUMNS + ", 1 AS live, " + CURRENT_SNAPSHOT_OF_LEASE,
+                rs -> new TakenLease(lease(rs), Sql.text(rs, "snapshot_id").isEmpty()
+                        ? Optional.empty() : Optional.of(snapshot(rs, "snapshot_"))),
+                instanceId, nodeId, ttl.toMillis(), instanceId);
     }
+
+    /** The current snapshot's columns, as {@code snapshot_<column>}, for a statement on {@code leases}. */
+    private static final String CURRENT_SNAPSHOT_OF_LEASE = java.util.Arrays.stream(SNAPSHOT_COLUMNS.split(", "))
+            .map(c -> "(SELECT s." + c + " FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id "
+                    + "WHERE i.id = leases.instance_id) AS snapshot_" + c)
+            .collect(Collectors.joining(", "));
 
     /**
      * Extends, in one statement, every lease in {@code epochs} (instance id to the epoch this node
@@ -413,9 +432,14 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private static Snapshot snapshot(ResultSet rs) throws SQLException {
-        return new Snapshot(rs.getString("id"), rs.getString("instance_id"), rs.getString("object_key"),
-                rs.getString("sha256"), rs.getLong("size_bytes"), Instant.ofEpochMilli(rs.getLong("created_at")),
-                Sql.text(rs, "node_id"), Sql.text(rs, "note"));
+        return snapshot(rs, "");
+    }
+
+    private static Snapshot snapshot(ResultSet rs, String prefix) throws SQLException {
+        return new Snapshot(rs.getString(prefix + "id"), rs.getString(prefix + "instance_id"),
+                rs.getString(prefix + "object_key"), rs.getString(prefix + "sha256"), rs.getLong(prefix + "size_bytes"),
+                Instant.ofEpochMilli(rs.getLong(prefix + "created_at")),
+                Sql.text(rs, prefix + "node_id"), Sql.text(rs, prefix + "note"));
     }
 
     private static Lease lease(ResultSet rs) throws SQLException {

@@ -7,6 +7,7 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.secret.Tokens;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StoreKind;
@@ -210,6 +211,34 @@ class InstanceLeasesAreFencedByEpochTest {
             assertThat(store.latestSnapshot(id)).isEmpty();
             assertThat(store.pointToSnapshot(id, s.id(), a, after.epoch())).isTrue();
             assertThat(store.latestSnapshot(id).orElseThrow().id()).isEqualTo(s.id());
+        }
+    }
+
+    /**
+     * A wake-up may make one metadata round trip (Turso is far away), and it must read the snapshot
+     * pointer only once it holds the lease; so the take returns the current snapshot itself.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void takingALeaseReturnsTheSnapshotCurrentAtThatMoment(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            String a = node();
+            String b = node();
+            String id = instance(store).id();
+            TakenLease first = store.takeLeaseWithSnapshot(id, a, LONG).orElseThrow();
+            assertThat(first.current()).isEmpty();
+            Snapshot saved = new Snapshot("snp_" + Tokens.randomId(16), id, "instances/" + id + "/a.zip",
+                    "2".repeat(64), 30, Instant.ofEpochMilli(Instant.now().toEpochMilli()))
+                    .withProvenance(a, null);
+            store.insertSnapshot(saved);
+            assertThat(store.pointToSnapshot(id, saved.id(), a, first.lease().epoch())).isTrue();
+            assertThat(store.releaseLease(id, a, first.lease().epoch())).isTrue();
+
+            TakenLease next = store.takeLeaseWithSnapshot(id, b, LONG).orElseThrow();
+            assertThat(next.lease().nodeId()).isEqualTo(b);
+            assertThat(next.lease().epoch()).isEqualTo(2);
+            assertThat(next.current()).contains(saved);
+            assertThat(store.takeLeaseWithSnapshot(id, a, LONG)).isEmpty();
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -42,6 +44,7 @@ public record PicoBaseConfig(
         ConnectionLimits apiConnections,
         Set<String> reservedSubdomains,
         int maxKeysPerInstance,
+        ClusterConfig cluster,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -59,7 +62,8 @@ public record PicoBaseConfig(
             "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
-            "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE");
+            "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
+            "PICOBASE_NODE_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -80,6 +84,14 @@ public record PicoBaseConfig(
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
+    private static final Pattern NODE_ID = Pattern.compile("[a-z0-9-]{1,63}");
+
+    /** {@code host:port} with a DNS name or IPv4 address, or {@code [IPv6]:port}. */
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-f:.]+\\]|[^:\\[\\]]+):(\\d{1,5})");
+
+    /** A shared secret shorter than this could be guessed by anyone who can reach a gateway. */
+    static final int MIN_CLUSTER_SECRET_LENGTH = 32;
+
     public PicoBaseConfig {
         reservedSubdomains = Set.copyOf(reservedSubdomains);
         warnings = List.copyOf(warnings);
@@ -95,6 +107,11 @@ public record PicoBaseConfig(
 
     /** Builds the configuration from already-merged variables (tests use this directly). */
     public static PicoBaseConfig fromMap(Map<String, String> values) {
+        return fromMap(values, LocalHost::name);
+    }
+
+    /** As {@link #fromMap(Map)}, with the host name the node defaults derive from (read only if needed). */
+    static PicoBaseConfig fromMap(Map<String, String> values, Supplier<String> hostName) {
         Settings s = new Settings(values);
         List<String> warnings = new ArrayList<>();
         values.keySet().stream()
@@ -160,7 +177,8 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
-                reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000), warnings);
+                reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000),
+                cluster(s, gatewayPort, hostName), warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {
@@ -210,6 +228,65 @@ public record PicoBaseConfig(
             names.add(name);
         }
         return names;
+    }
+
+    /**
+     * Node identity and lease timing. The defaults derive from the host name and gateway port, so a
+     * single node needs none of these, and they are not checked as strictly as explicit values: a
+     * host name an operator cannot change must not stop PicoBase from starting.
+     */
+    private static ClusterConfig cluster(Settings s, int gatewayPort, Supplier<String> hostName) {
+        String[] host = new String[1]; // looked up once, and only when a default needs it
+        Supplier<String> localHost = () -> host[0] != null ? host[0] : (host[0] = hostName.get());
+
+        String nodeId = s.optional("PICOBASE_NODE_ID").map(raw -> {
+            String id = raw.toLowerCase(java.util.Locale.ROOT);
+            if (!NODE_ID.matcher(id).matches()) {
+                throw new ConfigException("PICOBASE_NODE_ID",
+                        "expected 1 to 63 letters, digits or hyphens, got '" + raw + "'");
+            }
+            return id;
+        }).orElseGet(() -> defaultNodeId(localHost.get(), gatewayPort));
+
+        String address = s.optional("PICOBASE_NODE_ADDRESS").map(raw -> {
+            Matcher m = HOST_PORT.matcher(raw.toLowerCase(java.util.Locale.ROOT));
+            if (!m.matches() || !(m.group(1).startsWith("[") || DOMAIN.matcher(m.group(1)).matches())
+                    || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+                throw new ConfigException("PICOBASE_NODE_ADDRESS",
+                        "expected host:port at which other nodes reach this gateway, got '" + raw + "'");
+            }
+            return raw;
+        }).orElseGet(() -> localHost.get() + ":" + gatewayPort);
+
+        // The value is never put in a message: a start-up log must not leak it.
+        Optional<String> secret = s.optional("PICOBASE_CLUSTER_SECRET");
+        if (secret.isPresent() && secret.get().length() < MIN_CLUSTER_SECRET_LENGTH) {
+            throw new ConfigException("PICOBASE_CLUSTER_SECRET", "is too short: use at least "
+                    + MIN_CLUSTER_SECRET_LENGTH + " characters (for example the output of openssl rand -hex 32)");
+        }
+
+        Duration ttl = s.duration("PICOBASE_LEASE_TTL", Duration.ofSeconds(15), Duration.ofSeconds(2),
+                Duration.ofHours(1));
+        Duration renew = s.duration("PICOBASE_LEASE_RENEW_INTERVAL", ttl.dividedBy(3), Duration.ofMillis(100));
+        if (renew.multipliedBy(2).compareTo(ttl) >= 0) {
+            throw new ConfigException("PICOBASE_LEASE_RENEW_INTERVAL", "must be less than half of PICOBASE_LEASE_TTL ("
+                    + ttl.toMillis() + "ms), got " + renew.toMillis() + "ms");
+        }
+        return new ClusterConfig(nodeId, address, secret, ttl, renew);
+    }
+
+    /**
+     * {@code <host>-<gatewayPort>} from the host name's first label, with anything but letters,
+     * digits and hyphens replaced, shortened to fit 63 characters.
+     */
+    static String defaultNodeId(String hostName, int gatewayPort) {
+        String suffix = "-" + gatewayPort;
+        String label = hostName.strip().toLowerCase(java.util.Locale.ROOT).split("\\.", 2)[0]
+                .replaceAll("[^a-z0-9-]", "-");
+        if (label.isEmpty()) {
+            label = "node";
+        }
+        return label.substring(0, Math.min(label.length(), 63 - suffix.length())) + suffix;
     }
 
     private static MetadataConfig metadata(Settings s, Path dataDir) {

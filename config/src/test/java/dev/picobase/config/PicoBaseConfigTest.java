@@ -134,6 +134,75 @@ class PicoBaseConfigTest {
                 .hasMessage(".env line 2: expected KEY=value");
     }
 
+    /**
+     * Cluster mode needs a node identity and lease timing; before, there were no such settings. A
+     * single node must need none of them, so the defaults derive from the host name and port and a
+     * host name no node id may contain is made into one rather than refused.
+     */
+    @Test
+    void clusterSettingsDefaultFromTheHostAndGatewayPort() {
+        ClusterConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_PORT", "8181"), () -> "Web_1.example.com")
+                .cluster();
+        assertThat(c.nodeId()).isEqualTo("web-1-8181");
+        assertThat(c.nodeAddress()).isEqualTo("Web_1.example.com:8181");
+        assertThat(c.secret()).isEmpty();
+        assertThat(c.leaseTtl()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.leaseRenewInterval()).isEqualTo(Duration.ofSeconds(5));
+
+        assertThat(PicoBaseConfig.defaultNodeId("x".repeat(100), 65535)).hasSize(63).endsWith("x-65535");
+        assertThat(PicoBaseConfig.defaultNodeId(".", 8080)).isEqualTo("node-8080");
+        // The local host name is only looked up when a default needs it.
+        PicoBaseConfig explicit = PicoBaseConfig.fromMap(Map.of("PICOBASE_NODE_ID", "Node-A",
+                "PICOBASE_NODE_ADDRESS", "10.0.0.7:8080", "PICOBASE_LEASE_TTL", "30s"), () -> {
+                    throw new AssertionError("looked the host name up");
+                });
+        assertThat(explicit.cluster().nodeId()).isEqualTo("node-a");
+        assertThat(explicit.cluster().nodeAddress()).isEqualTo("10.0.0.7:8080");
+        assertThat(explicit.cluster().leaseRenewInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(PicoBaseConfig.fromMap(Map.of()).cluster().nodeId()).matches("[a-z0-9-]{1,63}");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_NODE_ADDRESS", "[fd00::1]:9000")).cluster().nodeAddress())
+                .isEqualTo("[fd00::1]:9000");
+    }
+
+    @Test
+    void badClusterSettingsAreOneLineNamingTheVariable() {
+        Map<Map<String, String>, String> bad = Map.of(
+                Map.of("PICOBASE_NODE_ID", "node_1"), "PICOBASE_NODE_ID: expected 1 to 63 letters, digits or "
+                        + "hyphens, got 'node_1'",
+                Map.of("PICOBASE_NODE_ID", "n".repeat(64)), "PICOBASE_NODE_ID: expected 1 to 63 letters, digits or "
+                        + "hyphens, got '" + "n".repeat(64) + "'",
+                Map.of("PICOBASE_NODE_ADDRESS", "10.0.0.7"), "PICOBASE_NODE_ADDRESS: expected host:port at which "
+                        + "other nodes reach this gateway, got '10.0.0.7'",
+                Map.of("PICOBASE_NODE_ADDRESS", "http://10.0.0.7:8080"), "PICOBASE_NODE_ADDRESS: expected host:port "
+                        + "at which other nodes reach this gateway, got 'http://10.0.0.7:8080'",
+                Map.of("PICOBASE_NODE_ADDRESS", "node-a:0"), "PICOBASE_NODE_ADDRESS: expected host:port at which "
+                        + "other nodes reach this gateway, got 'node-a:0'",
+                Map.of("PICOBASE_LEASE_TTL", "1s"), "PICOBASE_LEASE_TTL: must be at least 2000ms, got '1s'",
+                Map.of("PICOBASE_LEASE_RENEW_INTERVAL", "8s"), "PICOBASE_LEASE_RENEW_INTERVAL: must be less than "
+                        + "half of PICOBASE_LEASE_TTL (15000ms), got 8000ms",
+                Map.of("PICOBASE_LEASE_TTL", "4s", "PICOBASE_LEASE_RENEW_INTERVAL", "2s"),
+                "PICOBASE_LEASE_RENEW_INTERVAL: must be less than half of PICOBASE_LEASE_TTL (4000ms), got 2000ms");
+        bad.forEach((values, message) -> assertThatThrownBy(() -> PicoBaseConfig.fromMap(values, () -> "host"))
+                .as(values.toString())
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage(message));
+    }
+
+    /** The cluster secret authenticates node-to-node forwarding: a short one is refused, and it is never printed. */
+    @Test
+    void theClusterSecretIsLongAndNeverPrinted() {
+        String tooShort = "s3cr3t-but-only-31-characters!!";
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_CLUSTER_SECRET", tooShort)))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("PICOBASE_CLUSTER_SECRET: is too short")
+                .hasMessageNotContaining(tooShort);
+        String secret = "0123456789abcdef0123456789abcdef";
+        PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_CLUSTER_SECRET", secret));
+        assertThat(c.cluster().secret()).contains(secret);
+        assertThat(c.cluster().toString()).doesNotContain(secret).contains("cluster secret set");
+        assertThat(c.toString()).doesNotContain(secret);
+    }
+
     @Test
     void theExampleFileListsExactlyTheKnownVariables() throws Exception {
         java.util.Set<String> documented = new java.util.TreeSet<>();

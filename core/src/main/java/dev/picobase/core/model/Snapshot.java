@@ -1,11 +1,25 @@
 package dev.picobase.core.model;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * One immutable snapshot of an instance's {@code pb_data} in object storage: its object key, the
- * SHA-256 and size of the archive (checked on restore), and when it was taken.
+ * SHA-256 and size of the archive (checked on restore), and when it was taken. In cluster mode it
+ * also says which node saved it and, for a snapshot that was never made current (a node that lost
+ * its lease uploading its unsaved writes), why not; both are empty for ordinary snapshots.
  */
 public record Snapshot(String id, String instanceId, String objectKey, String sha256, long sizeBytes,
-                       Instant createdAt) {
+                       Instant createdAt, Optional<String> nodeId, Optional<String> note) {
+
+    /** A snapshot without provenance: what a single node saves. */
+    public Snapshot(String id, String instanceId, String objectKey, String sha256, long sizeBytes, Instant createdAt) {
+        this(id, instanceId, objectKey, sha256, sizeBytes, createdAt, Optional.empty(), Optional.empty());
+    }
+
+    /** The same snapshot, saved by {@code nodeId}, with {@code note} (null for none) saying why it is not current. */
+    public Snapshot withProvenance(String nodeId, String note) {
+        return new Snapshot(id, instanceId, objectKey, sha256, sizeBytes, createdAt, Optional.of(nodeId),
+                Optional.ofNullable(note));
+    }
 }

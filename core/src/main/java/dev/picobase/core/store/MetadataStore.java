@@ -3,7 +3,10 @@ package dev.picobase.core.store;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.model.Lease;
+import dev.picobase.core.model.Node;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
 import java.sql.ResultSet;
@@ -11,7 +14,9 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -20,6 +25,11 @@ import java.util.stream.Collectors;
  * Accounts, sessions, instances and API keys, on either {@link SqlBackend}. Each method is one SQL
  * statement, atomic on its own; conflicts (a taken email or subdomain) come back as an empty
  * result rather than an exception, through {@code ON CONFLICT DO NOTHING RETURNING}.
+ *
+ * <p>Cluster mode adds nodes and instance leases. Their times come from the database's clock
+ * ({@link #DB_NOW}), never from a node's, because nodes' clocks disagree and a lease is only as good
+ * as the one clock every node reads. Each lease method is still one statement: the libSQL server
+ * runs every statement on its own, and on Turso far away each one is a round trip.
  *
  * <p>Threading: every method blocks on the database (one HTTP round trip per call with libSQL).
  * Call only from a blocking executor, never from a Netty event loop. Safe for concurrent use.
@@ -199,23 +209,49 @@ public final class MetadataStore implements AutoCloseable {
 
     // ---- snapshots ------------------------------------------------------------------------------
 
-    private static final String SNAPSHOT_COLUMNS = "id, instance_id, object_key, sha256, size_bytes, created_at";
+    private static final String SNAPSHOT_COLUMNS =
+            "id, instance_id, object_key, sha256, size_bytes, created_at, node_id, note";
 
-    /** Records a snapshot whose upload completed and was verified; does not yet make it current. */
+    /**
+     * Records a snapshot whose upload completed and was verified; does not yet make it current. Its
+     * provenance (node and note, see {@link Snapshot#withProvenance}) is stored with it.
+     */
     public void insertSnapshot(Snapshot s) {
-        sql.execute("INSERT INTO snapshots (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)",
-                s.id(), s.instanceId(), s.objectKey(), s.sha256(), s.sizeBytes(), s.createdAt());
+        sql.execute("INSERT INTO snapshots (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                s.id(), s.instanceId(), s.objectKey(), s.sha256(), s.sizeBytes(), s.createdAt(),
+                s.nodeId().orElse(null), s.note().orElse(null));
     }
 
-    /** Makes {@code snapshotId} the instance's current snapshot (one statement: the pointer swap). */
+    /** Records a snapshot saved by {@code nodeId}; {@code note} (or null) says why it is not current. */
+    public void insertSnapshot(Snapshot s, String nodeId, String note) {
+        insertSnapshot(s.withProvenance(nodeId, note));
+    }
+
+    /**
+     * Makes {@code snapshotId} the instance's current snapshot (one statement: the pointer swap),
+     * unconditionally: for a single node, which holds no lease.
+     */
     public void pointToSnapshot(String instanceId, String snapshotId) {
         sql.execute("UPDATE instances SET latest_snapshot_id = ? WHERE id = ?", snapshotId, instanceId);
     }
 
+    /**
+     * Makes {@code snapshotId} current only if {@code nodeId} still holds the instance's lease at
+     * {@code epoch}; false (pointer untouched) otherwise. The lease need not be live: if it expired
+     * and nobody took it since, this node's data is still the newest, and whoever takes the lease
+     * next bumps the epoch before reading the pointer, so the move and the take are ordered by the
+     * database either way. Fencing is by epoch, not by time.
+     */
+    public boolean pointToSnapshot(String instanceId, String snapshotId, String nodeId, long epoch) {
+        return sql.queryOne("UPDATE instances SET latest_snapshot_id = ? WHERE id = ? AND EXISTS ("
+                        + "SELECT 1 FROM leases WHERE instance_id = ? AND node_id = ? AND epoch = ?) RETURNING id",
+                rs -> true, snapshotId, instanceId, instanceId, nodeId, epoch).isPresent();
+    }
+
     /** The instance's current snapshot, if it has one. */
     public Optional<Snapshot> latestSnapshot(String instanceId) {
-        return sql.queryOne("SELECT s.id, s.instance_id, s.object_key, s.sha256, s.size_bytes, s.created_at "
-                + "FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id WHERE i.id = ?",
+        return sql.queryOne("SELECT s.id, s.instance_id, s.object_key, s.sha256, s.size_bytes, s.created_at, "
+                + "s.node_id, s.note FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id WHERE i.id = ?",
                 MetadataStore::snapshot, instanceId);
     }
 
@@ -227,6 +263,148 @@ public final class MetadataStore implements AutoCloseable {
 
     public void deleteSnapshot(String snapshotId) {
         sql.execute("DELETE FROM snapshots WHERE id = ?", snapshotId);
+    }
+
+    // ---- cluster: nodes and leases ---------------------------------------------------------------
+
+    /**
+     * The database's clock in epoch milliseconds. SQLite evaluates {@code 'now'} once per statement,
+     * so every use in one statement (the condition and the new expiry) sees the same instant.
+     * {@code unixepoch('subsec')} needs SQLite 3.42: the embedded driver has 3.51, sqld 0.24 has 3.45.
+     */
+    static final String DB_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+
+    private static final String LEASE_COLUMNS = "instance_id, node_id, epoch, expires_at";
+
+    private static final String NODE_COUNT_HELD = "(SELECT count(*) FROM leases l WHERE l.node_id = nodes.id "
+            + "AND l.expires_at >= " + DB_NOW + ") AS instances_held";
+
+    /**
+     * Registers this node (again, after a restart: a new start time) with a heartbeat now; its
+     * {@code address} is where other nodes reach its gateway.
+     */
+    public Node registerNode(String nodeId, String address) {
+        return sql.queryOne("INSERT INTO nodes (id, address, started_at, heartbeat_at) VALUES (?, ?, "
+                        + DB_NOW + ", " + DB_NOW + ") ON CONFLICT (id) DO UPDATE SET address = excluded.address, "
+                        + "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at "
+                        + "RETURNING id, address, started_at, heartbeat_at, 0 AS heartbeat_age, " + NODE_COUNT_HELD,
+                MetadataStore::node, nodeId, address).orElseThrow();
+    }
+
+    /** Records a heartbeat of the node; false when it is not registered (then register it again). */
+    public boolean heartbeat(String nodeId) {
+        return sql.queryOne("UPDATE nodes SET heartbeat_at = " + DB_NOW + " WHERE id = ? RETURNING id",
+                rs -> true, nodeId).isPresent();
+    }
+
+    /** Removes a node from the listing (a drained node); its leases, if any, are left to expire. */
+    public boolean deregisterNode(String nodeId) {
+        return sql.queryOne("DELETE FROM nodes WHERE id = ? RETURNING id", rs -> true, nodeId).isPresent();
+    }
+
+    /** Every registered node with its heartbeat age and live leases, by the database's clock. */
+    public List<Node> listNodes() {
+        return sql.query("SELECT id, address, started_at, heartbeat_at, " + DB_NOW + " - heartbeat_at AS heartbeat_age, "
+                + NODE_COUNT_HELD + " FROM nodes ORDER BY id", MetadataStore::node);
+    }
+
+    /** The live leases {@code nodeId} holds, by instance id. */
+    public List<Lease> leasesHeldBy(String nodeId) {
+        return sql.query("SELECT " + LEASE_COLUMNS + ", 1 AS live FROM leases WHERE node_id = ? AND expires_at >= "
+                + DB_NOW + " ORDER BY instance_id", MetadataStore::lease, nodeId);
+    }
+
+    /**
+     * Takes the instance's lease for {@code nodeId} until the database's now plus {@code ttl}, in one
+     * conditional upsert: it succeeds if there is no lease yet (epoch 1), if the lease expired, or if
+     * {@code nodeId} holds it already; the epoch goes up by one every time, also for the same node,
+     * so a restarted node fences its previous incarnation (which may still be uploading). Empty when
+     * another node holds a live lease, or when the instance does not exist (no orphan leases; an
+     * instance deleted at the same moment is ordered by the database, and its trigger removes the
+     * lease). The caller measures its own serving deadline from before it sent this statement.
+     */
+    public Optional<Lease> takeLease(String instanceId, String nodeId, Duration ttl) {
+        return takeLeaseWithSnapshot(instanceId, nodeId, ttl).map(TakenLease::lease);
+    }
+
+    /**
+     * {@link #takeLease}, also returning the instance's current snapshot as of the take: the whole
+     * wake-up in one round trip. The snapshot comes from correlated subqueries in {@code RETURNING}
+     * (one primary-key lookup each), evaluated in the same statement, so no pointer move can fall
+     * between the take and the read.
+     */
+    public Optional<TakenLease> takeLeaseWithSnapshot(String instanceId, String nodeId, Duration ttl) {
+        return sql.queryOne("INSERT INTO leases (" + LEASE_COLUMNS + ") SELECT ?, ?, 1, " + DB_NOW + " + ? "
+                        + "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?) "
+                        + "ON CONFLICT (instance_id) DO UPDATE SET node_id = excluded.node_id, "
+                        + "epoch = leases.epoch + 1, expires_at = excluded.expires_at "
+                        + "WHERE leases.expires_at < " + DB_NOW + " OR leases.node_id = excluded.node_id "
+                        + "RETURNING " + LEASE_COLUMNS + ", 1 AS live, " + CURRENT_SNAPSHOT_OF_LEASE,
+                rs -> new TakenLease(lease(rs), Sql.text(rs, "snapshot_id").isEmpty()
+                        ? Optional.empty() : Optional.of(snapshot(rs, "snapshot_"))),
+                instanceId, nodeId, ttl.toMillis(), instanceId);
+    }
+
+    /** The current snapshot's columns, as {@code snapshot_<column>}, for a statement on {@code leases}. */
+    private static final String CURRENT_SNAPSHOT_OF_LEASE = java.util.Arrays.stream(SNAPSHOT_COLUMNS.split(", "))
+            .map(c -> "(SELECT s." + c + " FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id "
+                    + "WHERE i.id = leases.instance_id) AS snapshot_" + c)
+            .collect(Collectors.joining(", "));
+
+    /**
+     * Extends, in one statement, every lease in {@code epochs} (instance id to the epoch this node
+     * took it at) that {@code nodeId} still holds at that epoch and that has not expired; returns
+     * the ids renewed. A lease that expired is not renewed even if nobody took it yet: another node
+     * may be taking it at this moment, and this node's own safety margin has already told it to stop.
+     * The pairs travel as one JSON object parameter, so the statement text is the same for any count.
+     */
+    public Set<String> renewLeases(String nodeId, Map<String, Long> epochs, Duration ttl) {
+        if (epochs.isEmpty()) {
+            return Set.of();
+        }
+        return new LinkedHashSet<>(sql.query("UPDATE leases SET expires_at = " + DB_NOW + " + ? "
+                        + "WHERE node_id = ? AND expires_at >= " + DB_NOW + " "
+                        + "AND (instance_id, epoch) IN (SELECT key, value FROM json_each(?)) RETURNING instance_id",
+                rs -> rs.getString("instance_id"), ttl.toMillis(), nodeId, jsonObject(epochs)));
+    }
+
+    /**
+     * Gives the lease up if {@code nodeId} still holds it at {@code epoch}: it is marked expired, not
+     * deleted, so the epoch keeps counting up and a late move by this holder at this epoch can never
+     * match a later lease. False when the lease is no longer ours.
+     */
+    public boolean releaseLease(String instanceId, String nodeId, long epoch) {
+        return sql.queryOne("UPDATE leases SET expires_at = MIN(expires_at, " + DB_NOW + " - 1) "
+                        + "WHERE instance_id = ? AND node_id = ? AND epoch = ? RETURNING instance_id",
+                rs -> true, instanceId, nodeId, epoch).isPresent();
+    }
+
+    /** The instance's lease with the database's verdict on whether it is live now; empty if never taken. */
+    public Optional<Lease> leaseOf(String instanceId) {
+        return sql.queryOne("SELECT " + LEASE_COLUMNS + ", expires_at >= " + DB_NOW + " AS live FROM leases "
+                + "WHERE instance_id = ?", MetadataStore::lease, instanceId);
+    }
+
+    /** {@code {"id":epoch,...}}; instance ids are our own tokens, but quotes and controls are escaped anyway. */
+    private static String jsonObject(Map<String, Long> epochs) {
+        StringBuilder json = new StringBuilder("{");
+        for (Map.Entry<String, Long> e : epochs.entrySet()) {
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            json.append('"');
+            for (char c : e.getKey().toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    json.append('\\').append(c);
+                } else if (c < 0x20) {
+                    json.append(String.format("\\u%04x", (int) c));
+                } else {
+                    json.append(c);
+                }
+            }
+            json.append("\":").append(e.getValue().longValue());
+        }
+        return json.append('}').toString();
     }
 
     // ---- mapping --------------------------------------------------------------------------------
@@ -254,8 +432,25 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private static Snapshot snapshot(ResultSet rs) throws SQLException {
-        return new Snapshot(rs.getString("id"), rs.getString("instance_id"), rs.getString("object_key"),
-                rs.getString("sha256"), rs.getLong("size_bytes"), Instant.ofEpochMilli(rs.getLong("created_at")));
+        return snapshot(rs, "");
+    }
+
+    private static Snapshot snapshot(ResultSet rs, String prefix) throws SQLException {
+        return new Snapshot(rs.getString(prefix + "id"), rs.getString(prefix + "instance_id"),
+                rs.getString(prefix + "object_key"), rs.getString(prefix + "sha256"), rs.getLong(prefix + "size_bytes"),
+                Instant.ofEpochMilli(rs.getLong(prefix + "created_at")),
+                Sql.text(rs, prefix + "node_id"), Sql.text(rs, prefix + "note"));
+    }
+
+    private static Lease lease(ResultSet rs) throws SQLException {
+        return new Lease(rs.getString("instance_id"), rs.getString("node_id"), rs.getLong("epoch"),
+                Instant.ofEpochMilli(rs.getLong("expires_at")), rs.getLong("live") != 0);
+    }
+
+    private static Node node(ResultSet rs) throws SQLException {
+        return new Node(rs.getString("id"), rs.getString("address"), Instant.ofEpochMilli(rs.getLong("started_at")),
+                Instant.ofEpochMilli(rs.getLong("heartbeat_at")),
+                Duration.ofMillis(Math.max(0, rs.getLong("heartbeat_age"))), rs.getInt("instances_held"));
     }
 
     private static ApiKey apiKey(ResultSet rs) throws SQLException {

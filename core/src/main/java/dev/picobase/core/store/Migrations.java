@@ -50,7 +50,23 @@ public final class Migrations {
                     Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_snapshots AFTER DELETE ON instances "
                             + "BEGIN DELETE FROM snapshots WHERE instance_id = OLD.id; END"))),
             new Migration(4, "per-instance idle timeout", List.of(
-                    Migration.addColumn("instances", "idle_timeout_seconds", "INTEGER"))));
+                    Migration.addColumn("instances", "idle_timeout_seconds", "INTEGER"))),
+            // Times in these tables are epoch milliseconds like everywhere else, but written from the
+            // database's clock (MetadataStore.DB_NOW), never a node's: nodes' clocks disagree.
+            new Migration(5, "cluster: nodes and instance leases", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS nodes ("
+                            + "id TEXT PRIMARY KEY, address TEXT NOT NULL, "
+                            + "started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS leases ("
+                            + "instance_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, "
+                            + "epoch INTEGER NOT NULL, expires_at INTEGER NOT NULL)"),
+                    // Renewal and the per-node counts select a node's leases.
+                    Migration.sql("CREATE INDEX IF NOT EXISTS leases_node ON leases(node_id, expires_at)"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_lease AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM leases WHERE instance_id = OLD.id; END"),
+                    // Provenance of snapshots a node uploads after losing its lease (never made current).
+                    Migration.addColumn("snapshots", "node_id", "TEXT"),
+                    Migration.addColumn("snapshots", "note", "TEXT"))));
 
     private Migrations() {}
 

@@ -1,0 +1,12 @@
+package dev.picobase.core.model;
+
+import java.util.Optional;
+
+/**
+ * A lease just taken, with the instance's current snapshot as the same statement saw it. A node
+ * waking an instance must learn which snapshot to restore after it holds the lease (before that,
+ * the previous holder may still move the pointer), and with Turso far away the wake may make one
+ * metadata round trip, so both come from the one statement that takes the lease.
+ */
+public record TakenLease(Lease lease, Optional<Snapshot> current) {
+}

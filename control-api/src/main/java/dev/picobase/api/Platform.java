@@ -6,6 +6,7 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.NodeLeases;
 import dev.picobase.core.runtime.InstanceRuntime;
 import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.snapshot.Snapshots;
@@ -20,6 +21,8 @@ import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
 import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -45,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  * {@link ManagementServer} on the management port only.
  */
 public final class Platform implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
+
     private final MetadataStore store;
     private final ThreadPoolExecutor keyChecks;
     private final ThreadPoolExecutor instanceWork;
@@ -114,10 +119,16 @@ public final class Platform implements AutoCloseable {
         started.push(keyChecks::shutdownNow);
         ThreadPoolExecutor instanceWork = bounded("instance-work", 32, 10_000);
         started.push(instanceWork::shutdownNow);
+        // A shared (libSQL/Turso) metadata database may have other nodes: instances run under leases.
+        // The embedded SQLite file is this node's alone: nothing changes for a single node.
+        NodeLeases leases = config.metadata().isLibsql()
+                ? NodeLeases.cluster(store, config.cluster().nodeId(), config.cluster().leaseTtl())
+                : NodeLeases.single();
         InstanceLifecycle lifecycle = new InstanceLifecycle(store,
                 listener -> InstanceRuntime.create(config, listener),
                 new Snapshots(store, objects, config.snapshotRetention(), clock, metrics), instanceWork, config.idleTimeout(),
-                config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval(), config.diskBudgetBytes());
+                config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval(), config.diskBudgetBytes(),
+                leases, config.cluster().leaseRenewInterval());
         started.push(lifecycle::close);
         lifecycle.onColdStart(metrics);
         lifecycle.reconcile();
@@ -155,6 +166,11 @@ public final class Platform implements AutoCloseable {
                         new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
                                 config.auth().secureCookies()), backends, metrics));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
+        if (leases.enabled()) {
+            // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
+            String address = config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port());
+            store.registerNode(config.cluster().nodeId(), address);
+        }
 
         ControlEvents events = new ControlEvents() {
             @Override
@@ -231,7 +247,14 @@ public final class Platform implements AutoCloseable {
         api.close();
         usageFlush.shutdownNow();
         usage.flush();
-        lifecycle.close();
+        lifecycle.close(); // saves every instance and gives its lease back
+        if (lifecycle.leases().enabled()) {
+            try {
+                store.deregisterNode(lifecycle.leases().nodeId());
+            } catch (RuntimeException e) {
+                LOG.warn("could not remove this node from the cluster listing: {}", e.getMessage());
+            }
+        }
         keyChecks.shutdownNow();
         instanceWork.shutdownNow();
         store.close();

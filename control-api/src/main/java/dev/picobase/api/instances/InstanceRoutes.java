@@ -17,6 +17,7 @@ import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.Subdomains;
 import dev.picobase.core.snapshot.SnapshotCorruptException;
 import dev.picobase.core.runtime.InstanceDeletedException;
+import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.UnsavedDataException;
 import dev.picobase.core.runtime.HoldLimitException;
@@ -112,6 +113,8 @@ public final class InstanceRoutes {
                     Map.of());
         } catch (InstanceDeletedException e) { // deleted while this waited for the instance
             throw ApiException.notFound("no such instance");
+        } catch (InstanceElsewhereException e) {
+            throw elsewhere(e);
         }
     }
 
@@ -121,6 +124,8 @@ public final class InstanceRoutes {
             return ApiResponse.ok(view(lifecycle.stop(instance.id())));
         } catch (InstanceDeletedException e) { // deleted while this waited for the instance
             throw ApiException.notFound("no such instance");
+        } catch (InstanceElsewhereException e) {
+            throw elsewhere(e);
         }
     }
 
@@ -201,7 +206,15 @@ public final class InstanceRoutes {
                     Map.of("Retry-After", "30"));
         } catch (InstanceDeletedException e) {
             throw ApiException.notFound("no such instance");
+        } catch (InstanceElsewhereException e) {
+            throw elsewhere(e);
         }
+    }
+
+    /** Another node runs the instance (cluster mode): act through that node's control API for now. */
+    private static ApiException elsewhere(InstanceElsewhereException e) {
+        return new ApiException(HttpResponseStatus.CONFLICT, "served_elsewhere", e.getMessage()
+                + "; send this request to that node", null, Map.of());
     }
 
     /** The most recent lines PocketBase printed ({@code ?lines=}, 1–1000, default 200). */

@@ -87,6 +87,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     private final ColdStarter coldStarter;
     private final IdleReaper idleReaper;
     private final DiskBudget diskBudget;
+    private final NodeLeases leases;
     /** Instances whose PocketBase exited without our asking and that were neither started nor saved since. */
     private final java.util.Set<String> exitedOnTheirOwn = ConcurrentHashMap.newKeySet();
     /**
@@ -109,10 +110,23 @@ public final class InstanceLifecycle implements AutoCloseable {
     /** A running instance's address and, after a cold start, how long restore and boot took. */
     public record Wake(InetSocketAddress address, long restoreMillis, long bootMillis, boolean cold) {}
 
-    /** Builds the runtime itself so that its exit reports come back here. */
+    /** A single node (no leases). Builds the runtime itself so that its exit reports come back here. */
     public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
                              Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout,
                              Duration snapshotInterval, long diskBudgetBytes) {
+        this(store, runtimeFactory, snapshots, blocking, idleTimeout, holdMaxRequests, holdTimeout, snapshotInterval,
+                diskBudgetBytes, NodeLeases.single(), Duration.ZERO);
+    }
+
+    /**
+     * A node of a cluster when {@code leases} is enabled: an instance is started only under its lease,
+     * the leases are renewed every {@code renewEvery}, and an instance whose lease is lost stops being
+     * served at once.
+     */
+    public InstanceLifecycle(MetadataStore store, RuntimeFactory runtimeFactory, Snapshots snapshots,
+                             Executor blocking, Duration idleTimeout, int holdMaxRequests, Duration holdTimeout,
+                             Duration snapshotInterval, long diskBudgetBytes, NodeLeases leases, Duration renewEvery) {
+        this.leases = leases;
         this.store = store;
         this.snapshots = snapshots;
         this.blocking = blocking;
@@ -130,6 +144,74 @@ public final class InstanceLifecycle implements AutoCloseable {
         if (!snapshotInterval.isZero()) {
             long every = snapshotInterval.toMillis();
             timer.scheduleWithFixedDelay(periodic::tick, every, every, TimeUnit.MILLISECONDS);
+        }
+        if (leases.enabled()) {
+            snapshots.inCluster(leases.nodeId(), leases::movePointer);
+            long renew = renewEvery.toMillis();
+            timer.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** This node's leases (cluster mode), for metrics and the cluster listing. */
+    public NodeLeases leases() {
+        return leases;
+    }
+
+    /**
+     * On the timer: renews every lease in one statement (on the blocking executor); an instance whose
+     * lease was lost stops being served at once (its requests are held, then refused or sent to the
+     * new owner) and its PocketBase is stopped, its unsaved writes kept as a backup that is not current.
+     */
+    private void renewLeases() {
+        try {
+            blocking.execute(() -> {
+                for (String id : leases.renew()) {
+                    stopping.add(id); // new requests wait for the fence below instead of reaching PocketBase
+                    LOG.warn("instance {}: this node lost its lease; it stops serving it", id);
+                    blocking.execute(() -> locks.runLocked(id, () -> fenceLocked(id)));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            // the next tick tries again; the margins keep the leases safe meanwhile
+        }
+    }
+
+    /**
+     * Under the lock, for an instance this node may no longer serve: stops its PocketBase, keeps any
+     * unsaved writes as a backup that is not current (this node cannot make it current), and discards
+     * the local copy, which another node's run has made stale.
+     */
+    private void fenceLocked(String instanceId) {
+        try {
+            runtime.stop(instanceId);
+            Path pbData = runtime.directories().pbData(instanceId);
+            if (Files.isDirectory(pbData) && !deleted.contains(instanceId)) {
+                if (snapshots.isDirty(instanceId, pbData)) {
+                    snapshots.saveAside(instanceId, pbData, "saved by node " + leases.nodeId()
+                            + " after it lost the instance's lease; restore it to bring these writes back");
+                }
+                discardLocalCopy(instanceId, pbData);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("instance {}: could not put aside the writes of a lost lease (its local copy is kept): {}",
+                    instanceId, e.getMessage());
+        } finally {
+            stopping.remove(instanceId);
+        }
+    }
+
+    /** Deletes a local copy that is not the instance's newest data (renamed away first, as an eviction). */
+    private void discardLocalCopy(String instanceId, Path pbData) {
+        try {
+            Path gone = pbData.resolveSibling(Snapshots.EVICTED);
+            FileTrees.delete(gone);
+            Files.move(pbData, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(pbData.resolveSibling(Snapshots.MARKER));
+            Files.deleteIfExists(pbData.resolveSibling(Snapshots.BASE));
+            diskBudget.removed(instanceId);
+            FileTrees.delete(gone);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot discard the stale copy of " + instanceId, e);
         }
     }
 
@@ -172,12 +254,40 @@ public final class InstanceLifecycle implements AutoCloseable {
                         + "saving it); saving it now", i.id());
                 store.transition(i.id(), EnumSet.allOf(InstanceStatus.class), InstanceStatus.STOPPING, null);
                 // In the background, so the platform serves at once; a request waits for this save.
-                blocking.execute(() -> locks.runLocked(i.id(), () -> saveStopped(i.id(), 0)));
+                blocking.execute(() -> locks.runLocked(i.id(), () -> saveAtStart(i.id())));
             } else if (i.status() != InstanceStatus.STOPPED && i.status() != InstanceStatus.FAILED) {
                 store.transition(i.id(), EnumSet.of(i.status()), InstanceStatus.STOPPED, null);
             }
         }
         blocking.execute(diskBudget::evictBeyondBudget);
+    }
+
+    /**
+     * Saves a local copy the previous run left unsaved. In cluster mode it is saved as current only
+     * under the instance's lease and only if no other node ran the instance since (otherwise it is
+     * kept as a backup that is not current, and discarded), and the lease is given back after.
+     */
+    private void saveAtStart(String instanceId) {
+        Path pbData = runtime.directories().pbData(instanceId);
+        if (leases.enabled()) {
+            try {
+                NodeLeases.Taken lease = leases.take(instanceId);
+                setAsideIfStale(instanceId, pbData, lease.current());
+            } catch (InstanceElsewhereException elsewhere) {
+                try {
+                    snapshots.saveAside(instanceId, pbData, "unsaved writes of node " + leases.nodeId() + " from "
+                            + "before it restarted; node " + elsewhere.owner() + " runs the instance now; restore it "
+                            + "to bring these writes back");
+                    discardLocalCopy(instanceId, pbData);
+                } catch (RuntimeException e) {
+                    LOG.warn("instance {}: could not put aside its unsaved local copy (kept): {}", instanceId,
+                            e.getMessage());
+                }
+                return;
+            }
+        }
+        saveStopped(instanceId, 0);
+        releaseIfSaved(instanceId);
     }
 
     /** Bytes held by instances' local copies, each as of its last save (or the platform's start). */
@@ -199,7 +309,8 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     public CompletableFuture<Wake> ensureRunning(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
-        if (running.isPresent() && running.get().isAlive() && !stopping.contains(instanceId)) {
+        if (running.isPresent() && running.get().isAlive() && !stopping.contains(instanceId)
+                && leases.valid(instanceId)) {
             traffic.started(instanceId);
             // Counted first, checked again: a stop marks the instance, then reads the count, so either
             // it sees this request or this request sees the stop and waits for the next start.
@@ -245,7 +356,10 @@ public final class InstanceLifecycle implements AutoCloseable {
     private Wake startLocked(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
         if (running.isPresent() && running.get().isAlive()) {
-            return new Wake(address(running.get()), 0, 0, false);
+            if (leases.valid(instanceId)) {
+                return new Wake(address(running.get()), 0, 0, false);
+            }
+            fenceLocked(instanceId); // lost its lease since: not ours to serve until taken again below
         }
         if (deleted.contains(instanceId)) {
             throw new InstanceDeletedException(instanceId);
@@ -254,6 +368,8 @@ public final class InstanceLifecycle implements AutoCloseable {
             // A start now would outlive the shutdown's saves, or be killed by them unsaved.
             throw new HoldLimitException("the platform is shutting down; try again shortly");
         }
+        // Cluster mode: taken before anything else; the same statement says which snapshot is current.
+        NodeLeases.Taken lease = leases.take(instanceId);
         store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
                 .or(() -> store.findInstance(instanceId))
                 .ifPresent(i -> idleReaper.idleTimeout(instanceId, i.idleTimeout()));
@@ -261,8 +377,14 @@ public final class InstanceLifecycle implements AutoCloseable {
             long t0 = System.nanoTime();
             Path pbData = runtime.directories().pbData(instanceId);
             boolean restored = false;
+            if (leases.enabled() && Files.isDirectory(pbData)) {
+                setAsideIfStale(instanceId, pbData, lease.current());
+            }
             if (!Files.isDirectory(pbData)) {
-                Optional<Snapshot> latest = snapshots.latest(instanceId);
+                Optional<Snapshot> latest = leases.enabled() ? lease.current() : snapshots.latest(instanceId);
+                if (latest.isEmpty()) {
+                    Snapshots.recordNoBase(pbData); // a new instance: its copy descends from no snapshot
+                }
                 latest.ifPresent(s -> snapshots.restoreToStart(s, pbData)); // forced to disk below, after the start
                 restored = latest.isPresent();
             }
@@ -284,8 +406,33 @@ public final class InstanceLifecycle implements AutoCloseable {
         } catch (RuntimeException e) {
             store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
                     e.getMessage());
+            leases.release(instanceId);
             throw e;
         }
+    }
+
+    /**
+     * Cluster mode, with the lease just taken: a local copy that does not descend from the current
+     * snapshot is stale — another node ran the instance since this copy was last saved or restored.
+     * Its own unsaved writes (if PocketBase ran on it after that) are kept as a backup that is not
+     * current; then it is discarded, and the start restores the current snapshot.
+     */
+    private void setAsideIfStale(String instanceId, Path pbData, Optional<Snapshot> current) {
+        Optional<String> base = Snapshots.baseOf(pbData);
+        if (base.isEmpty()) {
+            return; // saved before bases were recorded: trusted, as a single node trusts its copy
+        }
+        String currentId = current.map(Snapshot::id).orElse(Snapshots.NO_BASE);
+        if (currentId.equals(base.get())) {
+            return; // this copy is the newest data
+        }
+        if (!Files.isRegularFile(pbData.resolveSibling(Snapshots.MARKER))) { // it ran since its base
+            snapshots.saveAside(instanceId, pbData, "unsaved writes of node " + leases.nodeId() + ", found when "
+                    + "another node had run the instance since; restore it to bring these writes back");
+        }
+        LOG.info("instance {}: local copy descends from {}, but {} is current: restoring that", instanceId,
+                base.orElse("nothing"), current.map(Snapshot::id).orElse("nothing"));
+        discardLocalCopy(instanceId, pbData);
     }
 
     /**
@@ -319,6 +466,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
             }
+            leases.checkNotElsewhere(instanceId);
             stopping.add(instanceId);
             try {
                 store.transition(instanceId, EnumSet.of(InstanceStatus.RUNNING, InstanceStatus.STARTING,
@@ -327,6 +475,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 runtime.stop(instanceId);
                 saveStopped(instanceId, 0);
                 exitedOnTheirOwn.remove(instanceId); // saved, or a failed save is retried on its own
+                releaseIfSaved(instanceId);
             } finally {
                 stopping.remove(instanceId);
             }
@@ -371,6 +520,10 @@ public final class InstanceLifecycle implements AutoCloseable {
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
                     InstanceStatus.STOPPED, null);
             diskBudget.evictBeyondBudget();
+        } catch (dev.picobase.core.snapshot.LeaseLostException lost) {
+            // Saved as a backup that is not current; the copy is stale for whoever holds the lease now.
+            LOG.warn("{}", lost.getMessage());
+            discardLocalCopy(instanceId, pbData);
         } catch (RuntimeException e) {
             long delay = Math.min(300, 1L << Math.min(attempt, 8));
             LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",
@@ -382,12 +535,28 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the lease up once the local copy is saved, so another node can take the instance at once
+     * (a drain, a rolling restart). A copy that failed to save keeps its lease (renewed): another
+     * node would start from an older snapshot.
+     */
+    private void releaseIfSaved(String instanceId) {
+        if (!leases.enabled() || runtime.running(instanceId).isPresent()) {
+            return;
+        }
+        Path pbData = runtime.directories().pbData(instanceId);
+        if (!Files.isDirectory(pbData) || !snapshots.isDirty(instanceId, pbData)) {
+            leases.release(instanceId);
+        }
+    }
+
     private void retrySave(String instanceId, int attempt) {
         locks.runLocked(instanceId, () -> {
             Optional<Instance> now = store.findInstance(instanceId);
             if (now.isPresent() && now.get().status() == InstanceStatus.FAILED
                     && runtime.running(instanceId).isEmpty()) {
                 saveStopped(instanceId, attempt);
+                releaseIfSaved(instanceId);
             }
         });
     }
@@ -408,6 +577,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
             }
+            leases.checkNotElsewhere(instanceId);
             Snapshot snapshot = snapshots.list(instanceId).stream().filter(s -> s.id().equals(snapshotId))
                     .findFirst().orElseThrow(() -> new java.util.NoSuchElementException(
                             "no snapshot " + snapshotId + " of this instance"));
@@ -470,6 +640,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 exitedOnTheirOwn.remove(instanceId);
                 diskBudget.removed(instanceId);
                 idleReaper.forget(instanceId);
+                leases.forget(instanceId);
                 snapshots.deleteAll(instanceId);
                 boolean found = store.deleteInstance(instanceId);
                 FileTrees.delete(instanceDir);

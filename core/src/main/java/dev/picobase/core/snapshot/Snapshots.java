@@ -57,6 +57,13 @@ public final class Snapshots {
             .withZone(ZoneOffset.UTC);
     /** Beside {@code pb_data}: the id of the snapshot the local copy was last saved as or restored from. */
     public static final String MARKER = "snapshot-id";
+    /**
+     * Beside {@code pb_data}: the snapshot the local copy descends from (the one it was restored from
+     * or last saved as). Unlike {@link #MARKER} it stays while PocketBase runs: in cluster mode a node
+     * that takes an instance's lease again compares it with the current snapshot, and a copy that
+     * descends from an older one is stale (another node ran the instance since).
+     */
+    public static final String BASE = "snapshot-base";
     /** Beside {@code pb_data}: a restore's staging, the data it replaces, a copy being evicted. */
     private static final String STAGING = "pb_data.restoring";
     private static final String OLD = "pb_data.old";
@@ -74,8 +81,19 @@ public final class Snapshots {
     private final int retention;
     private final Clock clock;
     private final SnapshotEvents events;
+    private volatile PointerMove pointerMove;
+    private volatile String nodeId;
     /** Snapshots a restore is using: retention never prunes them. */
     private final java.util.Set<String> pinned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Moves an instance's pointer to a snapshot just stored; false when this node may no longer (in
+     * cluster mode: it does not hold the instance's lease at the epoch it took it at).
+     */
+    @FunctionalInterface
+    public interface PointerMove {
+        boolean move(String instanceId, String snapshotId);
+    }
 
     /** Keeps a snapshot from being pruned until closed. */
     public interface Pin extends AutoCloseable {
@@ -95,11 +113,24 @@ public final class Snapshots {
         this.objects = objects;
         this.retention = retention;
         this.clock = clock;
+        this.pointerMove = (instanceId, snapshotId) -> {
+            store.pointToSnapshot(instanceId, snapshotId);
+            return true;
+        };
+    }
+
+    /**
+     * Cluster mode: pointer moves go through {@code move} (fenced by the lease's epoch), and snapshots
+     * record the node that saved them. Set once at wiring time, before any save.
+     */
+    public void inCluster(String nodeId, PointerMove move) {
+        this.nodeId = nodeId;
+        this.pointerMove = move;
     }
 
     /** Saves the stopped instance's {@code pbData} as a new current snapshot; the local copy then matches it. */
     public Snapshot save(String instanceId, Path pbData) {
-        Snapshot snapshot = upload(instanceId, pbData, clock.instant());
+        Snapshot snapshot = upload(instanceId, pbData, clock.instant(), true);
         step.accept("uploaded");
         // PocketBase does not force its uploaded files; the marker vouches for all of pb_data.
         settle(pbData);
@@ -114,6 +145,7 @@ public final class Snapshots {
      */
     private void mark(String instanceId, Path pbData, Snapshot snapshot) {
         try {
+            Durable.writeAtomically(pbData.getParent().resolve(BASE), snapshot.id());
             Durable.writeAtomically(pbData.getParent().resolve(MARKER), snapshot.id());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot marker of " + instanceId, e);
@@ -179,7 +211,24 @@ public final class Snapshots {
     }
 
     /** Archives, uploads and verifies {@code pbData}, then makes it current; {@code asOf} dates its content. */
+    /**
+     * Saves {@code pbData} as a snapshot that is listed but never made current, with {@code note}
+     * saying why: the unsaved writes of a copy this node may no longer make current (it lost the
+     * instance's lease, or another node ran the instance since this copy's base). The owner can
+     * restore it deliberately. The local copy is not marked: the caller discards it.
+     */
+    public Snapshot saveAside(String instanceId, Path pbData, String note) {
+        Snapshot aside = upload(instanceId, pbData, clock.instant(), false);
+        store.noteSnapshot(aside.id(), note);
+        LOG.warn("instance {}: {} saved as backup {} (not current): {}", instanceId, pbData, aside.id(), note);
+        return aside.withProvenance(aside.nodeId().orElse(""), note);
+    }
+
     private Snapshot upload(String instanceId, Path pbData, Instant asOf) {
+        return upload(instanceId, pbData, asOf, true);
+    }
+
+    private Snapshot upload(String instanceId, Path pbData, Instant asOf, boolean makeCurrent) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
         long began = System.nanoTime();
@@ -202,9 +251,20 @@ public final class Snapshots {
                 throw e;
             }
             Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now);
+            String node = nodeId;
+            if (node != null) {
+                snapshot = snapshot.withProvenance(node, null);
+            }
             store.insertSnapshot(snapshot);
-            store.pointToSnapshot(instanceId, id);
-            prune(instanceId, id);
+            if (makeCurrent && pointerMove.move(instanceId, id)) {
+                prune(instanceId, id);
+            } else if (makeCurrent) {
+                // Fenced: a node that lost the lease keeps the data, as a backup, and prunes nothing.
+                store.noteSnapshot(id, "saved by node " + node + " after it lost the instance's lease; "
+                        + "restore it to bring these writes back");
+                throw new LeaseLostException("instance " + instanceId + ": saved as backup " + id
+                        + ", not current: this node no longer holds the instance's lease");
+            }
             events.saved(size, System.nanoTime() - began);
             return snapshot;
         } catch (IOException e) {
@@ -311,6 +371,9 @@ public final class Snapshots {
                 Durable.forceDirectory(instanceDir); // both renames, before the marker vouches for them
                 step.accept("swapped");
                 mark(snapshot.instanceId(), pbData, snapshot);
+            } else {
+                // Not forced: until settled, the unsettled note makes a start after a reboot discard all this.
+                Files.writeString(instanceDir.resolve(BASE), snapshot.id());
             }
             FileTrees.delete(old);
             step.accept("restored");
@@ -398,6 +461,29 @@ public final class Snapshots {
             Durable.delete(pbData.getParent().resolve(MARKER));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot update the snapshot marker of " + instanceId, e);
+        }
+    }
+
+    /** The {@link #BASE} of a copy that descends from no snapshot (a new instance's first run). */
+    public static final String NO_BASE = "-";
+
+    /** Records that the copy about to be created at {@code pbData} descends from no snapshot. */
+    public static void recordNoBase(Path pbData) {
+        try {
+            Files.createDirectories(pbData.getParent());
+            Files.writeString(pbData.resolveSibling(BASE), NO_BASE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the base of " + pbData, e);
+        }
+    }
+
+    /** The snapshot the local copy at {@code pbData} descends from, if known ({@link #BASE}). */
+    public static Optional<String> baseOf(Path pbData) {
+        try {
+            Path base = pbData.resolveSibling(BASE);
+            return Files.isRegularFile(base) ? Optional.of(Files.readString(base).strip()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -261,6 +261,11 @@ public final class MetadataStore implements AutoCloseable {
                 + "ORDER BY created_at DESC, id DESC", MetadataStore::snapshot, instanceId);
     }
 
+    /** Records why a snapshot is not current (a backup a node saved after it lost the instance's lease). */
+    public void noteSnapshot(String snapshotId, String note) {
+        sql.execute("UPDATE snapshots SET note = ? WHERE id = ?", note, snapshotId);
+    }
+
     public void deleteSnapshot(String snapshotId) {
         sql.execute("DELETE FROM snapshots WHERE id = ?", snapshotId);
     }

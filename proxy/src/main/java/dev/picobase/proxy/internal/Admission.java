@@ -2,6 +2,7 @@ package dev.picobase.proxy.internal;
 
 import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.core.runtime.InstanceDeletedException;
+import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
@@ -178,6 +179,13 @@ public final class Admission {
             // Routed just before the instance was deleted: it is gone, as for an unknown subdomain.
             return new Outcome.Respond(GatewayErrors.response(HttpResponseStatus.NOT_FOUND, "unknown_instance",
                     "the instance was deleted"));
+        }
+        if (cause instanceof InstanceElsewhereException elsewhere) {
+            // Another node holds the instance's lease; until requests are forwarded there, come back.
+            FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_elsewhere",
+                    "the instance is being served by another node (" + elsewhere.owner() + "); try again shortly");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            return new Outcome.Respond(r);
         }
         if (cause instanceof HoldLimitException) {
             FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_waking",

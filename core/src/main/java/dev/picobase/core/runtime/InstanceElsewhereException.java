@@ -1,0 +1,21 @@
+package dev.picobase.core.runtime;
+
+/**
+ * Another node holds the instance's lease (cluster mode): this node must not start it. The gateway
+ * answers 503 with {@code Retry-After} naming the owner, until requests are forwarded to it.
+ */
+public final class InstanceElsewhereException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String owner;
+
+    public InstanceElsewhereException(String instanceId, String owner) {
+        super("instance " + instanceId + " is served by node " + owner, null, false, false);
+        this.owner = owner;
+    }
+
+    /** The node that holds the lease. */
+    public String owner() {
+        return owner;
+    }
+}

@@ -173,7 +173,10 @@ public record PicoBaseConfig(
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
                 idle, metadata, storage, pocketbase, basePort, auth, gateway,
                 s.integer("PICOBASE_SNAPSHOT_RETENTION", 5, 1, 1000),
-                s.duration("PICOBASE_SNAPSHOT_INTERVAL", Duration.ofMinutes(15), Duration.ZERO),
+                // With a shared database another node takes a dead node's instances from the current
+                // snapshot: the interval bounds what a node loss costs, so it is short there.
+                s.duration("PICOBASE_SNAPSHOT_INTERVAL", metadata.isLibsql() ? Duration.ofSeconds(30)
+                        : Duration.ofMinutes(15), Duration.ZERO),
                 s.integer("PICOBASE_HOLD_MAX_REQUESTS", 10_000, 1, 1_000_000),
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,

@@ -44,6 +44,19 @@ class PicoBaseConfigTest {
         assertThat(c.metadata().toString()).doesNotContain("secret-token");
     }
 
+    /**
+     * With a shared database a dead node's instances restart elsewhere from their current snapshot,
+     * so the snapshot interval is what a node loss costs: 30 s there by default, 15 min on one node.
+     */
+    @Test
+    void snapshotsOfRunningInstancesAreFrequentByDefaultWhenTheDatabaseIsShared() {
+        assertThat(PicoBaseConfig.fromMap(Map.of()).snapshotInterval()).isEqualTo(java.time.Duration.ofMinutes(15));
+        assertThat(PicoBaseConfig.fromMap(Map.of("TURSO_DATABASE_URL", "libsql://db.example.turso.io"))
+                .snapshotInterval()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(PicoBaseConfig.fromMap(Map.of("TURSO_DATABASE_URL", "libsql://db.example.turso.io",
+                "PICOBASE_SNAPSHOT_INTERVAL", "5m")).snapshotInterval()).isEqualTo(java.time.Duration.ofMinutes(5));
+    }
+
     @Test
     void r2AccountBuildsTheCloudflareEndpointAndHidesTheSecret() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("R2_ACCOUNT_ID", "abc123", "R2_ACCESS_KEY_ID", "id",

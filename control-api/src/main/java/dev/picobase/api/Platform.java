@@ -29,6 +29,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -199,9 +200,27 @@ public final class Platform implements AutoCloseable {
         metrics.bind(store, lifecycle, keys, gateway.connections());
         ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
-                () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics));
+                () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
+                        () -> clusterListing(store, leases)));
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
                 management);
+    }
+
+    /**
+     * {@code GET /cluster} on the management port: every node registered in the shared metadata
+     * database, with its address, last heartbeat (age by the database's clock) and live leases; and
+     * which node answered. A single node on the embedded SQLite file lists none.
+     */
+    private static String clusterListing(MetadataStore store, NodeLeases leases) {
+        record NodeView(String id, String address, java.time.Instant startedAt, java.time.Instant lastHeartbeat,
+                        long heartbeatAgeMillis, int instancesHeld) {}
+        List<NodeView> nodes = leases.enabled() ? store.listNodes().stream().map(n -> new NodeView(n.id(),
+                n.address(), n.startedAt(), n.heartbeatAt(), n.heartbeatAge().toMillis(), n.instancesHeld())).toList()
+                : List.of();
+        Map<String, Object> listing = new java.util.LinkedHashMap<>();
+        listing.put("self", leases.enabled() ? leases.nodeId() : null);
+        listing.put("nodes", nodes);
+        return new String(dev.picobase.api.http.Json.write(listing), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {

@@ -12,7 +12,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The operators' port: {@code GET /metrics} (Prometheus text format) and {@code GET /health}, on
+ * The operators' port: {@code GET /metrics} (Prometheus text format), {@code GET /health} and
+ * {@code GET /cluster} (the nodes sharing the metadata database, as JSON), on
  * the management address (loopback unless configured otherwise), never on the tenant or API
  * port. The JDK's own HTTP server is enough here: a scrape every few seconds from one Prometheus
  * needs no event loop, and this keeps operator traffic off the gateway's threads entirely.
@@ -31,6 +32,12 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     public static ManagementServer start(String bindAddress, int port, PlatformMetrics metrics) {
+        return start(bindAddress, port, metrics, () -> "{\"nodes\":[]}");
+    }
+
+    /** {@code cluster} answers {@code GET /cluster}; it may block (a database read on this port's own thread). */
+    public static ManagementServer start(String bindAddress, int port, PlatformMetrics metrics,
+                                         java.util.function.Supplier<String> cluster) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
             server.createContext("/", exchange -> {
@@ -40,6 +47,15 @@ public final class ManagementServer implements AutoCloseable {
                         send(exchange, 405, "application/json", "{\"error\":\"method_not_allowed\"}");
                     } else if (path.equals("/metrics")) {
                         send(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
+                    } else if (path.equals("/cluster")) {
+                        String body;
+                        try {
+                            body = cluster.get();
+                        } catch (RuntimeException e) {
+                            send(exchange, 503, "application/json", "{\"error\":\"metadata_unavailable\"}");
+                            return;
+                        }
+                        send(exchange, 200, "application/json", body);
                     } else if (path.equals("/health")) {
                         send(exchange, 200, "application/json", "{\"status\":\"ok\"}");
                     } else {

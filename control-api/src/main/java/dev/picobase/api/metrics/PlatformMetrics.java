@@ -1,6 +1,7 @@
 package dev.picobase.api.metrics;
 
 import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.runtime.NodeLeases;
 import dev.picobase.core.snapshot.SnapshotEvents;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.proxy.GatewayMetrics;
@@ -157,6 +158,13 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 .description("Requests waiting for an instance to start").register(registry);
         Gauge.builder("picobase.local.copies", lifecycle, InstanceLifecycle::localCopiesBytes).baseUnit("bytes")
                 .description("Disk used by instances' local copies (PICOBASE_DISK_BUDGET bounds the stopped ones)")
+                .register(registry);
+        Gauge.builder("picobase.leases.held", lifecycle.leases(), NodeLeases::heldCount)
+                .description("Instance leases this node holds (cluster mode)").register(registry);
+        FunctionCounter.builder("picobase.lease.renewals.failed", lifecycle.leases(), NodeLeases::renewalsFailed)
+                .description("Lease renewals that failed (the statement, or a lease no longer ours)").register(registry);
+        FunctionCounter.builder("picobase.leases.lost", lifecycle.leases(), NodeLeases::lost)
+                .description("Leases this node lost while serving (it stopped serving those instances)")
                 .register(registry);
         FunctionCounter.builder("picobase.apikey.cache.hits", keys, ApiKeyVerifier::cacheHits)
                 .description("API keys accepted from the gateway's cache").register(registry);

@@ -99,6 +99,39 @@ class TwoNodesRunEachInstanceOnOneNodeTest {
         assertThat(stopOnB.status()).as("a stop must act where the instance runs").isEqualTo(409);
         assertThat(stopOnB.errorCode()).isEqualTo("served_elsewhere");
         assertThat(a.platform().lifecycle().running(tenant.id())).isPresent();
+
+        // What operators see: both nodes in the listing of either, and the lease in the owner's metrics.
+        JsonNode cluster = readTree(http("http://127.0.0.1:" + b.managementPort() + "/cluster"));
+        assertThat(cluster.path("self").asText()).isEqualTo("node-b");
+        Map<String, JsonNode> nodes = new HashMap<>();
+        cluster.path("nodes").forEach(n -> nodes.put(n.path("id").asText(), n));
+        assertThat(nodes).containsKeys("node-a", "node-b");
+        // The default address is the host name and the port the gateway got (tests bind port 0).
+        assertThat(nodes.get("node-a").path("address").asText()).endsWith(":" + a.gatewayPort());
+        assertThat(nodes.get("node-a").path("instancesHeld").asInt()).isEqualTo(1);
+        assertThat(nodes.get("node-b").path("instancesHeld").asInt()).isZero();
+        assertThat(a.scrapeMetrics().sum("picobase_leases_held")).isEqualTo(1.0);
+        assertThat(b.scrapeMetrics().sum("picobase_leases_held")).isZero();
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String http(String url) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

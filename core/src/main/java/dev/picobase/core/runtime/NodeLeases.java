@@ -45,6 +45,8 @@ public final class NodeLeases {
     private final Duration ttl;
     private final long marginNanos;
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong renewalsFailed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
     private NodeLeases(MetadataStore store, String nodeId, Duration ttl) {
         this.store = store;
@@ -129,11 +131,12 @@ public final class NodeLeases {
             held.computeIfPresent(id, (k, h) -> h.epoch() == epochs.get(id)
                     ? new Held(h.epoch(), sent + ttl.toNanos() - marginNanos) : h);
         }
-        Set<String> lost = epochs.keySet().stream()
+        Set<String> lostNow = epochs.keySet().stream()
                 .filter(id -> !renewed.contains(id) && !valid(id))
                 .collect(Collectors.toSet());
-        lost.forEach(id -> held.computeIfPresent(id, (k, h) -> h.epoch() == epochs.get(id) ? null : h));
-        return lost;
+        lostNow.forEach(id -> held.computeIfPresent(id, (k, h) -> h.epoch() == epochs.get(id) ? null : h));
+        lost.addAndGet(lostNow.size());
+        return lostNow;
     }
 
     private Set<String> renewOrNone(Map<String, Long> epochs) {
@@ -141,6 +144,7 @@ public final class NodeLeases {
             return store.renewLeases(nodeId, epochs, ttl);
         } catch (RuntimeException e) {
             LOG.warn("renewing {} leases failed (they lapse on their own margins): {}", epochs.size(), e.getMessage());
+            renewalsFailed.incrementAndGet();
             return Set.of();
         }
     }
@@ -191,6 +195,16 @@ public final class NodeLeases {
         }
         Held h = held.get(instanceId);
         return h != null && store.pointToSnapshot(instanceId, snapshotId, nodeId, h.epoch());
+    }
+
+    /** Renewal statements that failed (metrics). */
+    public long renewalsFailed() {
+        return renewalsFailed.get();
+    }
+
+    /** Leases lost while held (metrics). */
+    public long lost() {
+        return lost.get();
     }
 
     /** How many leases this node holds (metrics). */

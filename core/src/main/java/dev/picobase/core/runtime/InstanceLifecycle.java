@@ -168,7 +168,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 for (String id : leases.renew()) {
                     stopping.add(id); // new requests wait for the fence below instead of reaching PocketBase
                     LOG.warn("instance {}: this node lost its lease; it stops serving it", id);
-                    blocking.execute(() -> locks.runLocked(id, () -> fenceLocked(id)));
+                    blocking.execute(() -> locks.runLocked(id, () -> fenceLocked(id, true)));
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException busy) {
@@ -181,7 +181,11 @@ public final class InstanceLifecycle implements AutoCloseable {
      * unsaved writes as a backup that is not current (this node cannot make it current), and discards
      * the local copy, which another node's run has made stale.
      */
-    private void fenceLocked(String instanceId) {
+    private void fenceLocked(String instanceId, boolean mayKeep) {
+        if (mayKeep && runtime.running(instanceId).isPresent() && keptLease(instanceId)) {
+            stopping.remove(instanceId);
+            return; // the lease lapsed on this node's clock only: nobody else held it, serving goes on
+        }
         try {
             runtime.stop(instanceId);
             Path pbData = runtime.directories().pbData(instanceId);
@@ -192,11 +196,29 @@ public final class InstanceLifecycle implements AutoCloseable {
                 }
                 discardLocalCopy(instanceId, pbData);
             }
+            leases.release(instanceId); // if keptLease took it again, non-continuous: not ours to keep
         } catch (RuntimeException e) {
             LOG.warn("instance {}: could not put aside the writes of a lost lease (its local copy is kept): {}",
                     instanceId, e.getMessage());
         } finally {
             stopping.remove(instanceId);
+        }
+    }
+
+    /**
+     * For a running instance whose lease lapsed on this node's clock (a slow renewal, a database
+     * hiccup): takes it again, and keeps serving if no other node held it in between (the epoch
+     * continues this node's). False when another node holds it or held it since.
+     */
+    private boolean keptLease(String instanceId) {
+        try {
+            if (leases.take(instanceId).continuous()) {
+                LOG.info("instance {}: lease taken again after it lapsed; nobody held it meanwhile", instanceId);
+                return true;
+            }
+            return false;
+        } catch (InstanceElsewhereException e) {
+            return false;
         }
     }
 
@@ -356,10 +378,10 @@ public final class InstanceLifecycle implements AutoCloseable {
     private Wake startLocked(String instanceId) {
         Optional<PocketBaseProcess> running = runtime.running(instanceId);
         if (running.isPresent() && running.get().isAlive()) {
-            if (leases.valid(instanceId)) {
+            if (leases.valid(instanceId) || keptLease(instanceId)) {
                 return new Wake(address(running.get()), 0, 0, false);
             }
-            fenceLocked(instanceId); // lost its lease since: not ours to serve until taken again below
+            fenceLocked(instanceId, false); // another node held it since: not ours to serve until taken again below
         }
         if (deleted.contains(instanceId)) {
             throw new InstanceDeletedException(instanceId);

@@ -37,14 +37,27 @@ public final class NodeLeases {
 
     private record Held(long epoch, long validUntilNanos) {}
 
-    /** A lease taken: its epoch and the instance's current snapshot as the same statement saw it. */
-    public record Taken(long epoch, Optional<Snapshot> current) {}
+    /**
+     * A lease taken: its epoch, the instance's current snapshot as the same statement saw it, and
+     * whether it continues this node's previous lease on the instance (the epoch is exactly one more:
+     * no other node held it in between, so what this node has of the instance is still the newest).
+     */
+    public record Taken(long epoch, Optional<Snapshot> current, boolean continuous) {}
 
     private final MetadataStore store;
     private final String nodeId;
     private final Duration ttl;
     private final long marginNanos;
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
+    /** The epoch of this node's last lease on each instance, kept after the lease is lost or given back. */
+    private final ConcurrentHashMap<String, Long> lastEpochs = new ConcurrentHashMap<>();
+    /**
+     * Instances another node was found to hold, until when (monotonic): a request for one of them
+     * does not try the take statement again for a moment (a third of the TTL, at most 1 s).
+     */
+    private final ConcurrentHashMap<String, Elsewhere> elsewhere = new ConcurrentHashMap<>();
+
+    private record Elsewhere(String owner, long untilNanos) {}
     private final java.util.concurrent.atomic.AtomicLong renewalsFailed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
@@ -79,17 +92,25 @@ public final class NodeLeases {
      */
     Taken take(String instanceId) {
         if (!enabled()) {
-            return new Taken(0, Optional.empty());
+            return new Taken(0, Optional.empty(), true);
         }
         long sent = System.nanoTime();
+        Elsewhere known = elsewhere.get(instanceId);
+        if (known != null && sent - known.untilNanos() < 0) {
+            throw new InstanceElsewhereException(instanceId, known.owner());
+        }
         Optional<TakenLease> taken = store.takeLeaseWithSnapshot(instanceId, nodeId, ttl);
         if (taken.isEmpty()) {
             String owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId).orElse("another node");
+            elsewhere.put(instanceId, new Elsewhere(owner, System.nanoTime()
+                    + Math.min(ttl.toNanos() / 3, Duration.ofSeconds(1).toNanos())));
             throw new InstanceElsewhereException(instanceId, owner);
         }
+        elsewhere.remove(instanceId);
         long epoch = taken.get().lease().epoch();
+        Long previous = lastEpochs.put(instanceId, epoch);
         held.put(instanceId, new Held(epoch, sent + ttl.toNanos() - marginNanos));
-        return new Taken(epoch, taken.get().current());
+        return new Taken(epoch, taken.get().current(), previous != null && epoch == previous + 1);
     }
 
     /** Whether this node may serve the instance now: always on a single node. */
@@ -182,6 +203,8 @@ public final class NodeLeases {
     /** The instance was deleted: its lease row went with it. */
     void forget(String instanceId) {
         held.remove(instanceId);
+        lastEpochs.remove(instanceId);
+        elsewhere.remove(instanceId);
     }
 
     /**

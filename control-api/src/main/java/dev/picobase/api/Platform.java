@@ -5,6 +5,7 @@ import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.io.DaemonThreads;
+import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.NodeLeases;
 import dev.picobase.core.runtime.InstanceRuntime;
@@ -15,6 +16,7 @@ import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.SqlBackend;
 import dev.picobase.core.store.UsageRecorder;
 import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayServer;
 import dev.picobase.proxy.internal.Admission;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
@@ -139,6 +141,10 @@ public final class Platform implements AutoCloseable {
         UsageRecorder usage = new UsageRecorder(store, clock);
         ApiKeyVerifier keys = new ApiKeyVerifier(store, new Passwords(config.auth().bcryptCost()), keyChecks,
                 Duration.ofSeconds(1), usage::keyUsed);
+        ClusterHop hops = leases.enabled() ? ClusterHop.of(config.cluster().secret()) : ClusterHop.OFF;
+        java.util.concurrent.atomic.AtomicReference<String> selfAddress = new java.util.concurrent.atomic.AtomicReference<>("");
+        NodeGateways nodes = new NodeGateways(store::listNodes, instanceWork, leases.nodeId(), selfAddress::get);
+        java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
         Backends backends = new Backends() {
             @Override
             public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
@@ -149,10 +155,30 @@ public final class Platform implements AutoCloseable {
             public CompletableFuture<Target> targetFor(String instanceId) {
                 // ensureRunning counts the request in flight as it completes (under the wake's lock
                 // for a held request), so a stop right after a wake waits for it.
-                return lifecycle.ensureRunning(instanceId).thenApply(w -> {
+                CompletableFuture<Target> local = lifecycle.ensureRunning(instanceId).thenApply(w -> {
                     usage.instanceActive(instanceId);
                     return new Target(w.address(), w.cold()
                             ? "restore;dur=" + w.restoreMillis() + ", boot;dur=" + w.bootMillis() : null);
+                });
+                return hops.enabled() ? local.exceptionallyCompose(t -> toOwner(instanceId, t)) : local;
+            }
+
+            /**
+             * Another node holds the lease: the request goes one hop to that node's gateway, not
+             * counted here (the owner counts it). Unknown owner or address: the 503 stands.
+             */
+            private CompletableFuture<Target> toOwner(String instanceId, Throwable t) {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                        ? t.getCause() : t;
+                if (!(cause instanceof InstanceElsewhereException elsewhere)) {
+                    return CompletableFuture.failedFuture(cause);
+                }
+                return nodes.of(elsewhere.owner()).thenCompose(gateway -> {
+                    if (gateway.isEmpty()) {
+                        return CompletableFuture.failedFuture(elsewhere);
+                    }
+                    forwarded.incrementAndGet();
+                    return CompletableFuture.completedFuture(Target.hop(gateway.get(), elsewhere.owner()));
                 });
             }
 
@@ -165,11 +191,12 @@ public final class Platform implements AutoCloseable {
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),
                         new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                                config.auth().secureCookies()), backends, metrics));
+                                config.auth().secureCookies(), hops), backends, metrics));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
         if (leases.enabled()) {
             // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
             String address = config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port());
+            selfAddress.set(address);
             store.registerNode(config.cluster().nodeId(), address);
         }
 
@@ -198,6 +225,7 @@ public final class Platform implements AutoCloseable {
         started.push(usageFlush::shutdownNow);
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
         metrics.bind(store, lifecycle, keys, gateway.connections());
+        metrics.forwarded(forwarded::get);
         ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,

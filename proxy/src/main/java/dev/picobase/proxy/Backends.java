@@ -14,15 +14,31 @@ public interface Backends {
 
     /**
      * Where to forward, and for a request that woke the instance, a {@code Server-Timing} value
-     * (restore and boot durations) to add to its response.
+     * (restore and boot durations) to add to its response. With {@code hopTo} set (cluster mode) the
+     * instance runs on node {@code hopTo}, and {@code address} is that node's gateway: the request
+     * goes there as a {@link ClusterHop}. Such a target is not counted for idle tracking here (this
+     * node does not run the instance; the owner counts it) and is not ended.
      */
-    record Target(InetSocketAddress address, String serverTiming) {}
+    record Target(InetSocketAddress address, String serverTiming, String hopTo) {
+        public Target(InetSocketAddress address, String serverTiming) {
+            this(address, serverTiming, null);
+        }
+
+        /** The owner {@code node}'s gateway at {@code gateway}. */
+        public static Target hop(InetSocketAddress gateway, String node) {
+            return new Target(gateway, null, node);
+        }
+
+        public boolean hop() {
+            return hopTo != null;
+        }
+    }
 
     /**
      * Where to forward. A target that is found counts the request as started for the instance's
      * idle tracking (an implementation that tracks it counts before completing, so no stop slips in
      * between); the caller ends it with {@link #exchangeEnded} once for each target it was given,
-     * whether or not it used it.
+     * whether or not it used it — except a {@link Target#hop()} target, which was not counted.
      */
     default CompletableFuture<Target> targetFor(String instanceId) {
         return backendFor(instanceId).thenApply(address -> new Target(address, null));

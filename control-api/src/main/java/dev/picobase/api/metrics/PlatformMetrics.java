@@ -174,6 +174,12 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 .description("bcrypt comparisons run to verify API keys").register(registry);
     }
 
+    /** Requests this node sent one hop to the node that runs their instance (cluster mode). */
+    public void forwarded(java.util.function.LongSupplier count) {
+        FunctionCounter.builder("picobase.forwarded.requests", count, c -> (double) c.getAsLong())
+                .description("Requests forwarded to the node holding their instance's lease").register(registry);
+    }
+
     @Override
     public void requestCompleted(int statusCode, long nanos, boolean cold) {
         int s = statusCode >= 100 && statusCode < 600 ? statusCode / 100 : 0;

@@ -4,6 +4,7 @@ import dev.picobase.core.runtime.HoldLimitException;
 import dev.picobase.core.runtime.InstanceDeletedException;
 import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.keys.KeyChecksExhaustedException;
@@ -33,6 +34,11 @@ import java.util.concurrent.RejectedExecutionException;
  * fast path (route in memory, key verdict cached, instance running), so a warm request is admitted
  * without leaving the event loop.
  *
+ * <p>Cluster mode: a request for an instance another node runs goes there once, as a {@link ClusterHop}
+ * (its target says so). A request that arrived as a valid hop was admitted by the node that forwarded
+ * it: its key is not checked again, and it is never forwarded again — if this node does not run the
+ * instance either, it is answered 503 {@code instance_elsewhere} with {@code Retry-After}.
+ *
  * <p>Threading: called on an event loop; never blocks. The returned future may complete on another
  * thread; the caller moves back to its loop.
  */
@@ -42,15 +48,28 @@ public final class Admission {
     private final ApiKeyVerifier keys;
     private final Backends backends;
     private final boolean secureCookies;
+    private final ClusterHop hops;
 
     /** @param secureCookies mark the key cookie {@code Secure} ({@code PICOBASE_SECURE_COOKIES}: served over HTTPS) */
     public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
                      boolean secureCookies) {
+        this(hosts, routes, keys, backends, secureCookies, ClusterHop.OFF);
+    }
+
+    /** @param hops how requests between nodes are authenticated ({@link ClusterHop#OFF}: not at all) */
+    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
+                     boolean secureCookies, ClusterHop hops) {
         this.hosts = hosts;
         this.routes = routes;
         this.keys = keys;
         this.backends = backends;
         this.secureCookies = secureCookies;
+        this.hops = hops;
+    }
+
+    /** How hops between nodes are authenticated; the gateway checks and marks them with it. */
+    public ClusterHop hops() {
+        return hops;
     }
 
     /** The verifier this admission checks keys with; the gateway revokes keys through it. */
@@ -60,6 +79,14 @@ public final class Admission {
 
     /** @param clientAddress the client's IP address, which key-check budgets are counted by */
     public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress) {
+        return admit(request, clientAddress, false);
+    }
+
+    /**
+     * @param hop the request carries a valid {@link ClusterHop} header (the caller checked it): the
+     *            node that forwarded it checked its key already
+     */
+    public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress, boolean hop) {
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host == null || host.isBlank()) {
             return respond(HttpResponseStatus.BAD_REQUEST, "missing_host", "the request has no Host header");
@@ -81,6 +108,9 @@ public final class Admission {
                 return respond(HttpResponseStatus.NOT_FOUND, "unknown_instance",
                         "no instance has the subdomain '" + subdomain.get() + "'");
             }
+            if (hop) {
+                return forward(instance.get(), ClusterHop.keyIdOf(request.headers()), true);
+            }
             return authorize(request, instance.get(), clientAddress);
         }).exceptionally(Admission::failure);
     }
@@ -101,7 +131,7 @@ public final class Admission {
             boolean navigation = request.method().equals(HttpMethod.GET) && ForwardedRequest.keyInQuery(request)
                     && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
             return navigation ? done(new Outcome.Respond(keyCookieRedirect(request, key)))
-                    : forward(instanceId, verdict.keyId());
+                    : forward(instanceId, verdict.keyId(), false);
         });
     }
 
@@ -160,9 +190,20 @@ public final class Admission {
         return r;
     }
 
-    private CompletableFuture<Outcome> forward(String instanceId, String keyId) {
-        return backends.targetFor(instanceId).thenApply(target ->
-                (Outcome) new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming()));
+    private CompletableFuture<Outcome> forward(String instanceId, String keyId, boolean arrivedByHop) {
+        return backends.targetFor(instanceId).thenApply(target -> forwardTo(instanceId, keyId, target, arrivedByHop));
+    }
+
+    /**
+     * Where a request goes once its target is known: there, unless both it arrived as a hop and its
+     * target is another hop — two nodes that each believe the other runs the instance would otherwise
+     * pass it back and forth. (A hop target is not counted, so nothing is ended for it.)
+     */
+    static Outcome forwardTo(String instanceId, String keyId, Backends.Target target, boolean arrivedByHop) {
+        if (target.hop() && arrivedByHop) {
+            return failure(new InstanceElsewhereException(instanceId, target.hopTo()));
+        }
+        return new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming(), target.hop());
     }
 
     /** The answer for a request whose target could not be found: 503 with {@code Retry-After}, or 404 if deleted. */
@@ -181,7 +222,8 @@ public final class Admission {
                     "the instance was deleted"));
         }
         if (cause instanceof InstanceElsewhereException elsewhere) {
-            // Another node holds the instance's lease; until requests are forwarded there, come back.
+            // Another node holds the instance's lease, and this request cannot go there (forwarding is
+            // off, the owner's address is unknown, or it was forwarded here already): come back.
             FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "instance_elsewhere",
                     "the instance is being served by another node (" + elsewhere.owner() + "); try again shortly");
             r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");

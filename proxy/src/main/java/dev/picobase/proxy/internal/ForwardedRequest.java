@@ -99,7 +99,8 @@ public final class ForwardedRequest {
      * only (no key header or cookie), and a framing of our own choice. {@code X-Real-IP} is the
      * client; {@code X-Forwarded-For} is the client too, or when the peer is a trusted proxy its chain
      * with the peer appended; {@code X-Forwarded-Proto} and {@code -Host} are ours unless a trusted
-     * proxy set them. A {@code Referer} loses its {@code apikey} parameter.
+     * proxy set them. A {@code Referer} loses its {@code apikey} parameter. The cluster hop headers
+     * are removed ({@link dev.picobase.proxy.ClusterHop}).
      */
     public static HttpRequest toBackend(HttpRequest in, String clientAddress, String peerAddress, boolean peerTrusted,
                                         boolean upgrade) {
@@ -108,6 +109,9 @@ public final class ForwardedRequest {
         headers.remove(KEY_HEADER);
         stripCookie(headers, KEY_COOKIE);
         headers.remove(HttpHeaderNames.EXPECT);
+        // Whoever sent them (a client, or the node that forwarded this request): the node forwarding
+        // next marks its own hop again; PocketBase never sees the cluster secret.
+        dev.picobase.proxy.ClusterHop.strip(headers);
         for (AsciiString claim : CLIENT_ADDRESS_CLAIMS) {
             headers.remove(claim);
         }

@@ -1,6 +1,7 @@
 package dev.picobase.proxy.internal;
 
 import dev.picobase.proxy.Backends;
+import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.GatewayMetrics;
 import io.netty.channel.Channel;
@@ -58,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * stream (SSE, WebSocket) takes a slot from {@link OpenStreams} once admitted, or is answered 429; the
  * slot is given back when the exchange ends, and revoking its key closes the connection.
  *
+ * <p>Cluster mode ({@link ClusterHop}): a request whose target is another node's gateway goes there
+ * like to a PocketBase, marked as a hop; the owner relays bytes back the same way, so bodies, SSE and
+ * WebSocket tunnels stream through both nodes. A request that arrived as a valid hop counts as coming
+ * from the client the forwarding node named; one with a hop header this node cannot verify is
+ * answered 403 {@code cluster_hop_refused} and closed before admission.
+ *
  * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
  */
 public final class FrontendHandler extends ChannelInboundHandlerAdapter {
@@ -80,6 +87,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private HttpRequest request;
     private String instanceId;
+    /** Whether {@code instanceId}'s target counted this exchange in (a hop target does not). */
+    private boolean counted;
+    /** The current target is another node's gateway: the request goes there marked as a hop. */
+    private boolean hopTarget;
+    /** The current request arrived from another node as a valid hop. */
+    private boolean arrivedByHop;
+    private String keyId;
     private String serverTiming;
     private boolean keepAlive;
     private boolean requestDone;
@@ -260,10 +274,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         backendReadWanted = false;
         clientReadWanted = false;
         retried = false;
-        clientAddress = peerTrusted ? proxies.client(peer, r.headers()) : peerAddress;
+        ClusterHop.Verdict hop = admission.hops().check(r.headers());
+        if (hop == ClusterHop.Verdict.REFUSED) {
+            // A client posing as a node (or a node with another secret): nothing of it goes further.
+            ReferenceCountUtil.release(r);
+            metrics.requestCompleted(403, System.nanoTime() - beganNanos, false);
+            answerAndClose(GatewayErrors.response(HttpResponseStatus.FORBIDDEN, "cluster_hop_refused",
+                    "the " + ClusterHop.HEADER + " header is for nodes of this cluster only"));
+            return;
+        }
+        arrivedByHop = hop == ClusterHop.Verdict.VALID;
+        clientAddress = arrivedByHop ? hopClient(r) : peerTrusted ? proxies.client(peer, r.headers()) : peerAddress;
         state = State.ADMITTING;
         inFlight.incrementAndGet();
-        CompletableFuture<Outcome> outcome = admission.admit(r, clientAddress);
+        CompletableFuture<Outcome> outcome = admission.admit(r, clientAddress, arrivedByHop);
         if (outcome.isDone()) {
             admitted(outcome.join());
         } else {
@@ -272,11 +296,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The client of a valid hop: the address the forwarding node set in {@code X-Real-IP} (the one it
+     * counted the client by), or that node itself if it named none.
+     */
+    private String hopClient(HttpRequest r) {
+        String named = r.headers().get("X-Real-IP");
+        return named == null || named.isBlank() ? peerAddress : named.strip();
+    }
+
     private void admitted(Outcome outcome) {
         if (state != State.ADMITTING) {
             if (outcome instanceof Outcome.Respond r) {
                 ReferenceCountUtil.release(r.response());
-            } else if (outcome instanceof Outcome.Forward f) {
+            } else if (outcome instanceof Outcome.Forward f && !f.hop()) {
                 backends.exchangeEnded(f.instanceId()); // its target counted it as started
             }
             return; // the client went away while we waited
@@ -287,6 +320,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Outcome.Forward f = (Outcome.Forward) outcome;
         instanceId = f.instanceId(); // counted as started by its target: from here endExchange ends it
+        counted = !f.hop();
+        hopTarget = f.hop();
+        keyId = f.keyId();
         if (ForwardedRequest.opensStream(request)) {
             stream = streams.open(f.instanceId(), clientAddress, f.keyId(), ctx.channel());
             if (stream.refusal() != null) {
@@ -334,7 +370,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (HttpUtil.is100ContinueExpected(request) && !requestDone) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        backend.write(ForwardedRequest.toBackend(request, clientAddress, peerAddress, peerTrusted, upgrade));
+        // A valid hop's forwarding node is believed like a trusted proxy: its X-Forwarded-* name the client.
+        HttpRequest out = ForwardedRequest.toBackend(request, clientAddress, peerAddress, peerTrusted || arrivedByHop,
+                upgrade);
+        if (hopTarget) {
+            admission.hops().mark(out.headers(), keyId);
+        }
+        backend.write(out);
         ChannelFuture last = null;
         boolean endWritten = false;
         while (!pending.isEmpty()) {
@@ -593,19 +635,25 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         // Ended first: a stop that is draining must not wait for a request its old process cannot
         // serve; the new target counts it again.
         instanceId = null;
-        backends.exchangeEnded(id);
+        if (counted) {
+            backends.exchangeEnded(id);
+        }
+        // The owner may have changed meanwhile (its lease expired and this node took it, or the other way).
         backends.targetFor(id).whenComplete((target, t) -> ctx.executor().execute(() -> {
             if (state != State.ADMITTING) {
-                if (t == null) {
+                if (t == null && !target.hop()) {
                     backends.exchangeEnded(id);
                 }
                 return;
             }
-            if (t != null) {
-                refuse(((Outcome.Respond) Admission.failure(t)).response()); // as if it failed on admission
+            Outcome next = t != null ? Admission.failure(t) : Admission.forwardTo(id, keyId, target, arrivedByHop);
+            if (next instanceof Outcome.Respond r) {
+                refuse(r.response()); // as if it failed on admission
                 return;
             }
             instanceId = id;
+            counted = !target.hop();
+            hopTarget = target.hop();
             backendAddress = target.address();
             connect();
         }));
@@ -679,7 +727,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             // Backends gives a Server-Timing value exactly when the instance was cold-started for us.
             metrics.requestCompleted(responseStatus, System.nanoTime() - beganNanos, serverTiming != null);
             if (instanceId != null) {
-                backends.exchangeEnded(instanceId);
+                if (counted) {
+                    backends.exchangeEnded(instanceId);
+                }
                 instanceId = null;
             }
         }

@@ -8,9 +8,10 @@ public sealed interface Outcome {
     /**
      * Forward to {@code backend}. {@code serverTiming}, when set, is added to the response (the
      * request woke the instance); {@code keyId} is the key that admitted it (its streams close when it
-     * is revoked).
+     * is revoked). With {@code hop}, {@code backend} is the owner node's gateway (cluster mode) and the
+     * target was not counted for idle tracking: nothing is ended for it.
      */
-    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming)
+    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, boolean hop)
             implements Outcome {}
 
     record Respond(FullHttpResponse response) implements Outcome {}

@@ -62,6 +62,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     private int maxHeaderBytes = 8192;
     private java.util.function.UnaryOperator<GatewayConfig> configure = c -> c;
     private boolean secureCookies;
+    private dev.picobase.proxy.ClusterHop hops = dev.picobase.proxy.ClusterHop.OFF;
 
     private Path dir;
     private ExecutorService blocking;
@@ -110,6 +111,12 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     /** Marks the key cookie {@code Secure}, as {@code PICOBASE_SECURE_COOKIES=true} does. */
     public GatewayFixture secureCookies(boolean secure) {
         this.secureCookies = secure;
+        return this;
+    }
+
+    /** Accepts and sends cluster hops authenticated by {@code secret}, as {@code PICOBASE_CLUSTER_SECRET} does. */
+    public GatewayFixture clusterSecret(String secret) {
+        this.hops = dev.picobase.proxy.ClusterHop.of(java.util.Optional.of(secret));
         return this;
     }
 
@@ -164,7 +171,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         GatewayConfig config = configure.apply(new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
                 maxInitialLineBytes, maxHeaderBytes, 2));
         server = GatewayServer.start("127.0.0.1", 0, config,
-                new Admission(new HostNames("localhost"), routes, verifier, backends, secureCookies), backends);
+                new Admission(new HostNames("localhost"), routes, verifier, backends, secureCookies, hops), backends);
         http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))

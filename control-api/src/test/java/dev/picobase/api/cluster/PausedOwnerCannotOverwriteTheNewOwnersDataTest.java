@@ -12,7 +12,6 @@ import dev.picobase.core.model.Snapshot;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
 import dev.picobase.testsupport.S3ProxyServer;
-import dev.picobase.testsupport.SqldServer;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,17 +57,6 @@ class PausedOwnerCannotOverwriteTheNewOwnersDataTest {
     private PlatformProcess a;
     private RunningApi b;
 
-    private Map<String, String> cluster(String nodeId, String bucket) {
-        Map<String, String> env = new HashMap<>(S3ProxyServer.shared().environment(bucket)); // one bucket
-        env.put("TURSO_DATABASE_URL", SqldServer.shared().url()); // one database
-        env.put("PICOBASE_NODE_ID", nodeId);
-        env.put("PICOBASE_LEASE_TTL", "2s");
-        env.put("PICOBASE_LEASE_RENEW_INTERVAL", "500ms");
-        env.put("PICOBASE_SNAPSHOT_INTERVAL", "0s"); // only stops (and a lost lease) save
-        env.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        return env;
-    }
-
     @AfterEach
     void stopNodes() {
         try {
@@ -85,8 +73,8 @@ class PausedOwnerCannotOverwriteTheNewOwnersDataTest {
     @Test
     void aPausedOwnerServesNothingMoreAndKeepsItsUnsavedWritesAsABackup() {
         String bucket = S3ProxyServer.shared().newBucket();
-        a = platforms.start("node-a", cluster("node-a", bucket), false);
-        Map<String, String> onB = new HashMap<>(cluster("node-b", bucket));
+        a = platforms.start("node-a", ClusterNode.settings("node-a", bucket, "0s"), false); // only stops save
+        Map<String, String> onB = new HashMap<>(ClusterNode.settings("node-b", bucket, "0s"));
         onB.putAll(StoreKind.LIBSQL.environment(dir.resolve("b")));
         onB.put("INSTANCES_BASE_PORT", Integer.toString(PlatformProcess.freeInstancesBasePort()));
         b = RunningApi.start(StoreKind.LIBSQL, dir.resolve("b"), onB, Clock.systemUTC());

@@ -165,7 +165,7 @@ public final class PlatformProcess implements AutoCloseable {
     }
 
     /** {@code kill -9}: no shutdown hook runs, nothing is saved, PocketBase children are left behind. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         process.onExit().join();
     }

@@ -492,7 +492,12 @@ function renderBackups(view) {
         h('div', { class: 'backup-meta muted' },
           h('span', { class: 'backup-size' }, formatSize(backup.sizeBytes)),
           h('span', { 'aria-hidden': 'true' }, '·'),
-          h('code', { class: 'backup-sha', title: `SHA-256 ${backup.sha256}` }, shortSha(backup.sha256)))),
+          h('code', { class: 'backup-sha', title: `SHA-256 ${backup.sha256}` }, shortSha(backup.sha256)),
+          backup.nodeId ? [h('span', { 'aria-hidden': 'true' }, '·'),
+            h('span', { class: 'backup-node', title: 'The node that saved it' }, `node ${backup.nodeId}`)] : null),
+        // Why a backup is not current (a node that lost the instance's lease kept its writes here).
+        // The server writes it from node ids and messages: always a text node, never parsed as HTML.
+        !backup.current && backup.note ? h('p', { class: 'backup-note', text: backup.note }) : null),
       restore ? h('div', { class: 'backup-actions' }, restore) : null);
   }));
 }
@@ -509,7 +514,8 @@ function openRestoreDialog(view, backup) {
       h('dl', { class: 'details restore-details' },
         h('dt', {}, 'Saved'), h('dd', {}, absoluteTime(backup.createdAt)),
         h('dt', {}, 'Size'), h('dd', {}, formatSize(backup.sizeBytes)),
-        h('dt', {}, 'SHA-256'), h('dd', {}, h('code', { class: 'break' }, shortSha(backup.sha256)))),
+        h('dt', {}, 'SHA-256'), h('dd', {}, h('code', { class: 'break' }, shortSha(backup.sha256))),
+        backup.note ? [h('dt', {}, 'Note'), h('dd', { text: backup.note })] : null),
       h('ul', { class: 'restore-notes' },
         h('li', {}, h('strong', {}, 'Nothing is lost: '), 'the current data is saved first, as a new backup you can restore later.'),
         h('li', {}, h('strong', {}, 'The instance will be stopped. '),

@@ -42,8 +42,18 @@ public final class InstanceRoutes {
 
     record Restore(String snapshotId) {}
 
-    /** A snapshot as listed: {@code current} marks the one the next start uses. */
-    record BackupView(String id, Instant createdAt, long sizeBytes, String sha256, boolean current) {}
+    /**
+     * A snapshot as listed: {@code current} marks the one the next start uses; {@code nodeId} is the
+     * node that saved it (null on a single node) and {@code note} says why a backup is not current
+     * (null for ordinary backups), e.g. the unsaved writes of a node that lost the instance's lease.
+     */
+    record BackupView(String id, Instant createdAt, long sizeBytes, String sha256, boolean current, String nodeId,
+                      String note) {
+        static BackupView of(Snapshot s, String currentId) {
+            return new BackupView(s.id(), s.createdAt(), s.sizeBytes(), s.sha256(), s.id().equals(currentId),
+                    s.nodeId().orElse(null), s.note().orElse(null));
+        }
+    }
 
     private final MetadataStore store;
     private final Sessions sessions;
@@ -185,8 +195,7 @@ public final class InstanceRoutes {
         Instance instance = owned(request, sessions.require(request));
         List<Snapshot> all = lifecycle.snapshots(instance.id());
         String current = store.latestSnapshot(instance.id()).map(Snapshot::id).orElse(null);
-        return ApiResponse.ok(Map.of("backups", all.stream().map(s -> new BackupView(s.id(), s.createdAt(),
-                s.sizeBytes(), s.sha256(), s.id().equals(current))).toList()));
+        return ApiResponse.ok(Map.of("backups", all.stream().map(s -> BackupView.of(s, current)).toList()));
     }
 
     /** Replaces the instance's data with one of its snapshots (the current data is saved first). */

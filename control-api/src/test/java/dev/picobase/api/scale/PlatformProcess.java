@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * is read), free API and gateway ports, and writes its output to {@code <workDir>/<name>.log}.
  * PocketBase children are not killed with it: they outlive it exactly as they would in production.
  */
-final class PlatformProcess implements AutoCloseable {
+public final class PlatformProcess implements AutoCloseable {
     private static final Duration BOOT = Duration.ofSeconds(60);
 
     private final Process process;
@@ -139,7 +139,7 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     /** An uninitialised port no other process is likely to be given soon, for {@code INSTANCES_BASE_PORT}. */
-    static int freeInstancesBasePort() {
+    public static int freeInstancesBasePort() {
         while (true) {
             int port = FreePorts.next();
             if (port >= 1024 && port <= 60000) {
@@ -148,15 +148,15 @@ final class PlatformProcess implements AutoCloseable {
         }
     }
 
-    ApiClient client() {
+    public ApiClient client() {
         return new ApiClient("http://127.0.0.1:" + apiPort);
     }
 
-    int gatewayPort() {
+    public int gatewayPort() {
         return gatewayPort;
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -165,7 +165,7 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     /** {@code kill -9}: no shutdown hook runs, nothing is saved, PocketBase children are left behind. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         process.onExit().join();
     }
@@ -179,6 +179,30 @@ final class PlatformProcess implements AutoCloseable {
     void signalGroup(List<Long> alsoPids) {
         List<String> command = new ArrayList<>(List.of("kill", "-TERM", "--", "-" + process.pid()));
         alsoPids.forEach(pid -> command.add(Long.toString(pid)));
+        kill(command);
+    }
+
+    /** The platform JVM's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * {@code kill -STOP <pid>}: freezes the platform's JVM as a long GC pause, a suspended VM or a
+     * stalled host would (its PocketBase children, not signalled, keep running). Undone by {@link #resume}.
+     */
+    public void pause() {
+        kill(List.of("kill", "-STOP", Long.toString(process.pid())));
+    }
+
+    /** {@code kill -CONT <pid>}: the paused JVM runs on from where it stopped. */
+    public void resume() {
+        if (process.isAlive()) {
+            kill(List.of("kill", "-CONT", Long.toString(process.pid())));
+        }
+    }
+
+    private static void kill(List<String> command) {
         try {
             Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
             String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -220,7 +244,7 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     /** PocketBase processes serving data under {@code dir}. */
-    static List<ProcessHandle> pocketBasesUnder(Path dir) {
+    public static List<ProcessHandle> pocketBasesUnder(Path dir) {
         String needle = dir.toAbsolutePath().toString();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().command().map(c -> c.endsWith("pocketbase")).orElse(false))
@@ -228,9 +252,11 @@ final class PlatformProcess implements AutoCloseable {
                 .toList();
     }
 
+    /** Stops the platform for good; a paused one is resumed first, so nothing stays frozen. */
     @Override
     public void close() {
         if (process.isAlive()) {
+            resume();
             kill();
         }
     }

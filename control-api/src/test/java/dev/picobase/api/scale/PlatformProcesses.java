@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * killed. Register with {@code @RegisterExtension final PlatformProcesses platforms = new PlatformProcesses();}
  * and start platforms with {@link #start}.
  */
-final class PlatformProcesses implements BeforeEachCallback, AfterEachCallback {
+public final class PlatformProcesses implements BeforeEachCallback, AfterEachCallback {
     private final List<PlatformProcess> started = new ArrayList<>();
     private Path root;
     private int instancesBasePort;
@@ -38,16 +38,16 @@ final class PlatformProcesses implements BeforeEachCallback, AfterEachCallback {
     }
 
     /** The platforms' data directory ({@code PICOBASE_DATA_DIR}). */
-    Path dataDir() {
+    public Path dataDir() {
         return root.resolve("data");
     }
 
-    PlatformProcess start(String name) {
+    public PlatformProcess start(String name) {
         return start(name, Map.of(), false);
     }
 
     /** A platform with {@code settings}, optionally leading a process group of its own (see {@link PlatformProcess}). */
-    PlatformProcess start(String name, Map<String, String> settings, boolean groupLeader) {
+    public PlatformProcess start(String name, Map<String, String> settings, boolean groupLeader) {
         PlatformProcess p = PlatformProcess.start(name, dataDir(), root.resolve("work"), instancesBasePort, settings,
                 groupLeader);
         started.add(p);

@@ -82,6 +82,11 @@ class ScaleToZeroTest extends PlatformPerStorageKind {
         JsonNode backups = user.client().get("/api/instances/" + id + "/backups").json().path("backups");
         assertThat(backups).hasSize(1);
         assertThat(backups.get(0).path("current").asBoolean()).isTrue();
+        // Provenance is listed, and empty on a single node: no node saved it, nothing to explain.
+        assertThat(backups.get(0).has("nodeId")).isTrue();
+        assertThat(backups.get(0).path("nodeId").isNull()).isTrue();
+        assertThat(backups.get(0).has("note")).isTrue();
+        assertThat(backups.get(0).path("note").isNull()).isTrue();
 
         FileTrees.delete(pbData(id)); // the disk is only a cache: object storage is the truth
         RawHttp.Response signIn = gateway(sub, key, "POST", "/api/admins/auth-with-password",

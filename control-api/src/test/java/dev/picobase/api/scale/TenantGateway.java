@@ -14,23 +14,23 @@ import java.util.TreeSet;
  * {@code <subdomain>.localhost} carrying the instance's API key, and optionally a PocketBase auth
  * token. One connection per request ({@code Connection: close}).
  */
-record TenantGateway(int port, String subdomain, String key, String pocketBaseToken) {
+public record TenantGateway(int port, String subdomain, String key, String pocketBaseToken) {
 
-    TenantGateway(int port, String subdomain, String key) {
+    public TenantGateway(int port, String subdomain, String key) {
         this(port, subdomain, key, null);
     }
 
     /** The same instance, sending {@code Authorization: <token>} (a PocketBase admin or user token). */
-    TenantGateway withToken(String token) {
+    public TenantGateway withToken(String token) {
         return new TenantGateway(port, subdomain, key, token);
     }
 
     /** The same instance behind another gateway (a restarted platform listens on new ports). */
-    TenantGateway on(int gatewayPort) {
+    public TenantGateway on(int gatewayPort) {
         return new TenantGateway(gatewayPort, subdomain, key, pocketBaseToken);
     }
 
-    RawHttp.Response send(String method, String path, String json) {
+    public RawHttp.Response send(String method, String path, String json) {
         String body = json == null ? "" : json;
         try (RawHttp http = RawHttp.connect(port)) {
             http.send(method + " " + path + " HTTP/1.1\r\nHost: " + subdomain + ".localhost:" + port
@@ -44,7 +44,7 @@ record TenantGateway(int port, String subdomain, String key, String pocketBaseTo
     }
 
     /** Creates the instance's first PocketBase admin and returns this instance as that admin. */
-    TenantGateway asNewAdmin(String email, String password) {
+    public TenantGateway asNewAdmin(String email, String password) {
         RawHttp.Response created = send("POST", "/api/admins", ApiClient.json("email", email, "password", password,
                 "passwordConfirm", password));
         assertThat(created.status()).as(created.text()).isEqualTo(200);
@@ -55,7 +55,7 @@ record TenantGateway(int port, String subdomain, String key, String pocketBaseTo
     }
 
     /** As an admin: creates the collection {@code notes} with one required text field. */
-    void createNotes() {
+    public void createNotes() {
         RawHttp.Response collection = send("POST", "/api/collections", """
                 {"name": "notes", "type": "base", "schema": [{"name": "text", "type": "text", "required": true}]}
                 """);
@@ -63,14 +63,14 @@ record TenantGateway(int port, String subdomain, String key, String pocketBaseTo
     }
 
     /** Writes a note and returns it as "id text", once PocketBase acknowledged it. */
-    String writeNote(String text) {
+    public String writeNote(String text) {
         RawHttp.Response write = send("POST", "/api/collections/notes/records", ApiClient.json("text", text));
         assertThat(write.status()).as(write.text()).isEqualTo(200);
         return write.json().path("id").asText() + " " + write.json().path("text").asText();
     }
 
     /** Every note as "id text" (waking the instance if it sleeps). */
-    Set<String> notes() {
+    public Set<String> notes() {
         // Only the two fields, so the body stays small enough for PocketBase to send a Content-Length
         // (RawHttp reads no chunked bodies).
         RawHttp.Response list = send("GET", "/api/collections/notes/records?perPage=500&fields=id,text", null);

@@ -314,6 +314,16 @@ class AdminUiJourneyTest {
         WebElement older = backupRows().get(1);
         assertThat(older.getAttribute("data-backup-id")).isEqualTo(olderId);
         assertThat(older.getAttribute("data-current")).isEqualTo("false");
+        // A backup a node kept after losing the instance's lease carries a note saying why it is not
+        // current; the UI shows it under the row as text, so markup in it is never run or rendered.
+        String note = "saved by node <img src=x id=injected onerror=alert(1)> after it lost the instance's lease";
+        api.store().noteSnapshot(olderId, note);
+        wait(d -> backupRows().get(1).findElements(By.cssSelector(".backup-note")).size() == 1);
+        WebElement shown = backupRows().get(1).findElement(By.cssSelector(".backup-note"));
+        assertThat(shown.getText()).isEqualTo(note);
+        assertThat(driver.findElements(By.id("injected"))).isEmpty();
+        assertThat(backupRows().get(0).findElements(By.cssSelector(".backup-note"))).isEmpty();
+        older = backupRows().get(1);
         shoot("instance-backups");
         shootScrolledTo("backups-title", "instance-backups-section");
 

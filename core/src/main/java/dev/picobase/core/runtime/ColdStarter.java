@@ -50,17 +50,19 @@ final class ColdStarter {
             return CompletableFuture.failedFuture(new HoldLimitException(
                     "too many requests are waiting for this instance to start; try again shortly"));
         }
-        CompletableFuture<Wake> shared;
-        try {
-            shared = waking.computeIfAbsent(instanceId, id -> {
-                CompletableFuture<Wake> f = new CompletableFuture<>();
-                blocking.execute(() -> wake.accept(id, f));
-                f.whenComplete((w, t) -> waking.remove(id, f));
-                return f;
-            });
-        } catch (RejectedExecutionException busy) {
-            waiting.decrementAndGet(); // nothing will complete a wake that was never queued
-            return CompletableFuture.failedFuture(busy);
+        CompletableFuture<Wake> created = new CompletableFuture<>();
+        CompletableFuture<Wake> shared = waking.putIfAbsent(instanceId, created);
+        if (shared == null) {
+            shared = created;
+            // Registered before the wake is queued, and outside any map operation: a wake that fails at
+            // once (another node holds the lease) used to complete before this was registered, so the
+            // removal ran inside computeIfAbsent, failed, and left the failed wake-up shared for good.
+            created.whenComplete((w, t) -> waking.remove(instanceId, created));
+            try {
+                blocking.execute(() -> wake.accept(instanceId, created));
+            } catch (RejectedExecutionException busy) {
+                created.completeExceptionally(busy); // nothing will complete a wake that was never queued
+            }
         }
         // Runs on the waking thread, inside the wake-up's lock, when it succeeds in time.
         return shared.copy()

@@ -599,7 +599,6 @@ public final class InstanceLifecycle implements AutoCloseable {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
             }
-            leases.checkNotElsewhere(instanceId);
             Snapshot snapshot = snapshots.list(instanceId).stream().filter(s -> s.id().equals(snapshotId))
                     .findFirst().orElseThrow(() -> new java.util.NoSuchElementException(
                             "no snapshot " + snapshotId + " of this instance"));
@@ -608,6 +607,8 @@ public final class InstanceLifecycle implements AutoCloseable {
                 if (runtime.running(instanceId).isPresent()) {
                     stop(instanceId); // saves; a failed save leaves the copy dirty, refused below
                 }
+                // Cluster mode: the pointer moves below only under the lease (refused if another node runs it).
+                leases.take(instanceId);
                 if (Files.isDirectory(pbData) && snapshots.isDirty(instanceId, pbData)) {
                     try {
                         snapshots.save(instanceId, pbData);
@@ -619,7 +620,16 @@ public final class InstanceLifecycle implements AutoCloseable {
                 }
                 snapshots.restore(snapshot, pbData);
                 exitedOnTheirOwn.remove(instanceId); // its local copy is now the snapshot: nothing to save
-                store.pointToSnapshot(instanceId, snapshot.id());
+                if (leases.enabled()) {
+                    if (!leases.movePointer(instanceId, snapshot.id())) {
+                        throw new dev.picobase.core.snapshot.LeaseLostException("instance " + instanceId
+                                + ": another node took it during the restore; nothing was made current");
+                    }
+                    leases.release(instanceId); // restored and saved: any node may start it
+                } else {
+                    store.pointToSnapshot(instanceId, snapshot.id());
+                }
+                store.noteSnapshot(snapshot.id(), null); // current now: a note on why it was not no longer applies
                 // A crashed instance or a failed save was `failed`; its data is now safe and replaced.
                 store.transition(instanceId, EnumSet.of(InstanceStatus.FAILED, InstanceStatus.STOPPING),
                         InstanceStatus.STOPPED, null);

@@ -51,13 +51,6 @@ public final class NodeLeases {
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     /** The epoch of this node's last lease on each instance, kept after the lease is lost or given back. */
     private final ConcurrentHashMap<String, Long> lastEpochs = new ConcurrentHashMap<>();
-    /**
-     * Instances another node was found to hold, until when (monotonic): a request for one of them
-     * does not try the take statement again for a moment (a third of the TTL, at most 1 s).
-     */
-    private final ConcurrentHashMap<String, Elsewhere> elsewhere = new ConcurrentHashMap<>();
-
-    private record Elsewhere(String owner, long untilNanos) {}
     private final java.util.concurrent.atomic.AtomicLong renewalsFailed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
@@ -95,18 +88,11 @@ public final class NodeLeases {
             return new Taken(0, Optional.empty(), true);
         }
         long sent = System.nanoTime();
-        Elsewhere known = elsewhere.get(instanceId);
-        if (known != null && sent - known.untilNanos() < 0) {
-            throw new InstanceElsewhereException(instanceId, known.owner());
-        }
         Optional<TakenLease> taken = store.takeLeaseWithSnapshot(instanceId, nodeId, ttl);
         if (taken.isEmpty()) {
             String owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId).orElse("another node");
-            elsewhere.put(instanceId, new Elsewhere(owner, System.nanoTime()
-                    + Math.min(ttl.toNanos() / 3, Duration.ofSeconds(1).toNanos())));
             throw new InstanceElsewhereException(instanceId, owner);
         }
-        elsewhere.remove(instanceId);
         long epoch = taken.get().lease().epoch();
         Long previous = lastEpochs.put(instanceId, epoch);
         held.put(instanceId, new Held(epoch, sent + ttl.toNanos() - marginNanos));
@@ -204,7 +190,6 @@ public final class NodeLeases {
     void forget(String instanceId) {
         held.remove(instanceId);
         lastEpochs.remove(instanceId);
-        elsewhere.remove(instanceId);
     }
 
     /**

@@ -210,7 +210,6 @@ public final class Snapshots {
         }
     }
 
-    /** Archives, uploads and verifies {@code pbData}, then makes it current; {@code asOf} dates its content. */
     /**
      * Saves {@code pbData} as a snapshot that is listed but never made current, with {@code note}
      * saying why: the unsaved writes of a copy this node may no longer make current (it lost the
@@ -221,13 +220,18 @@ public final class Snapshots {
         Snapshot aside = upload(instanceId, pbData, clock.instant(), false);
         store.noteSnapshot(aside.id(), note);
         LOG.warn("instance {}: {} saved as backup {} (not current): {}", instanceId, pbData, aside.id(), note);
-        return aside.withProvenance(aside.nodeId().orElse(""), note);
+        return new Snapshot(aside.id(), aside.instanceId(), aside.objectKey(), aside.sha256(), aside.sizeBytes(),
+                aside.createdAt(), aside.nodeId(), Optional.of(note));
     }
 
     private Snapshot upload(String instanceId, Path pbData, Instant asOf) {
         return upload(instanceId, pbData, asOf, true);
     }
 
+    /**
+     * Archives, uploads and verifies {@code pbData}, then (with {@code makeCurrent}) makes it current;
+     * {@code asOf} dates its content.
+     */
     private Snapshot upload(String instanceId, Path pbData, Instant asOf, boolean makeCurrent) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
@@ -533,7 +537,9 @@ public final class Snapshots {
     private void prune(String instanceId, String currentId) {
         List<Snapshot> all = store.listSnapshots(instanceId);
         for (Snapshot old : all.subList(Math.min(retention, all.size()), all.size())) {
-            if (old.id().equals(currentId) || pinned.contains(old.id())) {
+            // A backup with a note holds writes that were deliberately not made current (a node lost the
+            // lease): retention does not delete them; only the owner does, by deleting the instance.
+            if (old.id().equals(currentId) || pinned.contains(old.id()) || old.note().isPresent()) {
                 continue;
             }
             try {

@@ -1,5 +1,6 @@
 package dev.picobase.api;
 
+import dev.picobase.api.cluster.ClusterSync;
 import dev.picobase.api.metrics.ManagementServer;
 import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.config.PicoBaseConfig;
@@ -64,11 +65,14 @@ public final class Platform implements AutoCloseable {
     private final ScheduledExecutorService usageFlush;
     private final PlatformMetrics metrics;
     private final ManagementServer management;
+    /** Cluster mode: applies route and key changes made through other nodes; null on a single node. */
+    private final ClusterSync clusterSync;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
                      InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
                      UsageRecorder usage, ScheduledExecutorService usageFlush, PlatformMetrics metrics,
-                     ManagementServer management) {
+                     ManagementServer management, ClusterSync clusterSync) {
+        this.clusterSync = clusterSync;
         this.metrics = metrics;
         this.management = management;
         this.usage = usage;
@@ -230,8 +234,12 @@ public final class Platform implements AutoCloseable {
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
                         () -> clusterListing(store, leases)));
+        ClusterSync clusterSync = leases.enabled() ? ClusterSync.start(store, routes, gateway, lifecycle) : null;
+        if (clusterSync != null) {
+            started.push(clusterSync);
+        }
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
-                management);
+                management, clusterSync);
     }
 
     /**
@@ -290,6 +298,9 @@ public final class Platform implements AutoCloseable {
         // while the ports drain, and must be saved below rather than marked failed.
         lifecycle.beginShutdown();
         management.close();
+        if (clusterSync != null) {
+            clusterSync.close();
+        }
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();
         usageFlush.shutdownNow();

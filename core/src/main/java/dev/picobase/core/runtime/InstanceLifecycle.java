@@ -190,7 +190,8 @@ public final class InstanceLifecycle implements AutoCloseable {
             runtime.stop(instanceId);
             Path pbData = runtime.directories().pbData(instanceId);
             if (Files.isDirectory(pbData) && !deleted.contains(instanceId)) {
-                if (snapshots.isDirty(instanceId, pbData)) {
+                // Deleted through another node (its lease row went with it): nothing to keep, no upload.
+                if (snapshots.isDirty(instanceId, pbData) && store.findInstance(instanceId).isPresent()) {
                     snapshots.saveAside(instanceId, pbData, "saved by node " + leases.nodeId()
                             + " after it lost the instance's lease; restore it to bring these writes back");
                 }
@@ -660,6 +661,23 @@ public final class InstanceLifecycle implements AutoCloseable {
      * @return false if there was no such instance
      */
     public boolean delete(String instanceId) {
+        return deleteLocally(instanceId, () -> {
+            snapshots.deleteAll(instanceId);
+            return store.deleteInstance(instanceId);
+        });
+    }
+
+    /**
+     * Cluster mode: another node deleted the instance (its row, keys and objects are gone). This node
+     * stops any PocketBase of it and removes its local copy, under the same tombstone as a delete, so
+     * nothing here restarts it or uploads a snapshot for it.
+     */
+    public void deletedElsewhere(String instanceId) {
+        deleteLocally(instanceId, () -> true);
+    }
+
+    /** A delete's local part around {@code shared} (the objects and the row, when this node deletes). */
+    private boolean deleteLocally(String instanceId, java.util.function.Supplier<Boolean> shared) {
         deleted.add(instanceId);
         return locks.withLock(instanceId, () -> {
             stopping.add(instanceId);
@@ -673,8 +691,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                 diskBudget.removed(instanceId);
                 idleReaper.forget(instanceId);
                 leases.forget(instanceId);
-                snapshots.deleteAll(instanceId);
-                boolean found = store.deleteInstance(instanceId);
+                boolean found = shared.get();
                 FileTrees.delete(instanceDir);
                 traffic.forget(instanceId);
                 return found;

@@ -390,6 +390,27 @@ public final class MetadataStore implements AutoCloseable {
                 + "WHERE instance_id = ?", MetadataStore::lease, instanceId);
     }
 
+    /** A change another node must apply to its route table or key cache (see migration 6). */
+    public record ClusterEvent(long id, String kind, String instanceId, String subdomain, String keyId) {}
+
+    /** The newest event's id (0 if none): a node starts reading after it. */
+    public long lastClusterEvent() {
+        return sql.queryOne("SELECT COALESCE(MAX(id), 0) AS last FROM cluster_events", rs -> rs.getLong("last"))
+                .orElse(0L);
+    }
+
+    /** Events after {@code afterId}, oldest first, at most {@code max}. */
+    public List<ClusterEvent> clusterEventsAfter(long afterId, int max) {
+        return sql.query("SELECT id, kind, instance_id, subdomain, key_id FROM cluster_events WHERE id > ? "
+                + "ORDER BY id LIMIT ?", rs -> new ClusterEvent(rs.getLong("id"), rs.getString("kind"),
+                rs.getString("instance_id"), rs.getString("subdomain"), rs.getString("key_id")), afterId, max);
+    }
+
+    /** Forgets events older than {@code age} by the database's clock; every node has read them long since. */
+    public void pruneClusterEvents(Duration age) {
+        sql.execute("DELETE FROM cluster_events WHERE at < " + DB_NOW + " - ?", age.toMillis());
+    }
+
     /** {@code {"id":epoch,...}}; instance ids are our own tokens, but quotes and controls are escaped anyway. */
     private static String jsonObject(Map<String, Long> epochs) {
         StringBuilder json = new StringBuilder("{");

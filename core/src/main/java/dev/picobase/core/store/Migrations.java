@@ -66,7 +66,23 @@ public final class Migrations {
                             + "BEGIN DELETE FROM leases WHERE instance_id = OLD.id; END"),
                     // Provenance of snapshots a node uploads after losing its lease (never made current).
                     Migration.addColumn("snapshots", "node_id", "TEXT"),
-                    Migration.addColumn("snapshots", "note", "TEXT"))));
+                    Migration.addColumn("snapshots", "note", "TEXT"))),
+            new Migration(6, "cluster: a log of route and key changes for the other nodes", List.of(
+                    // Written by triggers, so an instance created or deleted, or a key deleted, is logged in
+                    // the same statement (no transactions over sqld); every node reads what is new every
+                    // half second. AUTOINCREMENT: ids only grow, even after old rows are deleted.
+                    Migration.sql("CREATE TABLE IF NOT EXISTS cluster_events ("
+                            + "id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, instance_id TEXT, "
+                            + "subdomain TEXT, key_id TEXT, at INTEGER NOT NULL)"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_created_event AFTER INSERT ON instances "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, subdomain, at) VALUES "
+                            + "('instance_created', NEW.id, NEW.subdomain, " + MetadataStore.DB_NOW + "); END"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_deleted_event AFTER DELETE ON instances "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, subdomain, at) VALUES "
+                            + "('instance_deleted', OLD.id, OLD.subdomain, " + MetadataStore.DB_NOW + "); END"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS api_keys_deleted_event AFTER DELETE ON api_keys "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) VALUES "
+                            + "('key_deleted', OLD.instance_id, OLD.id, " + MetadataStore.DB_NOW + "); END"))));
 
     private Migrations() {}
 

@@ -1,0 +1,93 @@
+package dev.picobase.api.cluster;
+
+import dev.picobase.core.io.DaemonThreads;
+import dev.picobase.core.runtime.InstanceLifecycle;
+import dev.picobase.core.store.MetadataStore;
+import dev.picobase.core.store.MetadataStore.ClusterEvent;
+import dev.picobase.proxy.GatewayServer;
+import dev.picobase.proxy.routing.RouteTable;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node's route table and key cache in step with changes made through other nodes
+ * (cluster mode): every half second it reads the metadata database's log of changes (written by
+ * triggers in the statement that made them) and applies what is new. An instance created elsewhere
+ * is routed here; one deleted elsewhere loses its route, and any PocketBase or local copy of it here
+ * goes; a key deleted elsewhere loses its cached verdicts and its open streams here. Changes made
+ * through this node come back too, and applying them again changes nothing.
+ *
+ * <p>Threading: one daemon thread of its own (each poll is one database read).
+ */
+public final class ClusterSync implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSync.class);
+    static final Duration EVERY = Duration.ofMillis(500);
+    private static final int BATCH = 1000;
+    /** Old changes are dropped: every node read them long ago. */
+    private static final Duration KEEP = Duration.ofHours(1);
+
+    private final MetadataStore store;
+    private final RouteTable routes;
+    private final GatewayServer gateway;
+    private final InstanceLifecycle lifecycle;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("cluster-sync"));
+    private long last;
+    private long polls;
+
+    private ClusterSync(MetadataStore store, RouteTable routes, GatewayServer gateway, InstanceLifecycle lifecycle) {
+        this.store = store;
+        this.routes = routes;
+        this.gateway = gateway;
+        this.lifecycle = lifecycle;
+    }
+
+    /** Starts reading the changes made from now on. */
+    public static ClusterSync start(MetadataStore store, RouteTable routes, GatewayServer gateway,
+                                    InstanceLifecycle lifecycle) {
+        ClusterSync sync = new ClusterSync(store, routes, gateway, lifecycle);
+        sync.last = store.lastClusterEvent();
+        sync.thread.scheduleWithFixedDelay(sync::poll, EVERY.toMillis(), EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        return sync;
+    }
+
+    private void poll() {
+        try {
+            List<ClusterEvent> events;
+            do {
+                events = store.clusterEventsAfter(last, BATCH);
+                for (ClusterEvent e : events) {
+                    apply(e);
+                    last = e.id();
+                }
+            } while (events.size() == BATCH);
+            if (++polls % (Duration.ofMinutes(10).toMillis() / EVERY.toMillis()) == 0) {
+                store.pruneClusterEvents(KEEP);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("reading the cluster's changes failed (trying again): {}", e.getMessage());
+        }
+    }
+
+    private void apply(ClusterEvent e) {
+        switch (e.kind()) {
+            case "instance_created" -> routes.put(e.subdomain(), e.instanceId());
+            case "instance_deleted" -> {
+                routes.remove(e.subdomain(), e.instanceId());
+                lifecycle.deletedElsewhere(e.instanceId());
+            }
+            case "key_deleted" -> gateway.revokeKey(e.keyId());
+            default -> LOG.debug("cluster change {} of an unknown kind {}", e.id(), e.kind());
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

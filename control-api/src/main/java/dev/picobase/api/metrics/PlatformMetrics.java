@@ -174,8 +174,13 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 .description("bcrypt comparisons run to verify API keys").register(registry);
     }
 
+    private volatile java.util.function.LongSupplier forwardedCount;
+
     /** Requests this node sent one hop to the node that runs their instance (cluster mode). */
     public void forwarded(java.util.function.LongSupplier count) {
+        // Kept here: Micrometer holds only a weak reference to a function counter's state, and a lambda
+        // referenced nowhere else was collected, so the counter read 0.
+        this.forwardedCount = count;
         FunctionCounter.builder("picobase.forwarded.requests", count, c -> (double) c.getAsLong())
                 .description("Requests forwarded to the node holding their instance's lease").register(registry);
     }

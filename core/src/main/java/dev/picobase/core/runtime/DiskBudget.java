@@ -80,6 +80,24 @@ final class DiskBudget {
         copies.touched(instanceId);
     }
 
+    /**
+     * Deletes the instance's local copy (and the markers that describe it): renamed away first, so a
+     * start never finds half of one, and a crash leaves it where the next start removes it. For an
+     * eviction, and for a copy another node's run made stale (cluster mode).
+     */
+    void delete(String instanceId) throws IOException {
+        Path pbData = directories.pbData(instanceId);
+        Path gone = pbData.resolveSibling(Snapshots.EVICTED);
+        FileTrees.delete(gone);
+        if (Files.isDirectory(pbData)) {
+            Files.move(pbData, gone, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.deleteIfExists(pbData.resolveSibling(Snapshots.MARKER));
+        Files.deleteIfExists(pbData.resolveSibling(Snapshots.BASE));
+        copies.removed(instanceId);
+        FileTrees.delete(gone);
+    }
+
     /** The instance's copy is gone (the instance was deleted). */
     void removed(String instanceId) {
         copies.removed(instanceId);
@@ -112,13 +130,7 @@ final class DiskBudget {
             if (Files.isDirectory(pbData) && snapshots.isDirty(id, pbData)) {
                 return;
             }
-            Path evicted = pbData.resolveSibling(Snapshots.EVICTED);
-            FileTrees.delete(evicted);
-            if (Files.isDirectory(pbData)) {
-                Files.move(pbData, evicted, StandardCopyOption.ATOMIC_MOVE);
-            }
-            copies.removed(id);
-            FileTrees.delete(evicted);
+            delete(id);
             LOG.info("instance {}: local copy deleted to stay within the disk budget of {} bytes; its next "
                     + "start restores it from object storage", id, budgetBytes);
         } catch (IOException | RuntimeException e) {

@@ -195,7 +195,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     snapshots.saveAside(instanceId, pbData, "saved by node " + leases.nodeId()
                             + " after it lost the instance's lease; restore it to bring these writes back");
                 }
-                discardLocalCopy(instanceId, pbData);
+                discardLocalCopy(instanceId);
             }
             leases.release(instanceId); // if keptLease took it again, non-continuous: not ours to keep
         } catch (RuntimeException e) {
@@ -224,15 +224,9 @@ public final class InstanceLifecycle implements AutoCloseable {
     }
 
     /** Deletes a local copy that is not the instance's newest data (renamed away first, as an eviction). */
-    private void discardLocalCopy(String instanceId, Path pbData) {
+    private void discardLocalCopy(String instanceId) {
         try {
-            Path gone = pbData.resolveSibling(Snapshots.EVICTED);
-            FileTrees.delete(gone);
-            Files.move(pbData, gone, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Files.deleteIfExists(pbData.resolveSibling(Snapshots.MARKER));
-            Files.deleteIfExists(pbData.resolveSibling(Snapshots.BASE));
-            diskBudget.removed(instanceId);
-            FileTrees.delete(gone);
+            diskBudget.delete(instanceId);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot discard the stale copy of " + instanceId, e);
         }
@@ -301,7 +295,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                     snapshots.saveAside(instanceId, pbData, "unsaved writes of node " + leases.nodeId() + " from "
                             + "before it restarted; node " + elsewhere.owner() + " runs the instance now; restore it "
                             + "to bring these writes back");
-                    discardLocalCopy(instanceId, pbData);
+                    discardLocalCopy(instanceId);
                 } catch (RuntimeException e) {
                     LOG.warn("instance {}: could not put aside its unsaved local copy (kept): {}", instanceId,
                             e.getMessage());
@@ -455,7 +449,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
         LOG.info("instance {}: local copy descends from {}, but {} is current: restoring that", instanceId,
                 base.orElse("nothing"), current.map(Snapshot::id).orElse("nothing"));
-        discardLocalCopy(instanceId, pbData);
+        discardLocalCopy(instanceId);
     }
 
     /**
@@ -546,7 +540,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         } catch (dev.picobase.core.snapshot.LeaseLostException lost) {
             // Saved as a backup that is not current; the copy is stale for whoever holds the lease now.
             LOG.warn("{}", lost.getMessage());
-            discardLocalCopy(instanceId, pbData);
+            discardLocalCopy(instanceId);
         } catch (RuntimeException e) {
             long delay = Math.min(300, 1L << Math.min(attempt, 8));
             LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",

@@ -3,20 +3,16 @@ package dev.picobase.api.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.RunningApi;
-import dev.picobase.testsupport.FreePorts;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,6 +43,7 @@ class AnyNodeServesAnInstanceThroughItsOwnerTest {
     @TempDir
     Path dir;
 
+    private TwoNodes nodes;
     private RunningApi a;
     private RunningApi b;
     private ApiClient.SignedIn user;
@@ -54,38 +51,17 @@ class AnyNodeServesAnInstanceThroughItsOwnerTest {
 
     @BeforeEach
     void startTwoNodes() {
-        Map<String, String> shared = new HashMap<>(StorageKind.S3PROXY.environment(dir)); // one bucket for both
-        shared.put("PICOBASE_LEASE_TTL", "3s");
-        shared.put("PICOBASE_LEASE_RENEW_INTERVAL", "500ms");
-        shared.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        shared.put("PICOBASE_CLUSTER_SECRET", SECRET);
-        a = node(shared, "node-a", dir.resolve("a"), 0);
-        b = node(shared, "node-b", dir.resolve("b"), 1000);
+        nodes = TwoNodes.start(dir, Map.of("PICOBASE_LEASE_TTL", "3s", "PICOBASE_LEASE_RENEW_INTERVAL", "500ms",
+                "PICOBASE_CLUSTER_SECRET", SECRET));
+        a = nodes.a;
+        b = nodes.b;
         user = a.client().signUpAndSignIn();
-    }
-
-    private static RunningApi node(Map<String, String> shared, String id, Path dataDir, int portOffset) {
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(StoreKind.LIBSQL.environment(dataDir));
-        env.put("PICOBASE_NODE_ID", id);
-        // Where the other node reaches this gateway: loopback, which is what the gateway binds in tests.
-        int gateway = FreePorts.next();
-        env.put("PICOBASE_GATEWAY_PORT", Integer.toString(gateway));
-        env.put("PICOBASE_NODE_ADDRESS", "127.0.0.1:" + gateway);
-        env.put("INSTANCES_BASE_PORT", Integer.toString(31000 + portOffset + (int) (ProcessHandle.current().pid() % 500)));
-        return RunningApi.start(StoreKind.LIBSQL, dataDir, env, Clock.systemUTC());
     }
 
     @AfterEach
     void stopNodes() {
-        try {
-            if (b != null) {
-                b.close();
-            }
-        } finally {
-            if (a != null) {
-                a.close();
-            }
+        if (nodes != null) {
+            nodes.close();
         }
     }
 
@@ -159,8 +135,7 @@ class AnyNodeServesAnInstanceThroughItsOwnerTest {
         assertThat(send(a, tenant, "GET", "/api/health", null).status()).as("forwarded to b").isEqualTo(200);
         assertThat(a.platform().lifecycle().running(tenant.id())).isEmpty();
 
-        b.close(); // saves, gives the lease back, leaves the listing
-        b = null;
+        nodes.stop(b); // saves, gives the lease back, leaves the listing
 
         RawHttp.Response r = send(a, tenant, "GET", "/api/health", null);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
@@ -196,16 +171,7 @@ class AnyNodeServesAnInstanceThroughItsOwnerTest {
     }
 
     private RawHttp.Response send(RunningApi node, ApiClient.Tenant tenant, String method, String path, String json) {
-        String body = json == null ? "" : json;
-        int port = node.gatewayPort();
-        try (RawHttp http = RawHttp.connect(port)) {
-            http.send(method + " " + path + " HTTP/1.1\r\nHost: " + tenant.subdomain() + ".localhost:" + port
-                    + "\r\napikey: " + tenant.key()
-                    + (token == null ? "" : "\r\nAuthorization: " + token)
-                    + "\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n");
-            http.send(body.getBytes(StandardCharsets.UTF_8));
-            return http.readResponse();
-        }
+        TenantGateway through = TwoNodes.through(node, tenant);
+        return (token == null ? through : through.withToken(token)).send(method, path, json);
     }
 }

@@ -7,14 +7,10 @@ import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import dev.picobase.api.testsupport.Unique;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +33,7 @@ class ChangesThroughOneNodeReachTheOthersTest {
     @TempDir
     Path dir;
 
+    private TwoNodes nodes;
     private RunningApi a;
     private RunningApi b;
     private ApiClient.SignedIn user;
@@ -44,32 +41,17 @@ class ChangesThroughOneNodeReachTheOthersTest {
 
     @BeforeEach
     void startTwoNodes() {
-        Map<String, String> shared = new HashMap<>(StorageKind.S3PROXY.environment(dir));
-        shared.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        a = node(shared, "node-a", dir.resolve("a"), 0);
-        b = node(shared, "node-b", dir.resolve("b"), 1000);
+        nodes = TwoNodes.start(dir, Map.of());
+        a = nodes.a;
+        b = nodes.b;
         user = a.client().signUpAndSignIn();
         onB = b.client().withToken(user.token());
     }
 
-    private static RunningApi node(Map<String, String> shared, String id, Path dataDir, int portOffset) {
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(StoreKind.LIBSQL.environment(dataDir));
-        env.put("PICOBASE_NODE_ID", id);
-        env.put("INSTANCES_BASE_PORT", Integer.toString(32000 + portOffset + (int) (ProcessHandle.current().pid() % 500)));
-        return RunningApi.start(StoreKind.LIBSQL, dataDir, env, Clock.systemUTC());
-    }
-
     @AfterEach
     void stopNodes() {
-        try {
-            if (b != null) {
-                b.close();
-            }
-        } finally {
-            if (a != null) {
-                a.close();
-            }
+        if (nodes != null) {
+            nodes.close();
         }
     }
 
@@ -121,7 +103,7 @@ class ChangesThroughOneNodeReachTheOthersTest {
     }
 
     private static RawHttp.Response send(RunningApi node, ApiClient.Tenant tenant, String path) {
-        return sendTo(node, tenant.subdomain(), tenant.key(), path);
+        return TwoNodes.through(node, tenant).send("GET", path, null);
     }
 
     private static RawHttp.Response sendTo(RunningApi node, String subdomain, String key, String path) {

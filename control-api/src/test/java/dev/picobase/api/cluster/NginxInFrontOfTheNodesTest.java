@@ -7,14 +7,10 @@ import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.FreePorts;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +34,7 @@ class NginxInFrontOfTheNodesTest {
     @TempDir
     Path dir;
 
+    private TwoNodes nodes;
     private RunningApi a;
     private RunningApi b;
     private Process nginx;
@@ -45,22 +42,9 @@ class NginxInFrontOfTheNodesTest {
 
     @BeforeEach
     void startNodes() {
-        Map<String, String> shared = new HashMap<>(StorageKind.S3PROXY.environment(dir));
-        shared.put("PICOBASE_CLUSTER_SECRET", SECRET);
-        shared.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        a = node(shared, "node-a", dir.resolve("a"), 0);
-        b = node(shared, "node-b", dir.resolve("b"), 1000);
-    }
-
-    private static RunningApi node(Map<String, String> shared, String id, Path dataDir, int portOffset) {
-        int gateway = FreePorts.next();
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(StoreKind.LIBSQL.environment(dataDir));
-        env.put("PICOBASE_NODE_ID", id);
-        env.put("PICOBASE_GATEWAY_PORT", Integer.toString(gateway));
-        env.put("PICOBASE_NODE_ADDRESS", "127.0.0.1:" + gateway);
-        env.put("INSTANCES_BASE_PORT", Integer.toString(34000 + portOffset + (int) (ProcessHandle.current().pid() % 500)));
-        return RunningApi.start(StoreKind.LIBSQL, dataDir, env, Clock.systemUTC());
+        nodes = TwoNodes.start(dir, Map.of("PICOBASE_CLUSTER_SECRET", SECRET));
+        a = nodes.a;
+        b = nodes.b;
     }
 
     @AfterEach
@@ -69,10 +53,8 @@ class NginxInFrontOfTheNodesTest {
             nginx.destroy();
             nginx.waitFor(10, TimeUnit.SECONDS);
         }
-        try {
-            b.close();
-        } finally {
-            a.close();
+        if (nodes != null) {
+            nodes.close();
         }
     }
 

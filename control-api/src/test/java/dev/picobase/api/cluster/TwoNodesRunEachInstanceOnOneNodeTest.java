@@ -3,19 +3,14 @@ package dev.picobase.api.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.model.Lease;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +37,7 @@ class TwoNodesRunEachInstanceOnOneNodeTest {
     @TempDir
     Path dir;
 
+    private TwoNodes nodes;
     private RunningApi a;
     private RunningApi b;
     private ApiClient.SignedIn user;
@@ -49,43 +45,27 @@ class TwoNodesRunEachInstanceOnOneNodeTest {
 
     @BeforeEach
     void startTwoNodes() {
-        Map<String, String> shared = new HashMap<>(StorageKind.S3PROXY.environment(dir)); // one bucket for both
-        shared.put("PICOBASE_LEASE_TTL", "3s");
-        shared.put("PICOBASE_LEASE_RENEW_INTERVAL", "500ms");
-        shared.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        a = node(shared, "node-a", dir.resolve("a"), 0);
-        b = node(shared, "node-b", dir.resolve("b"), 1000);
+        // No cluster secret: a node without the lease refuses instead of forwarding.
+        nodes = TwoNodes.start(dir, Map.of("PICOBASE_LEASE_TTL", "3s", "PICOBASE_LEASE_RENEW_INTERVAL", "500ms"));
+        a = nodes.a;
+        b = nodes.b;
         user = a.client().signUpAndSignIn();
         onB = b.client().withToken(user.token()); // sessions live in the shared database
     }
 
-    private static RunningApi node(Map<String, String> shared, String id, Path dataDir, int portOffset) {
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(StoreKind.LIBSQL.environment(dataDir));
-        env.put("PICOBASE_NODE_ID", id);
-        env.put("INSTANCES_BASE_PORT", Integer.toString(30000 + portOffset + (int) (ProcessHandle.current().pid() % 500)));
-        return RunningApi.start(StoreKind.LIBSQL, dataDir, env, Clock.systemUTC());
-    }
-
     @AfterEach
     void stopNodes() {
-        try {
-            if (b != null) {
-                b.close();
-            }
-        } finally {
-            if (a != null) {
-                a.close();
-            }
+        if (nodes != null) {
+            nodes.close();
         }
     }
 
     @Test
     void aSecondNodeRefusesToStartAnInstanceTheFirstRuns() {
         ApiClient.Tenant tenant = user.createInstanceWithKey();
-        assertThat(send(a, tenant, "GET", "/api/health", null).status()).isEqualTo(200);
+        assertThat(TwoNodes.through(a, tenant).send("GET", "/api/health", null).status()).isEqualTo(200);
 
-        RawHttp.Response onSecond = send(b, tenant, "GET", "/api/health", null);
+        RawHttp.Response onSecond = TwoNodes.through(b, tenant).send("GET", "/api/health", null);
 
         assertThat(onSecond.status()).as(onSecond.text()).isEqualTo(503);
         assertThat(onSecond.header("Retry-After")).isNotNull();
@@ -103,13 +83,12 @@ class TwoNodesRunEachInstanceOnOneNodeTest {
         // What operators see: both nodes in the listing of either, and the lease in the owner's metrics.
         JsonNode cluster = readTree(http("http://127.0.0.1:" + b.managementPort() + "/cluster"));
         assertThat(cluster.path("self").asText()).isEqualTo("node-b");
-        Map<String, JsonNode> nodes = new HashMap<>();
-        cluster.path("nodes").forEach(n -> nodes.put(n.path("id").asText(), n));
-        assertThat(nodes).containsKeys("node-a", "node-b");
-        // The default address is the host name and the port the gateway got (tests bind port 0).
-        assertThat(nodes.get("node-a").path("address").asText()).endsWith(":" + a.gatewayPort());
-        assertThat(nodes.get("node-a").path("instancesHeld").asInt()).isEqualTo(1);
-        assertThat(nodes.get("node-b").path("instancesHeld").asInt()).isZero();
+        Map<String, JsonNode> listed = new HashMap<>();
+        cluster.path("nodes").forEach(n -> listed.put(n.path("id").asText(), n));
+        assertThat(listed).containsKeys("node-a", "node-b");
+        assertThat(listed.get("node-a").path("address").asText()).endsWith(":" + a.gatewayPort());
+        assertThat(listed.get("node-a").path("instancesHeld").asInt()).isEqualTo(1);
+        assertThat(listed.get("node-b").path("instancesHeld").asInt()).isZero();
         assertThat(a.scrapeMetrics().sum("picobase_leases_held")).isEqualTo(1.0);
         assertThat(b.scrapeMetrics().sum("picobase_leases_held")).isZero();
     }
@@ -137,70 +116,21 @@ class TwoNodesRunEachInstanceOnOneNodeTest {
     @Test
     void aStoppedInstanceMovesToTheOtherNodeWithEveryWriteAndBack() {
         ApiClient.Tenant tenant = user.createInstanceWithKey();
-        createAdminAndNotes(a, tenant);
-        String first = writeNote(a, tenant, "written through node a");
+        TenantGateway throughA = TwoNodes.through(a, tenant).asNewAdmin(ADMIN, PASSWORD);
+        throughA.createNotes();
+        TenantGateway throughB = throughA.on(b.gatewayPort());
+        String first = throughA.writeNote("written through node a");
         assertThat(user.client().post("/api/instances/" + tenant.id() + "/stop").status()).isEqualTo(200);
         assertThat(a.store().leaseOf(tenant.id()).orElseThrow().live()).as("the stop gave the lease back").isFalse();
 
-        String second = writeNote(b, tenant, "written through node b"); // b takes the lease, restores a's save
-        assertThat(notes(b, tenant)).containsExactlyInAnyOrder(first, second);
+        String second = throughB.writeNote("written through node b"); // b takes the lease, restores a's save
+        assertThat(throughB.notes()).containsExactlyInAnyOrder(first, second);
         assertThat(onB.post("/api/instances/" + tenant.id() + "/stop").status()).isEqualTo(200);
 
         // a still has its own copy from before b's run: stale now, so a restores b's snapshot instead.
-        assertThat(notes(a, tenant)).containsExactlyInAnyOrder(first, second);
+        assertThat(throughA.notes()).containsExactlyInAnyOrder(first, second);
         Lease lease = a.store().leaseOf(tenant.id()).orElseThrow();
         assertThat(lease.nodeId()).isEqualTo("node-a");
         assertThat(lease.epoch()).as("taken three times").isEqualTo(3);
-    }
-
-    private String token;
-
-    private void createAdminAndNotes(RunningApi node, ApiClient.Tenant tenant) {
-        RawHttp.Response created = send(node, tenant, "POST", "/api/admins", ApiClient.json("email", ADMIN,
-                "password", PASSWORD, "passwordConfirm", PASSWORD));
-        assertThat(created.status()).as(created.text()).isEqualTo(200);
-        signIn(node, tenant);
-        RawHttp.Response collection = send(node, tenant, "POST", "/api/collections", """
-                {"name": "notes", "type": "base", "schema": [{"name": "text", "type": "text", "required": true}]}
-                """);
-        assertThat(collection.status()).as(collection.text()).isEqualTo(200);
-    }
-
-    private void signIn(RunningApi node, ApiClient.Tenant tenant) {
-        token = null;
-        RawHttp.Response signIn = send(node, tenant, "POST", "/api/admins/auth-with-password",
-                ApiClient.json("identity", ADMIN, "password", PASSWORD));
-        assertThat(signIn.status()).as(signIn.text()).isEqualTo(200);
-        token = signIn.json().path("token").asText();
-    }
-
-    private String writeNote(RunningApi node, ApiClient.Tenant tenant, String text) {
-        RawHttp.Response write = send(node, tenant, "POST", "/api/collections/notes/records", ApiClient.json("text", text));
-        assertThat(write.status()).as(write.text()).isEqualTo(200);
-        return write.json().path("text").asText();
-    }
-
-    private Set<String> notes(RunningApi node, ApiClient.Tenant tenant) {
-        RawHttp.Response list = send(node, tenant, "GET", "/api/collections/notes/records?perPage=500&fields=text", null);
-        assertThat(list.status()).as(list.text()).isEqualTo(200);
-        Set<String> texts = new TreeSet<>();
-        for (JsonNode item : list.json().path("items")) {
-            texts.add(item.path("text").asText());
-        }
-        return texts;
-    }
-
-    private RawHttp.Response send(RunningApi node, ApiClient.Tenant tenant, String method, String path, String json) {
-        String body = json == null ? "" : json;
-        int port = node.gatewayPort();
-        try (RawHttp http = RawHttp.connect(port)) {
-            http.send(method + " " + path + " HTTP/1.1\r\nHost: " + tenant.subdomain() + ".localhost:" + port
-                    + "\r\napikey: " + tenant.key()
-                    + (token == null ? "" : "\r\nAuthorization: " + token)
-                    + "\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n");
-            http.send(body.getBytes(StandardCharsets.UTF_8));
-            return http.readResponse();
-        }
     }
 }

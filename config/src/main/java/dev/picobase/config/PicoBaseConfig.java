@@ -63,7 +63,7 @@ public record PicoBaseConfig(
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
-            "PICOBASE_NODE_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL");
+            "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -251,15 +251,9 @@ public record PicoBaseConfig(
             return id;
         }).orElseGet(() -> defaultNodeId(localHost.get(), gatewayPort));
 
-        String address = s.optional("PICOBASE_NODE_ADDRESS").map(raw -> {
-            Matcher m = HOST_PORT.matcher(raw.toLowerCase(java.util.Locale.ROOT));
-            if (!m.matches() || !(m.group(1).startsWith("[") || DOMAIN.matcher(m.group(1)).matches())
-                    || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
-                throw new ConfigException("PICOBASE_NODE_ADDRESS",
-                        "expected host:port at which other nodes reach this gateway, got '" + raw + "'");
-            }
-            return raw;
-        }).orElseGet(() -> localHost.get() + ":" + gatewayPort);
+        String address = nodeAddress(s, "PICOBASE_NODE_ADDRESS", "gateway")
+                .orElseGet(() -> localHost.get() + ":" + gatewayPort);
+        Optional<String> apiAddress = nodeAddress(s, "PICOBASE_NODE_API_ADDRESS", "control API");
 
         // The value is never put in a message: a start-up log must not leak it.
         Optional<String> secret = s.optional("PICOBASE_CLUSTER_SECRET");
@@ -275,7 +269,20 @@ public record PicoBaseConfig(
             throw new ConfigException("PICOBASE_LEASE_RENEW_INTERVAL", "must be less than half of PICOBASE_LEASE_TTL ("
                     + ttl.toMillis() + "ms), got " + renew.toMillis() + "ms");
         }
-        return new ClusterConfig(nodeId, address, secret, ttl, renew);
+        return new ClusterConfig(nodeId, address, apiAddress, secret, ttl, renew);
+    }
+
+    /** An explicit {@code host:port} at which other nodes reach this node's {@code what}. */
+    private static Optional<String> nodeAddress(Settings s, String name, String what) {
+        return s.optional(name).map(raw -> {
+            Matcher m = HOST_PORT.matcher(raw.toLowerCase(java.util.Locale.ROOT));
+            if (!m.matches() || !(m.group(1).startsWith("[") || DOMAIN.matcher(m.group(1)).matches())
+                    || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+                throw new ConfigException(name, "expected host:port at which other nodes reach this " + what
+                        + ", got '" + raw + "'");
+            }
+            return raw;
+        });
     }
 
     /**

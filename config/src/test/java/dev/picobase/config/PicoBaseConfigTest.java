@@ -172,6 +172,11 @@ class PicoBaseConfigTest {
         assertThat(explicit.cluster().nodeId()).isEqualTo("node-a");
         assertThat(explicit.cluster().nodeAddress()).isEqualTo("10.0.0.7:8080");
         assertThat(explicit.cluster().leaseRenewInterval()).isEqualTo(Duration.ofSeconds(10));
+        // The control API: the gateway's host with the API's bound port, unless set.
+        assertThat(explicit.cluster().apiAddress(8081)).isEqualTo("10.0.0.7:8081");
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_NODE_ADDRESS", "10.0.0.7:8080",
+                "PICOBASE_NODE_API_ADDRESS", "api.node-a.internal:9000")).cluster().apiAddress(8081))
+                .isEqualTo("api.node-a.internal:9000");
         assertThat(PicoBaseConfig.fromMap(Map.of()).cluster().nodeId()).matches("[a-z0-9-]{1,63}");
         assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_NODE_ADDRESS", "[fd00::1]:9000")).cluster().nodeAddress())
                 .isEqualTo("[fd00::1]:9000");
@@ -190,6 +195,8 @@ class PicoBaseConfigTest {
                         + "at which other nodes reach this gateway, got 'http://10.0.0.7:8080'",
                 Map.of("PICOBASE_NODE_ADDRESS", "node-a:0"), "PICOBASE_NODE_ADDRESS: expected host:port at which "
                         + "other nodes reach this gateway, got 'node-a:0'",
+                Map.of("PICOBASE_NODE_API_ADDRESS", "10.0.0.7"), "PICOBASE_NODE_API_ADDRESS: expected host:port at "
+                        + "which other nodes reach this control API, got '10.0.0.7'",
                 Map.of("PICOBASE_LEASE_TTL", "1s"), "PICOBASE_LEASE_TTL: must be at least 2000ms, got '1s'",
                 Map.of("PICOBASE_LEASE_RENEW_INTERVAL", "8s"), "PICOBASE_LEASE_RENEW_INTERVAL: must be less than "
                         + "half of PICOBASE_LEASE_TTL (15000ms), got 8000ms",

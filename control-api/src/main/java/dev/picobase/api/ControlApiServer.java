@@ -62,9 +62,11 @@ public final class ControlApiServer implements AutoCloseable {
      * Binds the API port and starts serving.
      *
      * @param events told of created and deleted instances and revoked keys (the gateway's caches)
+     * @param owners  where calls on a running instance act: here, or on the node holding its lease
      */
     public static ControlApiServer start(PicoBaseConfig config, MetadataStore store, Clock clock,
-                                         InstanceLifecycle lifecycle, ControlEvents events)
+                                         InstanceLifecycle lifecycle, ControlEvents events,
+                                         dev.picobase.api.cluster.OwnerCalls owners)
             throws InterruptedException {
         Passwords passwords = new Passwords(config.auth().bcryptCost());
         Sessions sessions = new Sessions(store, config.auth(), clock);
@@ -72,7 +74,7 @@ public final class ControlApiServer implements AutoCloseable {
         router.add(HttpMethod.GET, "/api/health", r -> ApiResponse.ok(Map.of("status", "ok")));
         new AuthRoutes(store, passwords, sessions, new SignInLimiter(config.auth(), Ticker.systemTicker()))
                 .register(router);
-        InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events);
+        InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
 

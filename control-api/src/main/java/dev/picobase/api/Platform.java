@@ -1,6 +1,9 @@
 package dev.picobase.api;
 
 import dev.picobase.api.cluster.ClusterSync;
+import dev.picobase.api.cluster.NodeAddresses;
+import dev.picobase.api.cluster.NodeBackends;
+import dev.picobase.api.cluster.OwnerCalls;
 import dev.picobase.api.metrics.ManagementServer;
 import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.config.PicoBaseConfig;
@@ -147,62 +150,18 @@ public final class Platform implements AutoCloseable {
                 Duration.ofSeconds(1), usage::keyUsed);
         ClusterHop hops = leases.enabled() ? ClusterHop.of(config.cluster().secret()) : ClusterHop.OFF;
         java.util.concurrent.atomic.AtomicReference<String> selfAddress = new java.util.concurrent.atomic.AtomicReference<>("");
-        NodeGateways nodes = new NodeGateways(store::listNodes, instanceWork, leases.nodeId(), selfAddress::get);
-        java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
-        Backends backends = new Backends() {
-            @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return targetFor(instanceId).thenApply(Target::address);
-            }
-
-            @Override
-            public CompletableFuture<Target> targetFor(String instanceId) {
-                // ensureRunning counts the request in flight as it completes (under the wake's lock
-                // for a held request), so a stop right after a wake waits for it.
-                CompletableFuture<Target> local = lifecycle.ensureRunning(instanceId).thenApply(w -> {
-                    usage.instanceActive(instanceId);
-                    return new Target(w.address(), w.cold()
-                            ? "restore;dur=" + w.restoreMillis() + ", boot;dur=" + w.bootMillis() : null);
-                });
-                return hops.enabled() ? local.exceptionallyCompose(t -> toOwner(instanceId, t)) : local;
-            }
-
-            /**
-             * Another node holds the lease: the request goes one hop to that node's gateway, not
-             * counted here (the owner counts it). Unknown owner or address: the 503 stands.
-             */
-            private CompletableFuture<Target> toOwner(String instanceId, Throwable t) {
-                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
-                        ? t.getCause() : t;
-                if (!(cause instanceof InstanceElsewhereException elsewhere)) {
-                    return CompletableFuture.failedFuture(cause);
-                }
-                return nodes.of(elsewhere.owner()).thenCompose(gateway -> {
-                    if (gateway.isEmpty()) {
-                        return CompletableFuture.failedFuture(elsewhere);
-                    }
-                    forwarded.incrementAndGet();
-                    return CompletableFuture.completedFuture(Target.hop(gateway.get(), elsewhere.owner()));
-                });
-            }
-
-            @Override
-            public void exchangeEnded(String instanceId) {
-                lifecycle.traffic().ended(instanceId);
-            }
-        };
+        NodeAddresses nodes = new NodeAddresses(store::listNodes, instanceWork, leases.nodeId(), selfAddress::get);
+        ScheduledExecutorService holdTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("hold-timer"));
+        started.push(holdTimer::shutdownNow);
+        NodeBackends backends = new NodeBackends(lifecycle, usage, hops, nodes, holdTimer, config.holdTimeout());
         GatewayServer gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),
                         new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
                                 config.auth().secureCookies(), hops), backends, metrics));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
-        if (leases.enabled()) {
-            // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
-            String address = config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port());
-            selfAddress.set(address);
-            store.registerNode(config.cluster().nodeId(), address);
-        }
+        // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
+        selfAddress.set(config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port()));
 
         ControlEvents events = new ControlEvents() {
             @Override
@@ -222,14 +181,20 @@ public final class Platform implements AutoCloseable {
             }
         };
         ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),
-                config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events));
+                config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events,
+                        leases.enabled() ? new OwnerCalls(store, leases.nodeId(), nodes, hops,
+                                config.cluster().leaseTtl()) : OwnerCalls.none()));
         started.push(api);
+        if (leases.enabled()) {
+            // Registered once both ports are bound: other nodes may send requests and calls from now on.
+            store.registerNode(config.cluster().nodeId(), selfAddress.get(), config.cluster().apiAddress(api.port()));
+        }
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(
                 DaemonThreads.named("usage-flush"));
         started.push(usageFlush::shutdownNow);
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
         metrics.bind(store, lifecycle, keys, gateway.connections());
-        metrics.forwarded(forwarded::get);
+        metrics.forwarded(backends::forwarded);
         ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
@@ -248,10 +213,10 @@ public final class Platform implements AutoCloseable {
      * which node answered. A single node on the embedded SQLite file lists none.
      */
     private static String clusterListing(MetadataStore store, NodeLeases leases) {
-        record NodeView(String id, String address, java.time.Instant startedAt, java.time.Instant lastHeartbeat,
-                        long heartbeatAgeMillis, int instancesHeld) {}
+        record NodeView(String id, String address, String apiAddress, java.time.Instant startedAt,
+                        java.time.Instant lastHeartbeat, long heartbeatAgeMillis, int instancesHeld) {}
         List<NodeView> nodes = leases.enabled() ? store.listNodes().stream().map(n -> new NodeView(n.id(),
-                n.address(), n.startedAt(), n.heartbeatAt(), n.heartbeatAge().toMillis(), n.instancesHeld())).toList()
+                n.address(), n.apiAddress(), n.startedAt(), n.heartbeatAt(), n.heartbeatAge().toMillis(), n.instancesHeld())).toList()
                 : List.of();
         Map<String, Object> listing = new java.util.LinkedHashMap<>();
         listing.put("self", leases.enabled() ? leases.nodeId() : null);

@@ -44,6 +44,13 @@ public interface Backends {
         return backendFor(instanceId).thenApply(address -> new Target(address, null));
     }
 
+    /**
+     * A {@link Target#hop()} to {@code node} could not connect, or the connection closed before an
+     * answer: the request is about to ask {@link #targetFor} again, once. No-op by default.
+     */
+    default void hopFailed(String instanceId, String node) {
+    }
+
     /** The request a {@link #targetFor} was found for has ended; no-op by default. */
     default void exchangeEnded(String instanceId) {
     }

@@ -87,12 +87,17 @@ public final class ClusterHop {
         headers.remove(KEY_ID_NAME);
     }
 
-    /** Marks an outgoing request as this node's hop to the owner; {@code keyId} may be null. */
-    public void mark(HttpHeaders headers, String keyId) {
+    /** The value of {@link #HEADER} for a hop made with another HTTP client (a control call to the owner). */
+    public String headerValue() {
         if (secret == null) {
             throw new IllegalStateException("no cluster secret: requests are not forwarded");
         }
-        headers.set(HEADER_NAME, new String(secret, StandardCharsets.UTF_8));
+        return new String(secret, StandardCharsets.UTF_8);
+    }
+
+    /** Marks an outgoing request as this node's hop to the owner; {@code keyId} may be null. */
+    public void mark(HttpHeaders headers, String keyId) {
+        headers.set(HEADER_NAME, headerValue());
         if (keyId != null) {
             headers.set(KEY_ID_NAME, keyId);
         }

@@ -18,4 +18,11 @@ public interface GatewayMetrics {
      * to its end, {@code cold} whether the instance was started for it.
      */
     void requestCompleted(int statusCode, long nanos, boolean cold);
+
+    /**
+     * The exchange that just ended (after {@link #requestCompleted}) went one hop to the node that
+     * runs its instance (cluster mode); {@code nanos} as there.
+     */
+    default void forwardedCompleted(long nanos) {
+    }
 }

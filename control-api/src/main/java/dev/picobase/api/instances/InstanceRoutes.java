@@ -3,6 +3,7 @@ package dev.picobase.api.instances;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.ControlEvents;
 import dev.picobase.api.auth.Caller;
+import dev.picobase.api.cluster.OwnerCalls;
 import dev.picobase.api.auth.Sessions;
 import dev.picobase.api.http.ApiException;
 import dev.picobase.api.http.ApiRequest;
@@ -17,7 +18,6 @@ import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.Subdomains;
 import dev.picobase.core.snapshot.SnapshotCorruptException;
 import dev.picobase.core.runtime.InstanceDeletedException;
-import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.UnsavedDataException;
 import dev.picobase.core.runtime.HoldLimitException;
@@ -33,7 +33,8 @@ import java.util.Map;
 /**
  * {@code /api/instances}: list, create, read, start, stop, delete, logs, and the subdomain check the
  * create dialog uses as the user types. Every call resolves the instance through its owner: an
- * instance of another user is answered exactly like one that does not exist (404).
+ * instance of another user is answered exactly like one that does not exist (404). In a cluster,
+ * the calls that act on a running instance go to the node that holds its lease ({@link OwnerCalls}).
  *
  * <p>Threading: handlers block (database); they run on the API's blocking executor.
  */
@@ -61,10 +62,12 @@ public final class InstanceRoutes {
     private final InstanceLifecycle lifecycle;
     private final ControlEvents events;
     private final Subdomains subdomains;
+    private final OwnerCalls owners;
 
     public InstanceRoutes(MetadataStore store, Sessions sessions, PicoBaseConfig config, InstanceLifecycle lifecycle,
-                          ControlEvents events) {
+                          ControlEvents events, OwnerCalls owners) {
         this.store = store;
+        this.owners = owners;
         this.sessions = sessions;
         this.config = config;
         this.lifecycle = lifecycle;
@@ -115,41 +118,48 @@ public final class InstanceRoutes {
 
     /** Starts PocketBase and answers once it is healthy (or with the reason it failed). */
     private ApiResponse start(ApiRequest request) {
-        Instance instance = owned(request, sessions.require(request));
-        try {
-            return ApiResponse.ok(view(lifecycle.start(instance.id())));
-        } catch (InstanceStartException | HoldLimitException e) { // the latter: the platform is shutting down
-            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
-                    Map.of());
-        } catch (InstanceDeletedException e) { // deleted while this waited for the instance
-            throw ApiException.notFound("no such instance");
-        } catch (InstanceElsewhereException e) {
-            throw elsewhere(e);
-        }
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
+        return owners.onOwner(request, caller, instance.id(), () -> {
+            try {
+                return ApiResponse.ok(view(lifecycle.start(instance.id())));
+            } catch (InstanceStartException | HoldLimitException e) { // the latter: the platform is shutting down
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
+                        Map.of());
+            } catch (InstanceDeletedException e) { // deleted while this waited for the instance
+                throw ApiException.notFound("no such instance");
+            }
+        }, () -> {});
     }
 
     private ApiResponse stop(ApiRequest request) {
-        Instance instance = owned(request, sessions.require(request));
-        try {
-            return ApiResponse.ok(view(lifecycle.stop(instance.id())));
-        } catch (InstanceDeletedException e) { // deleted while this waited for the instance
-            throw ApiException.notFound("no such instance");
-        } catch (InstanceElsewhereException e) {
-            throw elsewhere(e);
-        }
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
+        return owners.onOwner(request, caller, instance.id(), () -> {
+            try {
+                return ApiResponse.ok(view(lifecycle.stop(instance.id())));
+            } catch (InstanceDeletedException e) { // deleted while this waited for the instance
+                throw ApiException.notFound("no such instance");
+            }
+        }, () -> {});
     }
 
     /**
      * Stops the instance and deletes its data everywhere, then its row and keys. The gateway stops
-     * routing to it and forgets its keys first, so no request wakes it while it is being deleted.
+     * routing to it and forgets its keys first, so no request wakes it while it is being deleted. In
+     * a cluster the node running it deletes it; this node forgets it as soon as that node answers.
      */
     private ApiResponse delete(ApiRequest request) {
-        Instance instance = owned(request, sessions.require(request));
-        events.instanceDeleting(instance, store.listApiKeys(instance.id()).stream().map(ApiKey::id).toList());
-        if (!lifecycle.delete(instance.id())) {
-            throw ApiException.notFound("no such instance");
-        }
-        return ApiResponse.noContent();
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
+        List<String> keyIds = store.listApiKeys(instance.id()).stream().map(ApiKey::id).toList();
+        return owners.onOwner(request, caller, instance.id(), () -> {
+            events.instanceDeleting(instance, keyIds);
+            if (!lifecycle.delete(instance.id())) {
+                throw ApiException.notFound("no such instance");
+            }
+            return ApiResponse.noContent();
+        }, () -> events.instanceDeleting(instance, keyIds));
     }
 
     /**
@@ -200,35 +210,31 @@ public final class InstanceRoutes {
 
     /** Replaces the instance's data with one of its snapshots (the current data is saved first). */
     private ApiResponse restore(ApiRequest request) {
-        Instance instance = owned(request, sessions.require(request));
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
         Restore body = Json.read(request, Restore.class);
         String snapshotId = Validate.text("snapshotId", body.snapshotId(), 1, 64);
-        try {
-            // Looked up by the lifecycle under the instance's lock: a save in between may prune it.
-            return ApiResponse.ok(view(lifecycle.restore(instance.id(), snapshotId)));
-        } catch (java.util.NoSuchElementException e) {
-            throw ApiException.invalid("snapshotId", "no such snapshot of this instance");
-        } catch (SnapshotCorruptException e) {
-            throw ApiException.conflict("snapshot_corrupt", "snapshotId", e.getMessage());
-        } catch (UnsavedDataException e) {
-            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "save_failed", e.getMessage(), null,
-                    Map.of("Retry-After", "30"));
-        } catch (InstanceDeletedException e) {
-            throw ApiException.notFound("no such instance");
-        } catch (InstanceElsewhereException e) {
-            throw elsewhere(e);
-        }
-    }
-
-    /** Another node runs the instance (cluster mode): act through that node's control API for now. */
-    private static ApiException elsewhere(InstanceElsewhereException e) {
-        return new ApiException(HttpResponseStatus.CONFLICT, "served_elsewhere", e.getMessage()
-                + "; send this request to that node", null, Map.of());
+        return owners.onOwner(request, caller, instance.id(), () -> {
+            try {
+                // Looked up by the lifecycle under the instance's lock: a save in between may prune it.
+                return ApiResponse.ok(view(lifecycle.restore(instance.id(), snapshotId)));
+            } catch (java.util.NoSuchElementException e) {
+                throw ApiException.invalid("snapshotId", "no such snapshot of this instance");
+            } catch (SnapshotCorruptException e) {
+                throw ApiException.conflict("snapshot_corrupt", "snapshotId", e.getMessage());
+            } catch (UnsavedDataException e) {
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "save_failed", e.getMessage(), null,
+                        Map.of("Retry-After", "30"));
+            } catch (InstanceDeletedException e) {
+                throw ApiException.notFound("no such instance");
+            }
+        }, () -> {});
     }
 
     /** The most recent lines PocketBase printed ({@code ?lines=}, 1–1000, default 200). */
     private ApiResponse logs(ApiRequest request) {
-        Instance instance = owned(request, sessions.require(request));
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
         int lines = 200;
         List<String> param = request.query().get("lines");
         if (param != null && !param.isEmpty()) {
@@ -241,7 +247,9 @@ public final class InstanceRoutes {
                 throw ApiException.invalid("lines", "lines must be a whole number from 1 to 1000");
             }
         }
-        return ApiResponse.ok(Map.of("lines", lifecycle.logs(instance.id(), lines)));
+        int count = lines;
+        return owners.onOwner(request, caller, instance.id(),
+                () -> ApiResponse.ok(Map.of("lines", lifecycle.logs(instance.id(), count))), () -> {});
     }
 
     private ApiResponse checkSubdomain(ApiRequest request) {

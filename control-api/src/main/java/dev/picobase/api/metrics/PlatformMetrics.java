@@ -51,6 +51,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     private final Counter[][] requests = new Counter[STATUS_CLASSES.length][2];
     private final Timer[][] latency = new Timer[STATUS_CLASSES.length][2];
     private final Counter coldStarts;
+    private final Timer forwardedLatency;
     private final Timer restore;
     private final Timer boot;
     private final DistributionSummary savedBytes;
@@ -87,6 +88,13 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                         .register(registry);
             }
         }
+        forwardedLatency = Timer.builder("picobase.forwarded.request.duration")
+                .description("Latency of requests this node sent one hop to the node running their instance, as "
+                        + "this node's clients saw it (compare with the owner's picobase_gateway_request_duration)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
         coldStarts = Counter.builder("picobase.cold.starts").description("Instances started on demand")
                 .register(registry);
         restore = coldStartTimer("restore");
@@ -163,6 +171,9 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 .description("Instance leases this node holds (cluster mode)").register(registry);
         FunctionCounter.builder("picobase.lease.renewals.failed", lifecycle.leases(), NodeLeases::renewalsFailed)
                 .description("Lease renewals that failed (the statement, or a lease no longer ours)").register(registry);
+        FunctionCounter.builder("picobase.lease.takeovers", lifecycle.leases(), NodeLeases::takeovers)
+                .description("Leases this node took over from a node that had not given them back (it died, "
+                        + "paused or was cut off)").register(registry);
         FunctionCounter.builder("picobase.leases.lost", lifecycle.leases(), NodeLeases::lost)
                 .description("Leases this node lost while serving (it stopped serving those instances)")
                 .register(registry);
@@ -191,6 +202,11 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
         int c = cold ? 1 : 0;
         requests[s][c].increment();
         latency[s][c].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void forwardedCompleted(long nanos) {
+        forwardedLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

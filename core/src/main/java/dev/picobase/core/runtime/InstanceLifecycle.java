@@ -336,7 +336,20 @@ public final class InstanceLifecycle implements AutoCloseable {
             }
             traffic.ended(instanceId);
         }
+        if (running.isEmpty()) {
+            // Cluster mode: another node held the lease a moment ago; the request goes there (one
+            // hop) without a round trip to the database or a turn through the wake-up queue.
+            Optional<String> owner = leases.ownerElsewhere(instanceId);
+            if (owner.isPresent()) {
+                return CompletableFuture.failedFuture(new InstanceElsewhereException(instanceId, owner.get()));
+            }
+        }
         return coldStarter.hold(instanceId);
+    }
+
+    /** A request sent to {@code node} for the instance could not reach it: look the owner up again. */
+    public void ownerUnreachable(String instanceId) {
+        leases.forgetOwner(instanceId);
     }
 
     /** How many requests are waiting for {@code instanceId} to start. */
@@ -351,7 +364,10 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     /** Starts the instance and returns it {@code running}; throws {@link InstanceStartException} on failure. */
     public Instance start(String instanceId) {
-        locks.withLock(instanceId, () -> startLocked(instanceId));
+        locks.withLock(instanceId, () -> {
+            markRunningIfCold(instanceId, startLocked(instanceId));
+            return null;
+        });
         return current(instanceId);
     }
 
@@ -362,12 +378,36 @@ public final class InstanceLifecycle implements AutoCloseable {
      */
     private void wake(String instanceId, CompletableFuture<Wake> release) {
         locks.runLocked(instanceId, () -> {
+            Wake woken;
             try {
-                release.complete(startLocked(instanceId));
+                woken = startLocked(instanceId);
             } catch (RuntimeException | Error e) {
                 release.completeExceptionally(e);
+                return;
             }
+            release.complete(woken); // the held requests go on now: the status write is not theirs to wait for
+            markRunningIfCold(instanceId, woken);
         });
+    }
+
+    /**
+     * Records a start that just happened as {@code running}, still under the instance's lock (no stop
+     * can slip in between) but after the requests it held were released: with the metadata database
+     * far away, a wake-up makes one round trip before PocketBase is spawned (the lease, or the
+     * {@code starting} mark on a single node) and none after it. A failed write is logged: the
+     * instance runs whatever its row says, and the next transition writes it again.
+     */
+    private void markRunningIfCold(String instanceId, Wake woken) {
+        if (!woken.cold()) {
+            return;
+        }
+        EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
+        from.add(InstanceStatus.STARTING);
+        try {
+            store.transition(instanceId, from, InstanceStatus.RUNNING, null);
+        } catch (RuntimeException e) {
+            LOG.warn("instance {}: started, but its status could not be recorded: {}", instanceId, e.getMessage());
+        }
     }
 
     private Wake startLocked(String instanceId) {
@@ -385,11 +425,16 @@ public final class InstanceLifecycle implements AutoCloseable {
             // A start now would outlive the shutdown's saves, or be killed by them unsaved.
             throw new HoldLimitException("the platform is shutting down; try again shortly");
         }
-        // Cluster mode: taken before anything else; the same statement says which snapshot is current.
+        // Cluster mode: taken before anything else; the same statement says which snapshot is current
+        // and what the instance's idle timeout is. It is the one metadata round trip before the spawn.
         NodeLeases.Taken lease = leases.take(instanceId);
-        store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
-                .or(() -> store.findInstance(instanceId))
-                .ifPresent(i -> idleReaper.idleTimeout(instanceId, i.idleTimeout()));
+        if (leases.enabled()) {
+            idleReaper.idleTimeout(instanceId, lease.idleTimeout());
+        } else {
+            store.transition(instanceId, STARTABLE, InstanceStatus.STARTING, null)
+                    .or(() -> store.findInstance(instanceId))
+                    .ifPresent(i -> idleReaper.idleTimeout(instanceId, i.idleTimeout()));
+        }
         try {
             long t0 = System.nanoTime();
             Path pbData = runtime.directories().pbData(instanceId);
@@ -412,17 +457,15 @@ public final class InstanceLifecycle implements AutoCloseable {
             exitedOnTheirOwn.remove(instanceId);
             long t2 = System.nanoTime();
             traffic.touch(instanceId);
-            EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE);
-            from.add(InstanceStatus.STARTING);
-            store.transition(instanceId, from, InstanceStatus.RUNNING, null);
             coldStarts.coldStarted(t1 - t0, t2 - t1);
             if (restored) {
                 settleLater(instanceId, pbData);
             }
             return new Wake(address(process), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, true);
         } catch (RuntimeException e) {
-            store.transition(instanceId, EnumSet.of(InstanceStatus.STARTING), InstanceStatus.FAILED,
-                    e.getMessage());
+            EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE); // cluster mode wrote no "starting"
+            from.add(InstanceStatus.STARTING);
+            store.transition(instanceId, from, InstanceStatus.FAILED, e.getMessage());
             leases.release(instanceId);
             throw e;
         }

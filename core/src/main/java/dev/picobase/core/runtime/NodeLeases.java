@@ -42,7 +42,17 @@ public final class NodeLeases {
      * whether it continues this node's previous lease on the instance (the epoch is exactly one more:
      * no other node held it in between, so what this node has of the instance is still the newest).
      */
-    public record Taken(long epoch, Optional<Snapshot> current, boolean continuous) {}
+    public record Taken(long epoch, Optional<Snapshot> current, boolean continuous, Optional<Duration> idleTimeout) {}
+
+    /** Another node seen holding an instance's lease, believed until {@code untilNanos}. */
+    private record Owner(String nodeId, long untilNanos) {}
+
+    /**
+     * How long a node seen holding a lease is believed without asking the database again: a request
+     * for its instance goes straight to it. Short, because the owner may give the lease back at any
+     * moment; a hop that cannot connect forgets it at once ({@link #forgetOwner}).
+     */
+    private static final long OWNER_FRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final MetadataStore store;
     private final String nodeId;
@@ -53,6 +63,8 @@ public final class NodeLeases {
     private final ConcurrentHashMap<String, Long> lastEpochs = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong renewalsFailed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong takeovers = new java.util.concurrent.atomic.AtomicLong();
+    private final ConcurrentHashMap<String, Owner> owners = new ConcurrentHashMap<>();
 
     private NodeLeases(MetadataStore store, String nodeId, Duration ttl) {
         this.store = store;
@@ -85,18 +97,47 @@ public final class NodeLeases {
      */
     Taken take(String instanceId) {
         if (!enabled()) {
-            return new Taken(0, Optional.empty(), true);
+            return new Taken(0, Optional.empty(), true, Optional.empty());
         }
         long sent = System.nanoTime();
         Optional<TakenLease> taken = store.takeLeaseWithSnapshot(instanceId, nodeId, ttl);
         if (taken.isEmpty()) {
-            String owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId).orElse("another node");
-            throw new InstanceElsewhereException(instanceId, owner);
+            Optional<String> owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId)
+                    .filter(n -> !n.equals(nodeId));
+            owner.ifPresent(n -> owners.put(instanceId, new Owner(n, System.nanoTime() + OWNER_FRESH_NANOS)));
+            throw new InstanceElsewhereException(instanceId, owner.orElse("another node"));
+        }
+        owners.remove(instanceId);
+        if (taken.get().takeover()) {
+            takeovers.incrementAndGet();
         }
         long epoch = taken.get().lease().epoch();
         Long previous = lastEpochs.put(instanceId, epoch);
         held.put(instanceId, new Held(epoch, sent + ttl.toNanos() - marginNanos));
-        return new Taken(epoch, taken.get().current(), previous != null && epoch == previous + 1);
+        return new Taken(epoch, taken.get().current(), previous != null && epoch == previous + 1,
+                taken.get().idleTimeout());
+    }
+
+    /**
+     * The node that held the instance's lease when this node last failed to take it, if that was
+     * less than a second ago: a request for the instance goes there without a database round trip.
+     * Empty on a single node, for an instance this node holds, or when not known lately.
+     */
+    public Optional<String> ownerElsewhere(String instanceId) {
+        Owner o = owners.get(instanceId);
+        if (o == null) {
+            return Optional.empty();
+        }
+        if (System.nanoTime() - o.untilNanos() >= 0) {
+            owners.remove(instanceId, o);
+            return Optional.empty();
+        }
+        return Optional.of(o.nodeId());
+    }
+
+    /** A request could not reach the owner last seen: ask the database again next time. */
+    public void forgetOwner(String instanceId) {
+        owners.remove(instanceId);
     }
 
     /** Whether this node may serve the instance now: always on a single node. */
@@ -190,6 +231,7 @@ public final class NodeLeases {
     void forget(String instanceId) {
         held.remove(instanceId);
         lastEpochs.remove(instanceId);
+        owners.remove(instanceId);
     }
 
     /**
@@ -208,6 +250,11 @@ public final class NodeLeases {
     /** Renewal statements that failed (metrics). */
     public long renewalsFailed() {
         return renewalsFailed.get();
+    }
+
+    /** Leases this node took from another node that had not given them back (metrics). */
+    public long takeovers() {
+        return takeovers.get();
     }
 
     /** Leases lost while held (metrics). */

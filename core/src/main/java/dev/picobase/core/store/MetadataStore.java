@@ -286,14 +286,16 @@ public final class MetadataStore implements AutoCloseable {
 
     /**
      * Registers this node (again, after a restart: a new start time) with a heartbeat now; its
-     * {@code address} is where other nodes reach its gateway.
+     * {@code address} is where other nodes reach its gateway, {@code apiAddress} its control API.
      */
-    public Node registerNode(String nodeId, String address) {
-        return sql.queryOne("INSERT INTO nodes (id, address, started_at, heartbeat_at) VALUES (?, ?, "
+    public Node registerNode(String nodeId, String address, String apiAddress) {
+        return sql.queryOne("INSERT INTO nodes (id, address, api_address, started_at, heartbeat_at) VALUES (?, ?, ?, "
                         + DB_NOW + ", " + DB_NOW + ") ON CONFLICT (id) DO UPDATE SET address = excluded.address, "
+                        + "api_address = excluded.api_address, "
                         + "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at "
-                        + "RETURNING id, address, started_at, heartbeat_at, 0 AS heartbeat_age, " + NODE_COUNT_HELD,
-                MetadataStore::node, nodeId, address).orElseThrow();
+                        + "RETURNING id, address, api_address, started_at, heartbeat_at, 0 AS heartbeat_age, "
+                        + NODE_COUNT_HELD,
+                MetadataStore::node, nodeId, address, apiAddress).orElseThrow();
     }
 
     /** Records a heartbeat of the node; false when it is not registered (then register it again). */
@@ -309,7 +311,7 @@ public final class MetadataStore implements AutoCloseable {
 
     /** Every registered node with its heartbeat age and live leases, by the database's clock. */
     public List<Node> listNodes() {
-        return sql.query("SELECT id, address, started_at, heartbeat_at, " + DB_NOW + " - heartbeat_at AS heartbeat_age, "
+        return sql.query("SELECT id, address, api_address, started_at, heartbeat_at, " + DB_NOW + " - heartbeat_at AS heartbeat_age, "
                 + NODE_COUNT_HELD + " FROM nodes ORDER BY id", MetadataStore::node);
     }
 
@@ -339,14 +341,21 @@ public final class MetadataStore implements AutoCloseable {
      * between the take and the read.
      */
     public Optional<TakenLease> takeLeaseWithSnapshot(String instanceId, String nodeId, Duration ttl) {
-        return sql.queryOne("INSERT INTO leases (" + LEASE_COLUMNS + ") SELECT ?, ?, 1, " + DB_NOW + " + ? "
-                        + "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?) "
+        // In DO UPDATE, "leases." names the row as it was: a takeover is a lease of another node
+        // that was not released, so it lapsed (marked -1 until the next take or release).
+        return sql.queryOne("INSERT INTO leases (" + LEASE_COLUMNS + ", released) SELECT ?, ?, 1, " + DB_NOW
+                        + " + ?, 0 WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?) "
                         + "ON CONFLICT (instance_id) DO UPDATE SET node_id = excluded.node_id, "
-                        + "epoch = leases.epoch + 1, expires_at = excluded.expires_at "
+                        + "epoch = leases.epoch + 1, expires_at = excluded.expires_at, "
+                        + "released = CASE WHEN leases.node_id <> excluded.node_id AND leases.released <> 1 "
+                        + "THEN -1 ELSE 0 END "
                         + "WHERE leases.expires_at < " + DB_NOW + " OR leases.node_id = excluded.node_id "
-                        + "RETURNING " + LEASE_COLUMNS + ", 1 AS live, " + CURRENT_SNAPSHOT_OF_LEASE,
+                        + "RETURNING " + LEASE_COLUMNS + ", 1 AS live, released = -1 AS taken_over, "
+                        + "(SELECT i.idle_timeout_seconds FROM instances i WHERE i.id = leases.instance_id) "
+                        + "AS idle_timeout_seconds, " + CURRENT_SNAPSHOT_OF_LEASE,
                 rs -> new TakenLease(lease(rs), Sql.text(rs, "snapshot_id").isEmpty()
-                        ? Optional.empty() : Optional.of(snapshot(rs, "snapshot_"))),
+                        ? Optional.empty() : Optional.of(snapshot(rs, "snapshot_")), rs.getLong("taken_over") != 0,
+                        idleTimeout(rs)),
                 instanceId, nodeId, ttl.toMillis(), instanceId);
     }
 
@@ -379,7 +388,7 @@ public final class MetadataStore implements AutoCloseable {
      * match a later lease. False when the lease is no longer ours.
      */
     public boolean releaseLease(String instanceId, String nodeId, long epoch) {
-        return sql.queryOne("UPDATE leases SET expires_at = MIN(expires_at, " + DB_NOW + " - 1) "
+        return sql.queryOne("UPDATE leases SET expires_at = MIN(expires_at, " + DB_NOW + " - 1), released = 1 "
                         + "WHERE instance_id = ? AND node_id = ? AND epoch = ? RETURNING instance_id",
                 rs -> true, instanceId, nodeId, epoch).isPresent();
     }
@@ -474,7 +483,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private static Node node(ResultSet rs) throws SQLException {
-        return new Node(rs.getString("id"), rs.getString("address"), Instant.ofEpochMilli(rs.getLong("started_at")),
+        return new Node(rs.getString("id"), rs.getString("address"), rs.getString("api_address"), Instant.ofEpochMilli(rs.getLong("started_at")),
                 Instant.ofEpochMilli(rs.getLong("heartbeat_at")),
                 Duration.ofMillis(Math.max(0, rs.getLong("heartbeat_age"))), rs.getInt("instances_held"));
     }

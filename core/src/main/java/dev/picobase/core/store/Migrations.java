@@ -82,7 +82,14 @@ public final class Migrations {
                             + "('instance_deleted', OLD.id, OLD.subdomain, " + MetadataStore.DB_NOW + "); END"),
                     Migration.sql("CREATE TRIGGER IF NOT EXISTS api_keys_deleted_event AFTER DELETE ON api_keys "
                             + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) VALUES "
-                            + "('key_deleted', OLD.instance_id, OLD.id, " + MetadataStore.DB_NOW + "); END"))));
+                            + "('key_deleted', OLD.instance_id, OLD.id, " + MetadataStore.DB_NOW + "); END"))),
+            new Migration(7, "cluster: control API addresses, and takeovers told apart from handovers", List.of(
+                    // A control call (stop, logs, restore...) made through any node is sent on to the
+                    // node that holds the instance's lease; null for a node that registered before.
+                    Migration.addColumn("nodes", "api_address", "TEXT"),
+                    // Set by a release; a take of a lease another node held and did not release (it
+                    // died, paused or lost its connection) is a takeover, counted in the metrics.
+                    Migration.addColumn("leases", "released", "INTEGER NOT NULL DEFAULT 0"))));
 
     private Migrations() {}
 

@@ -239,6 +239,38 @@ class InstanceLeasesAreFencedByEpochTest {
             assertThat(next.lease().epoch()).isEqualTo(2);
             assertThat(next.current()).contains(saved);
             assertThat(store.takeLeaseWithSnapshot(id, a, LONG)).isEmpty();
+            assertThat(first.takeover()).as("a first take").isFalse();
+            assertThat(next.takeover()).as("a handover: a released it").isFalse();
+            assertThat(next.idleTimeout()).as("the instance's own idle timeout comes with the take").isEmpty();
+        }
+    }
+
+    /**
+     * The takeovers metric counts leases taken from a node that did not give them back (it died, paused
+     * or was cut off); a first take, a handover after a release and a node taking its own lease again
+     * are not takeovers.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aTakeIsATakeoverOnlyWhenAnotherNodesLeaseLapsed(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            String a = node();
+            String b = node();
+            String id = instance(store).id();
+            store.updateInstance(id, null, 600L, true);
+            TakenLease first = store.takeLeaseWithSnapshot(id, a, SHORT).orElseThrow();
+            assertThat(first.idleTimeout()).contains(Duration.ofSeconds(600));
+            awaitExpiry(store, id);
+            assertThat(store.takeLeaseWithSnapshot(id, a, SHORT).orElseThrow().takeover()).as("its own").isFalse();
+            awaitExpiry(store, id);
+
+            TakenLease lapsed = store.takeLeaseWithSnapshot(id, b, LONG).orElseThrow();
+            assertThat(lapsed.takeover()).as("a's lease lapsed unreleased").isTrue();
+            assertThat(store.takeLeaseWithSnapshot(id, b, LONG).orElseThrow().takeover()).as("b again").isFalse();
+            assertThat(store.releaseLease(id, b, lapsed.lease().epoch() + 1)).isTrue();
+            assertThat(store.takeLeaseWithSnapshot(id, a, SHORT).orElseThrow().takeover()).as("released").isFalse();
+            awaitExpiry(store, id);
+            assertThat(store.takeLeaseWithSnapshot(id, b, LONG).orElseThrow().takeover()).isTrue();
         }
     }
 
@@ -294,8 +326,8 @@ class InstanceLeasesAreFencedByEpochTest {
             String a = node();
             String b = node();
             Instant before = Instant.now();
-            var registered = store.registerNode(a, "10.0.0.1:8080");
-            store.registerNode(b, "10.0.0.2:8080");
+            var registered = store.registerNode(a, "10.0.0.1:8080", "10.0.0.1:8081");
+            store.registerNode(b, "10.0.0.2:8080", "10.0.0.2:8081");
             // Near the real now, not the node's pinned 2026-01-01: the database's clock.
             assertThat(registered.heartbeatAt()).isCloseTo(before, within(5, ChronoUnit.SECONDS));
             assertThat(registered.startedAt()).isEqualTo(registered.heartbeatAt());
@@ -314,16 +346,18 @@ class InstanceLeasesAreFencedByEpochTest {
 
             var listedA = nodeOf(store, a);
             assertThat(listedA.address()).isEqualTo("10.0.0.1:8080");
+            assertThat(listedA.apiAddress()).isEqualTo("10.0.0.1:8081");
             assertThat(listedA.startedAt()).isEqualTo(registered.startedAt());
             assertThat(listedA.instancesHeld()).isEqualTo(2);
             assertThat(listedA.heartbeatAge()).isLessThan(Duration.ofSeconds(10));
             assertThat(nodeOf(store, b).instancesHeld()).isZero();
 
             // A restart registers again: new address and start, same id.
-            var again = store.registerNode(a, "10.0.0.9:8080");
+            var again = store.registerNode(a, "10.0.0.9:8080", "10.0.0.9:8081");
             assertThat(again.startedAt()).isAfterOrEqualTo(registered.startedAt());
             assertThat(again.instancesHeld()).isEqualTo(2);
             assertThat(nodeOf(store, a).address()).isEqualTo("10.0.0.9:8080");
+            assertThat(nodeOf(store, a).apiAddress()).isEqualTo("10.0.0.9:8081");
 
             assertThat(store.deregisterNode(b)).isTrue();
             assertThat(store.listNodes()).extracting(n -> n.id()).contains(a).doesNotContain(b);

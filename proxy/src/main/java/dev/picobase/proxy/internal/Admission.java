@@ -203,7 +203,7 @@ public final class Admission {
         if (target.hop() && arrivedByHop) {
             return failure(new InstanceElsewhereException(instanceId, target.hopTo()));
         }
-        return new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming(), target.hop());
+        return new Outcome.Forward(instanceId, keyId, target.address(), target.serverTiming(), target.hopTo());
     }
 
     /** The answer for a request whose target could not be found: 503 with {@code Retry-After}, or 404 if deleted. */

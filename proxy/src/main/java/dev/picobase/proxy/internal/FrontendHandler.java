@@ -91,6 +91,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean counted;
     /** The current target is another node's gateway: the request goes there marked as a hop. */
     private boolean hopTarget;
+    /** The node a hop target goes to (null when the instance runs here). */
+    private String hopNode;
     /** The current request arrived from another node as a valid hop. */
     private boolean arrivedByHop;
     private String keyId;
@@ -309,7 +311,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (state != State.ADMITTING) {
             if (outcome instanceof Outcome.Respond r) {
                 ReferenceCountUtil.release(r.response());
-            } else if (outcome instanceof Outcome.Forward f && !f.hop()) {
+            } else if (outcome instanceof Outcome.Forward f && f.hopTo() == null) {
                 backends.exchangeEnded(f.instanceId()); // its target counted it as started
             }
             return; // the client went away while we waited
@@ -320,8 +322,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Outcome.Forward f = (Outcome.Forward) outcome;
         instanceId = f.instanceId(); // counted as started by its target: from here endExchange ends it
-        counted = !f.hop();
-        hopTarget = f.hop();
+        counted = f.hopTo() == null;
+        hopNode = f.hopTo();
+        hopTarget = hopNode != null;
         keyId = f.keyId();
         if (ForwardedRequest.opensStream(request)) {
             stream = streams.open(f.instanceId(), clientAddress, f.keyId(), ctx.channel());
@@ -638,6 +641,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (counted) {
             backends.exchangeEnded(id);
         }
+        if (hopTarget) {
+            backends.hopFailed(id, hopNode); // a draining or dead owner: hold the request until it lets go
+        }
         // The owner may have changed meanwhile (its lease expired and this node took it, or the other way).
         backends.targetFor(id).whenComplete((target, t) -> ctx.executor().execute(() -> {
             if (state != State.ADMITTING) {
@@ -653,6 +659,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             instanceId = id;
             counted = !target.hop();
+            hopNode = target.hopTo();
             hopTarget = target.hop();
             backendAddress = target.address();
             connect();
@@ -725,7 +732,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (state == State.ADMITTING || state == State.FORWARDING || state == State.TUNNEL) {
             inFlight.decrementAndGet();
             // Backends gives a Server-Timing value exactly when the instance was cold-started for us.
-            metrics.requestCompleted(responseStatus, System.nanoTime() - beganNanos, serverTiming != null);
+            long took = System.nanoTime() - beganNanos;
+            metrics.requestCompleted(responseStatus, took, serverTiming != null);
+            if (hopTarget) {
+                metrics.forwardedCompleted(took);
+            }
             if (instanceId != null) {
                 if (counted) {
                     backends.exchangeEnded(instanceId);

@@ -8,10 +8,10 @@ public sealed interface Outcome {
     /**
      * Forward to {@code backend}. {@code serverTiming}, when set, is added to the response (the
      * request woke the instance); {@code keyId} is the key that admitted it (its streams close when it
-     * is revoked). With {@code hop}, {@code backend} is the owner node's gateway (cluster mode) and the
-     * target was not counted for idle tracking: nothing is ended for it.
+     * is revoked). With {@code hopTo} (a node id), {@code backend} is that owner node's gateway (cluster
+     * mode) and the target was not counted for idle tracking: nothing is ended for it.
      */
-    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, boolean hop)
+    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, String hopTo)
             implements Outcome {}
 
     record Respond(FullHttpResponse response) implements Outcome {}

@@ -80,12 +80,22 @@ public final class OwnerCalls {
      */
     public ApiResponse onOwner(ApiRequest request, Caller caller, String instanceId, Supplier<ApiResponse> here,
                                Runnable forwarded) {
+        return onOwner(request, caller, instanceId, here, forwarded, false);
+    }
+
+    /**
+     * As {@link #onOwner(ApiRequest, Caller, String, Supplier, Runnable)}; with {@code hereWithoutForwarding}
+     * the call acts here when it cannot be forwarded (no cluster secret) instead of answering 409 — a
+     * delete, which the owner learns of from the database and finishes on its side.
+     */
+    public ApiResponse onOwner(ApiRequest request, Caller caller, String instanceId, Supplier<ApiResponse> here,
+                               Runnable forwarded, boolean hereWithoutForwarding) {
         ClusterHop.Verdict verdict = hop.check(request.headers());
         if (verdict == ClusterHop.Verdict.REFUSED) {
             throw ApiException.forbidden("cluster_hop_refused", "the cluster header is not accepted here");
         }
         boolean mayForward = verdict == ClusterHop.Verdict.NONE && hop.enabled();
-        if (store != null && verdict == ClusterHop.Verdict.NONE) {
+        if (store != null && verdict == ClusterHop.Verdict.NONE && (mayForward || !hereWithoutForwarding)) {
             Optional<String> owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId)
                     .filter(n -> !n.equals(selfId));
             if (owner.isPresent()) {

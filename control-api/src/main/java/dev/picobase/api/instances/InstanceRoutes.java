@@ -148,6 +148,8 @@ public final class InstanceRoutes {
      * Stops the instance and deletes its data everywhere, then its row and keys. The gateway stops
      * routing to it and forgets its keys first, so no request wakes it while it is being deleted. In
      * a cluster the node running it deletes it; this node forgets it as soon as that node answers.
+     * Without a cluster secret to send it on with, this node deletes it and the owner finishes the
+     * delete on its side when it reads the change from the database.
      */
     private ApiResponse delete(ApiRequest request) {
         Caller caller = sessions.require(request);
@@ -159,7 +161,7 @@ public final class InstanceRoutes {
                 throw ApiException.notFound("no such instance");
             }
             return ApiResponse.noContent();
-        }, () -> events.instanceDeleting(instance, keyIds));
+        }, () -> events.instanceDeleting(instance, keyIds), true);
     }
 
     /**

@@ -93,6 +93,8 @@ class AnyNodeServesAnInstanceThroughItsOwnerTest {
         assertThat(a.store().leaseOf(tenant.id()).orElseThrow().nodeId()).isEqualTo("node-a");
         assertThat(b.scrapeMetrics().sum("picobase_forwarded_requests_total")).as("five requests through b").isEqualTo(5.0);
         assertThat(a.scrapeMetrics().sum("picobase_forwarded_requests_total")).isZero();
+        assertThat(b.scrapeMetrics().sum("picobase_forwarded_request_duration_seconds_count"))
+                .as("each hop's latency as b's client saw it").isEqualTo(5.0);
     }
 
     @Test

@@ -132,6 +132,8 @@ class KilledOwnersInstanceAnswersFromAnotherNodeTest {
         Duration tookOver = Duration.ofNanos(System.nanoTime() - killed);
         assertThat(tookOver).isLessThan(TAKEOVER);
         assertThat(b.store().leaseOf(id).orElseThrow().nodeId()).isEqualTo("node-b");
+        assertThat(b.scrapeMetrics().sum("picobase_lease_takeovers_total")).as("a's lease lapsed unreleased")
+                .isEqualTo(1.0);
 
         Set<String> onNodeB = texts(throughB.notes());
         assertThat(onNodeB).as("every write acknowledged before the last snapshot (%s of %s acknowledged)",

@@ -158,7 +158,8 @@ public final class Platform implements AutoCloseable {
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),
                         new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                                config.auth().secureCookies(), hops), backends, metrics));
+                                config.auth().secureCookies(), hops), backends, metrics,
+                        leases.enabled() ? nodes::isNode : peer -> false));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
         // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
         selfAddress.set(config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port()));

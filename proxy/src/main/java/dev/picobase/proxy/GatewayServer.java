@@ -69,6 +69,17 @@ public final class GatewayServer implements AutoCloseable {
 
     public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
                                       Backends backends, GatewayMetrics metrics) throws InterruptedException {
+        return start(bindAddress, port, config, admission, backends, metrics, peer -> false);
+    }
+
+    /**
+     * @param clusterPeers the other nodes of a cluster: their connections carry many clients' hops, so,
+     *                     like trusted proxies', they count toward the total connection limit only
+     */
+    public static GatewayServer start(String bindAddress, int port, GatewayConfig config, Admission admission,
+                                      Backends backends, GatewayMetrics metrics,
+                                      java.util.function.Predicate<java.net.InetAddress> clusterPeers)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
@@ -80,7 +91,8 @@ public final class GatewayServer implements AutoCloseable {
         long headMillis = config.requestHeadTimeout().toMillis();
         long responseMillis = config.responseTimeout().toMillis();
         TrustedProxies proxies = new TrustedProxies(config.trustedProxies());
-        ConnectionLimiter connections = new ConnectionLimiter(config.connections(), proxies::trusts);
+        ConnectionLimiter connections = new ConnectionLimiter(config.connections(),
+                peer -> proxies.trusts(peer) || clusterPeers.test(peer));
         ApiKeyVerifier keys = admission.keys();
         OpenStreams streams = new OpenStreams(config.maxStreamsPerAddress(), config.maxStreamsPerInstance(),
                 keys::revokedLately);

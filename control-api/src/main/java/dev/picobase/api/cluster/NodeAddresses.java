@@ -40,6 +40,8 @@ public final class NodeAddresses {
     private final Supplier<String> selfAddress;
     private volatile Map<String, Addresses> byNode = Map.of();
     private volatile long readNanos = System.nanoTime() - 2 * FRESH_NANOS;
+    private volatile java.util.Set<java.net.InetAddress> nodeHosts = java.util.Set.of();
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param listing     the registered nodes (one database read)
@@ -60,6 +62,30 @@ public final class NodeAddresses {
     /** Node {@code nodeId}'s control API, or empty when it is this node, unknown, or registered none. */
     public CompletableFuture<Optional<InetSocketAddress>> controlApi(String nodeId) {
         return lookUp(nodeId, Addresses::api);
+    }
+
+    /**
+     * Whether {@code address} is another node's (its gateway's host, as last listed): its connections
+     * carry many clients' hops. Never blocks: a listing older than a second is read again in the
+     * background, and this answers from the one at hand.
+     */
+    public boolean isNode(java.net.InetAddress address) {
+        if (System.nanoTime() - readNanos >= FRESH_NANOS && refreshing.compareAndSet(false, true)) {
+            try {
+                blocking.execute(() -> {
+                    try {
+                        refresh();
+                    } catch (RuntimeException e) {
+                        LOG.debug("reading the node listing failed: {}", e.getMessage());
+                    } finally {
+                        refreshing.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                refreshing.set(false);
+            }
+        }
+        return nodeHosts.contains(address);
     }
 
     private CompletableFuture<Optional<InetSocketAddress>> lookUp(String nodeId,
@@ -89,6 +115,8 @@ public final class NodeAddresses {
             }
         }
         byNode = Map.copyOf(next);
+        nodeHosts = next.values().stream().map(a -> a.gateway().getAddress())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         readNanos = started;
         return next;
     }

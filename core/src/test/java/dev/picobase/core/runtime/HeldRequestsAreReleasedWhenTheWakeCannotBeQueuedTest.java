@@ -42,7 +42,9 @@ class HeldRequestsAreReleasedWhenTheWakeCannotBeQueuedTest {
             InstanceLifecycle.Wake wake = f.lifecycle.ensureRunning(f.instanceId).get(30, TimeUnit.SECONDS);
 
             assertThat(wake.cold()).isTrue();
-            assertThat(f.instance().status()).isEqualTo(InstanceStatus.RUNNING);
+            // Written once the held requests are released (off their path), under the instance's lock.
+            dev.picobase.testsupport.Deadline.await("the running status", Duration.ofSeconds(10),
+                    () -> f.instance().status() == InstanceStatus.RUNNING);
             assertThat(f.lifecycle.traffic().inFlight(f.instanceId)).as("the released request").isEqualTo(1);
             f.lifecycle.traffic().ended(f.instanceId);
         }

@@ -393,8 +393,9 @@ public final class InstanceLifecycle implements AutoCloseable {
     /**
      * Records a start that just happened as {@code running}, still under the instance's lock (no stop
      * can slip in between) but after the requests it held were released: with the metadata database
-     * far away, a wake-up makes one round trip before PocketBase is spawned (the lease, or the
-     * {@code starting} mark on a single node) and none after it. A failed write is logged: the
+     * far away (cluster mode), a wake-up makes one round trip before PocketBase is spawned, the lease,
+     * and none after it. (A single node marks it {@code starting} first, and looks up the snapshot to
+     * restore when it has no local copy: statements on its local file.) A failed write is logged: the
      * instance runs whatever its row says, and the next transition writes it again.
      */
     private void markRunningIfCold(String instanceId, Wake woken) {

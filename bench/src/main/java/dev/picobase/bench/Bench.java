@@ -29,6 +29,7 @@ public final class Bench {
         switch (args[0]) {
             case "cold-start" -> ColdStartBench.run(options);
             case "cold-start-far" -> ColdStartFarBench.run(options);
+            case "cluster-warm-path" -> ClusterWarmPathBench.run(options);
             case "herd" -> HerdBench.run(options);
             case "many-tenants" -> ManyTenantsBench.run(options);
             case "static-gateway" -> StaticGateway.run(options);

@@ -78,10 +78,12 @@ public final class BenchPlatform implements AutoCloseable {
     /**
      * Starts the platform with data under {@code dir} (created), the given extra environment (on top
      * of fresh ports, a one-hour idle timeout, no periodic snapshots and the cached PocketBase) and
-     * JVM options, and waits until its control API answers.
+     * JVM options, and waits until its control API answers. A {@code PICOBASE_GATEWAY_PORT} in
+     * {@code environment} is used as the gateway port (a cluster node's address names it).
      */
     public static BenchPlatform start(Path dir, Map<String, String> environment, List<String> jvmOptions) {
-        int gateway = FreePorts.next();
+        int gateway = environment.containsKey("PICOBASE_GATEWAY_PORT")
+                ? Integer.parseInt(environment.get("PICOBASE_GATEWAY_PORT")) : FreePorts.next();
         int api = FreePorts.next();
         int management = FreePorts.next();
         Map<String, String> env = new LinkedHashMap<>();

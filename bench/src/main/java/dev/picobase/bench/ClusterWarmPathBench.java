@@ -256,7 +256,8 @@ public final class ClusterWarmPathBench {
                 error(series, e.toString());
             }
         }
-        List<RelayedRequest> own = BackgroundStatements.own(relay.requestsBetween(from, System.nanoTime()));
+        List<RelayedRequest> own = BackgroundStatements.own(relay.requestsBetween(from, System.nanoTime()),
+                relay.requests());
         series.ownRequests += own.size();
         own.forEach(r -> series.statements.merge(r.label(), 1, Integer::sum));
     }

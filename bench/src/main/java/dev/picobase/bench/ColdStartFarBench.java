@@ -189,22 +189,24 @@ public final class ColdStartFarBench {
                               ColdStartHttp.Response warm) {
         long from = wake.sentNanos();
         long to = from + wake.headersNanos();
+        List<RelayedRequest> all = relay.requests();
         List<RelayedRequest> window = relay.requestsBetween(from, to);
-        List<RelayedRequest> own = BackgroundStatements.own(window);
+        List<RelayedRequest> own = BackgroundStatements.own(window, all);
         long spawnedBy = to - Duration.ofMillis(bootMs).toNanos();
         series.inWindow.add(window.size());
         series.onPath.add(own.size());
         series.beforeSpawn.add((int) own.stream().filter(r -> r.startNanos() - spawnedBy < 0).count());
-        window.forEach(r -> BackgroundStatements.kind(r).ifPresent(k -> series.backgroundSeen.merge(k, 1, Integer::sum)));
+        window.forEach(r -> BackgroundStatements.kind(r, all)
+                .ifPresent(k -> series.backgroundSeen.merge(k, 1, Integer::sum)));
         List<RelayedRequest> warmOwn = BackgroundStatements.own(
-                relay.requestsBetween(warm.sentNanos(), warm.sentNanos() + warm.headersNanos()));
+                relay.requestsBetween(warm.sentNanos(), warm.sentNanos() + warm.headersNanos()), all);
         series.warmOnPath.add(warmOwn.size());
 
         Map<String, Object> sample = new LinkedHashMap<>();
         sample.put("ttfb_ms", Stats.round(wake.headersNanos() / 1e6));
         sample.put("boot_ms", bootMs);
         sample.put("statements", window.stream().map(r -> String.format(Locale.ROOT, "+%.1f ms %s%s",
-                (r.startNanos() - from) / 1e6, BackgroundStatements.kind(r).map(k -> "(background: " + k + ") ")
+                (r.startNanos() - from) / 1e6, BackgroundStatements.kind(r, all).map(k -> "(background: " + k + ") ")
                         .orElse(""), r.label())).toList());
         sample.put("warm_statements", warmOwn.stream().map(RelayedRequest::label).toList());
         series.samples.add(sample);

@@ -66,7 +66,8 @@ class AForwardedRequestMakesNoMetadataRoundTripTest {
                 for (int i = 0; i < REQUESTS; i++) {
                     assertThat(client.send(health).status()).isEqualTo(200);
                 }
-                List<RelayedRequest> own = BackgroundStatements.own(relay.requestsBetween(from, System.nanoTime()));
+                List<RelayedRequest> own = BackgroundStatements.own(relay.requestsBetween(from, System.nanoTime()),
+                relay.requests());
 
                 assertThat(b.metric("picobase_forwarded_requests_total") - forwardedBefore)
                         .as("every request went through b to a").isEqualTo(REQUESTS + 1);

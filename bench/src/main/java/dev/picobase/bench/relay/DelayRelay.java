@@ -129,7 +129,7 @@ public final class DelayRelay implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            connections.incrementAndGet();
+            long number = connections.incrementAndGet();
             Socket target = new Socket();
             try {
                 client.setTcpNoDelay(true);
@@ -143,7 +143,7 @@ public final class DelayRelay implements AutoCloseable {
             open.add(client);
             open.add(target);
             Link link = new Link(client, target);
-            HttpRequestStream parser = new HttpRequestStream(r -> {
+            HttpRequestStream parser = new HttpRequestStream(number, r -> {
                 synchronized (requests) {
                     requests.add(r);
                 }

@@ -30,6 +30,7 @@ final class HttpRequestStream {
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BROKEN }
 
+    private final long connection;
     private final Consumer<RelayedRequest> completed;
     private State state = State.HEAD;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
@@ -41,7 +42,9 @@ final class HttpRequestStream {
     /** The last four bytes of the head so far, for spotting its end. */
     private int tail;
 
-    HttpRequestStream(Consumer<RelayedRequest> completed) {
+    /** Reports each complete request of connection number {@code connection} to {@code completed}. */
+    HttpRequestStream(long connection, Consumer<RelayedRequest> completed) {
+        this.connection = connection;
         this.completed = completed;
     }
 
@@ -207,7 +210,7 @@ final class HttpRequestStream {
 
     private void complete() {
         byte[] kept = body.toByteArray();
-        completed.accept(new RelayedRequest(startNanos, method, target,
+        completed.accept(new RelayedRequest(connection, startNanos, method, target,
                 java.util.List.copyOf(MetadataStatements.of(kept, kept.length))));
         body.reset();
         state = State.HEAD;

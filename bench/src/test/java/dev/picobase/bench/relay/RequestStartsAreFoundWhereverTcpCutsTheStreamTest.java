@@ -52,7 +52,7 @@ class RequestStartsAreFoundWhereverTcpCutsTheStreamTest {
 
     private static List<RelayedRequest> feed(byte[] bytes, List<Integer> cuts) {
         List<RelayedRequest> found = new ArrayList<>();
-        HttpRequestStream parser = new HttpRequestStream(found::add);
+        HttpRequestStream parser = new HttpRequestStream(1, found::add);
         int from = 0;
         long chunk = 0;
         for (int cut : cuts) {
@@ -114,7 +114,7 @@ class RequestStartsAreFoundWhereverTcpCutsTheStreamTest {
     void aStartIsWhenTheFirstByteArrivedNotWhenTheHeadEnded() {
         byte[] bytes = v1("SELECT 1").getBytes(StandardCharsets.UTF_8);
         List<RelayedRequest> found = new ArrayList<>();
-        HttpRequestStream parser = new HttpRequestStream(found::add);
+        HttpRequestStream parser = new HttpRequestStream(1, found::add);
         parser.feed(bytes, 0, 5, 100);
         parser.feed(bytes, 5, 20, 200);
         parser.feed(bytes, 25, bytes.length - 25, 300);
@@ -124,7 +124,7 @@ class RequestStartsAreFoundWhereverTcpCutsTheStreamTest {
 
     @Test
     void aHeadThatNeverEndsStopsCountingInsteadOfGrowing() {
-        HttpRequestStream parser = new HttpRequestStream(r -> { });
+        HttpRequestStream parser = new HttpRequestStream(1, r -> { });
         byte[] junk = new byte[70 * 1024];
         java.util.Arrays.fill(junk, (byte) 'x');
         parser.feed(junk, 0, junk.length, 0);

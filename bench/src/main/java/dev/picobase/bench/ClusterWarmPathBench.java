@@ -57,7 +57,7 @@ import java.util.stream.Collectors;
  * woken through nginx, then requests rotating over them on one keep-alive connection: the share of
  * requests that went a hop (the nodes' forwarded counters, by scrape) and their latency.
  *
- * <p>About 2 minutes with the defaults.
+ * <p>About 1.5 minutes with the defaults.
  */
 public final class ClusterWarmPathBench {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -43,7 +43,7 @@ import java.util.stream.Collectors;
  * trip and the proxying).
  *
  * <p>The floor is PocketBase alone on a copy of the same data ({@link ColdStartPocketBase}), as in the
- * cold-start benchmark. About 1.5 minutes with the defaults ({@code --samples=50} per distance).
+ * cold-start benchmark. About 45 seconds with the defaults ({@code --samples=50} per distance).
  */
 public final class ColdStartFarBench {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);

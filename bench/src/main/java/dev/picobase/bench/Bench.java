@@ -16,7 +16,8 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: picobase-bench <cold-start|herd|many-tenants|static-gateway|jmh> [--option=value ...]");
+            System.err.println("usage: picobase-bench <cold-start|cold-start-far|cluster-warm-path|herd|many-tenants|static-gateway|jmh> "
+                    + "[--option=value ...]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -27,6 +28,8 @@ public final class Bench {
         Options options = Options.parse(rest);
         switch (args[0]) {
             case "cold-start" -> ColdStartBench.run(options);
+            case "cold-start-far" -> ColdStartFarBench.run(options);
+            case "cluster-warm-path" -> ClusterWarmPathBench.run(options);
             case "herd" -> HerdBench.run(options);
             case "many-tenants" -> ManyTenantsBench.run(options);
             case "static-gateway" -> StaticGateway.run(options);

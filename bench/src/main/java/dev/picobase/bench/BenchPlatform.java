@@ -78,12 +78,14 @@ public final class BenchPlatform implements AutoCloseable {
     /**
      * Starts the platform with data under {@code dir} (created), the given extra environment (on top
      * of fresh ports, a one-hour idle timeout, no periodic snapshots and the cached PocketBase) and
-     * JVM options, and waits until its control API answers.
+     * JVM options, and waits until its control API answers. A {@code PICOBASE_GATEWAY_PORT} in
+     * {@code environment} is used as the gateway port (a cluster node's address names it).
      */
     public static BenchPlatform start(Path dir, Map<String, String> environment, List<String> jvmOptions) {
-        int gateway = FreePorts.next();
-        int api = FreePorts.next();
-        int management = FreePorts.next();
+        int gateway = environment.containsKey("PICOBASE_GATEWAY_PORT")
+                ? Integer.parseInt(environment.get("PICOBASE_GATEWAY_PORT")) : FreePorts.next();
+        int api = freePortOtherThan(gateway);
+        int management = freePortOtherThan(gateway, api);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", System.getenv("PATH"));
         env.put("HOME", System.getProperty("user.home"));
@@ -118,6 +120,16 @@ public final class BenchPlatform implements AutoCloseable {
             return platform;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the platform", e);
+        }
+    }
+
+    /** A free port none of {@code taken}: the system may hand out a port again once its probe socket closed. */
+    private static int freePortOtherThan(int... taken) {
+        while (true) {
+            int port = FreePorts.next();
+            if (java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
+                return port;
+            }
         }
     }
 

@@ -221,7 +221,7 @@ public final class ColdStartBench {
         failed(series, failure, platform.logTail(30));
     }
 
-    private static String excerpt(String body) {
+    static String excerpt(String body) {
         return body.substring(0, Math.min(200, body.length()));
     }
 

@@ -25,8 +25,10 @@ final class ColdStartHttp {
     /**
      * @param headersNanos from before the connect until the blank line ending the response headers
      * @param headers      response header names in lower case
+     * @param sentNanos    {@link System#nanoTime()} just before the connect: with {@code headersNanos}, the
+     *                     window in which the request was being served
      */
-    record Response(int status, Map<String, String> headers, long headersNanos, String body) {}
+    record Response(int status, Map<String, String> headers, long headersNanos, String body, long sentNanos) {}
 
     static Response get(int port, String path, Map<String, String> requestHeaders, Duration timeout)
             throws IOException {
@@ -62,11 +64,12 @@ final class ColdStartHttp {
                 }
             }
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            return new Response(Integer.parseInt(statusLine[1]), headers, headersNanos, body);
+            return new Response(Integer.parseInt(statusLine[1]), headers, headersNanos, body, begin);
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** Reads up to and including the blank line that ends a response head; returns it without that line. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream(512);
         int matched = 0; // how much of "\r\n\r\n" the last bytes read were
         while (matched < 4) {

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the benchmarks working: each Java benchmark runs once at a tiny size against the real
- * platform and must write its JSON and Markdown with every request answered. Nothing here reads a
+ * platform and must write its JSON and Markdown with every request answered (for the cluster
+ * benchmarks: the wake's metadata round trips seen by the relay, every forwarded request answered). Nothing here reads a
  * timing: figures come from {@code ./picobase bench}, never from the test suite.
  */
 class BenchmarksSmokeTest {
@@ -54,6 +56,37 @@ class BenchmarksSmokeTest {
         JsonNode report = written("many-tenants");
         assertThat(report.get("rows").size()).isGreaterThanOrEqualTo(4);
         assertThat(report.toString()).contains("\"errors\":0");
+    }
+
+    @Test
+    void aWakeWithSqldFarAndNearCountsItsMetadataRoundTrips() throws Exception {
+        Bench.main(new String[] {"cold-start-far", "--samples=2", "--floor-samples=1", "--warmup=0", "--delay-ms=5",
+                "--results=" + results});
+
+        JsonNode report = written("cold-start-far");
+        assertThat(report.get("rows")).hasSize(3); // far, near, floor
+        for (JsonNode row : report.get("rows")) {
+            assertThat(row.path("errors").asInt(0)).as(row.toString()).isZero();
+        }
+        for (JsonNode row : List.of(report.get("rows").get(0), report.get("rows").get(1))) {
+            // cluster mode: a wake takes the instance's lease at least, one statement the relay must have seen
+            assertThat(row.get("round trips min").asDouble()).as(row.toString()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRequestThroughTheOtherNodeIsForwardedAndAnswered() throws Exception {
+        Bench.main(new String[] {"cluster-warm-path", "--samples=20", "--warmup=5", "--rounds=2", "--far-samples=3",
+                "--delay-ms=5", "--wrk-seconds=1", "--nginx-requests=9", "--results=" + results});
+
+        JsonNode report = written("cluster-warm-path");
+        // owner and forwarded x (health, record, health with sqld far), wrk x 2, nginx hash and round-robin
+        assertThat(report.get("rows")).hasSize(10);
+        for (JsonNode row : report.get("rows")) {
+            assertThat(row.get("errors").asInt()).as(row.toString()).isZero();
+        }
+        assertThat(report.get("rows").get(8).get("forwarded").asText()).as("the shipped hash config: no hops")
+                .startsWith("0 of 9");
     }
 
     private JsonNode written(String name) throws Exception {

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * that records every statement. Node a starts the instance (takes the lease); one request through
  * node b learns the owner; then 20 more through b are counted: beyond background work
  * ({@link BackgroundStatements}) they may cause at most two statements in all (a refresh of the
- * nodes' listing, at most once a second, may fall among them). Today they cause 40 (and sometimes
- * the driver's {@code SELECT 1} of a new pooled connection).
+ * nodes' listing, at most once a second, may fall among them). They caused 40 (and sometimes the
+ * driver's {@code SELECT 1} of a new pooled connection) before the node remembered the owner it was
+ * refused for ({@code NodeLeases.ownerElsewhere}, a second).
  */
 @Timeout(180)
-@Disabled("known bug, fails today (about 40 statements for 20 forwarded requests): each forwarded request tries to take "
-        + "the lease and then reads it; remove @Disabled with the fix")
 class AForwardedRequestMakesNoMetadataRoundTripTest {
     private static final int REQUESTS = 20;
 

@@ -42,7 +42,7 @@ class BackgroundStatementsMatchTheStoresOwnSqlTest {
             String user = store.createUser("Bench", "bench@example.com", "x").orElseThrow().id();
             String instance = store.createInstance(user, "far", "far").orElseThrow().id();
             store.createApiKey(instance, "pbk_1234567890abcdef", "bench", "hash", "cdef");
-            store.registerNode("node-a", "127.0.0.1:1");
+            store.registerNode("node-a", "127.0.0.1:1", "127.0.0.1:2");
 
             long from = System.nanoTime();
             store.takeLeaseWithSnapshot(instance, "node-a", Duration.ofSeconds(15));

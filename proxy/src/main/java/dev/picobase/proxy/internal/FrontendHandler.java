@@ -357,6 +357,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             retryOnFreshBackend();
             return;
         }
+        if (!f.isSuccess() && hopTarget) {
+            // The owner's gateway does not listen: it is draining (it gives the lease back once its
+            // instances are saved) or gone (its lease lapses). Another node serves the instance shortly.
+            refuse(GatewayErrors.unavailable("instance_owner_unreachable",
+                    "the node serving this instance is restarting or unreachable; try again shortly"));
+            return;
+        }
         if (!f.isSuccess()) {
             boolean timeout = f.cause() instanceof ConnectTimeoutException;
             refuse(GatewayErrors.response(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,

@@ -76,6 +76,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final BackendPool pool;
     private final Backends backends;
     private final AtomicInteger inFlight;
+    /** The gateway is stopping: each response closes its connection ({@link Drain}). */
+    private final Drain drain;
     private final long responseTimeoutMillis;
     private final long headTimeoutMillis;
     private ScheduledFuture<?> headTimer;
@@ -127,8 +129,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private int responseStatus;
 
     public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
-                           long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
+                           Drain drain, long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
                            OpenStreams streams, TrustedProxies proxies) {
+        this.drain = drain;
         this.metrics = metrics;
         this.streams = streams;
         this.proxies = proxies;
@@ -265,7 +268,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         request = r;
-        keepAlive = HttpUtil.isKeepAlive(r);
+        drain.requestBegan();
+        keepAlive = HttpUtil.isKeepAlive(r) && !drain.draining(); // answered with Connection: close
         upgrade = ForwardedRequest.isWebSocketUpgrade(r);
         requestDone = r instanceof LastHttpContent;
         bodyDeclared = RequestRules.declaresBody(r);
@@ -552,6 +556,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void prepareResponse(HttpResponse response) {
+        keepAlive &= !drain.draining(); // a request begun before the drain: its connection closes too
         backendKeepAlive = HttpUtil.isKeepAlive(response);
         boolean hadLength = HttpUtil.isContentLengthSet(response);
         ForwardedRequest.removeHopByHop(response.headers());

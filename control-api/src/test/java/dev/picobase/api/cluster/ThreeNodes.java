@@ -131,10 +131,19 @@ final class ThreeNodes implements AutoCloseable {
      * answers. Returns the exit code of the run that was stopped.
      */
     int restart(int n) {
-        Node node = nodes[n - 1];
-        int exit = node.process.terminate(DRAIN);
-        node.start();
+        int exit = terminate(n);
+        startAgain(n);
         return exit;
+    }
+
+    /** SIGTERM to node {@code n}; returns its exit code once it has exited (its drain done). */
+    int terminate(int n) {
+        return nodes[n - 1].process.terminate(DRAIN);
+    }
+
+    /** Starts stopped node {@code n} again on its ports, data directory and settings. */
+    void startAgain(int n) {
+        nodes[n - 1].start();
     }
 
     /** The PocketBase processes serving {@code instanceId}, on all three nodes together. */
@@ -170,6 +179,18 @@ final class ThreeNodes implements AutoCloseable {
     /** {@code name} (with {@code labels}) in one scrape of node {@code n}'s {@code /metrics}. */
     double metric(int n, String name, String... labels) {
         return node(n).metrics().sum(name, labels);
+    }
+
+    /** The lines of every node's output (all its runs) that warn or report an error, for a failure message. */
+    String warnings() {
+        StringBuilder out = new StringBuilder();
+        for (Node node : nodes) {
+            if (node.process != null) {
+                node.process.output().lines().filter(l -> l.contains("WARN") || l.contains("ERROR"))
+                        .forEach(l -> out.append(node.name).append(": ").append(l).append('\n'));
+            }
+        }
+        return out.toString();
     }
 
     /** Each node's output, for a failure message. */

@@ -26,7 +26,8 @@ import java.util.stream.IntStream;
  * nginx's upstream and the other nodes' view of its address stay valid.
  *
  * <p>Nodes are numbered 1 to 3. Closing stops nginx, kills the nodes and any PocketBase they left.
- * Threading: one test thread drives it; {@link #restart} must not overlap other calls for the same node.
+ * Threading: one test thread drives it; a node's {@link #terminate} and {@link #startAgain} must not
+ * overlap other calls for that node.
  */
 final class ThreeNodes implements AutoCloseable {
     static final String SECRET = "three-nodes-cluster-secret-0123456789abcdef";
@@ -103,16 +104,8 @@ final class ThreeNodes implements AutoCloseable {
     }
 
     /** Node {@code n}'s data directory ({@code PICOBASE_DATA_DIR}). */
-    Path dataDir(int n) {
+    private Path dataDir(int n) {
         return nodes[n - 1].dataDir;
-    }
-
-    int balancerPort() {
-        return balancer.port();
-    }
-
-    Balancer balancer() {
-        return balancer;
     }
 
     /** The tenant's client of its instance through nginx. */
@@ -126,22 +119,17 @@ final class ThreeNodes implements AutoCloseable {
     }
 
     /**
-     * A rolling restart's step for node {@code n}: SIGTERM, wait until it has exited (its drain done),
-     * start it again on the same ports, data directory and settings, and return once its control API
-     * answers. Returns the exit code of the run that was stopped.
+     * A rolling restart's first half: SIGTERM to node {@code n}; returns its exit code once it has exited
+     * (its drain done: requests finished, instances saved, leases given back).
      */
-    int restart(int n) {
-        int exit = terminate(n);
-        startAgain(n);
-        return exit;
-    }
-
-    /** SIGTERM to node {@code n}; returns its exit code once it has exited (its drain done). */
     int terminate(int n) {
         return nodes[n - 1].process.terminate(DRAIN);
     }
 
-    /** Starts stopped node {@code n} again on its ports, data directory and settings. */
+    /**
+     * The second half: starts node {@code n} again on its ports, data directory and settings (nginx's
+     * upstream and the other nodes' view of its address stay valid) and returns once its API answers.
+     */
     void startAgain(int n) {
         nodes[n - 1].start();
     }
@@ -191,16 +179,6 @@ final class ThreeNodes implements AutoCloseable {
             }
         }
         return out.toString();
-    }
-
-    /** Each node's output, for a failure message. */
-    String output() {
-        StringBuilder out = new StringBuilder();
-        for (Node node : nodes) {
-            out.append("---- ").append(node.name).append('\n').append(node.process == null ? "(not started)"
-                    : node.process.output());
-        }
-        return out.append("---- nginx\n").append(balancer.output()).toString();
     }
 
     @Override

@@ -1,6 +1,7 @@
 // A tenant's journey with the official PocketBase JS SDK (0.21.5), through the PicoBase gateway.
 //
-// Run by PocketBaseSdkThroughGatewayTest with the working directory set to a directory where
+// Run by SdkJourney (PocketBaseSdkThroughGatewayTest on one node; ThreeNodesBehindNginxTest through a
+// node that forwards every request to the instance's owner) with the working directory set to a directory where
 // `pocketbase`, `eventsource` and `undici` are installed. Inputs (environment):
 //   PICOBASE_URL  http://<subdomain>.localhost:<gateway port>
 //   PICOBASE_KEY  an API key for that instance

@@ -43,7 +43,12 @@ public final class GatewayErrors {
 
     /** 503 with {@code Retry-After}: the client may try again shortly. */
     public static FullHttpResponse busy(String message) {
-        FullHttpResponse r = response(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", message);
+        return unavailable("busy", message);
+    }
+
+    /** 503 {@code code} with {@code Retry-After: 1}: a passing condition; the client may try again shortly. */
+    public static FullHttpResponse unavailable(String code, String message) {
+        FullHttpResponse r = response(HttpResponseStatus.SERVICE_UNAVAILABLE, code, message);
         r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         return r;
     }

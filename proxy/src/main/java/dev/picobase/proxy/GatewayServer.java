@@ -4,6 +4,7 @@ import dev.picobase.config.GatewayConfig;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.proxy.internal.Admission;
 import dev.picobase.proxy.internal.BackendPool;
+import dev.picobase.proxy.internal.Drain;
 import dev.picobase.proxy.internal.FrontendHandler;
 import dev.picobase.proxy.internal.OpenStreams;
 import dev.picobase.proxy.internal.TrustedProxies;
@@ -39,21 +40,28 @@ import org.slf4j.LoggerFactory;
  * past the {@link ConnectionLimiter}'s limits are answered and closed before any handler is set up;
  * long-lived streams are capped per client address and per instance ({@link OpenStreams}).
  *
- * <p>Shutdown is graceful: the listening socket closes first (no new connections), requests in
- * flight get up to a grace period to finish, then the event loops stop.
+ * <p>Shutdown is graceful ({@link Drain}): the listening socket closes first (no new connections), every
+ * response from then on closes its connection, requests in flight get up to a grace period to finish, and
+ * kept-alive connections are closed only once no request has begun on any of them for {@link #DRAIN_QUIET}
+ * (a balancer or another node's pool stops sending on them as each is closed after its next response,
+ * and a connection refused marks this node down there); then the event loops stop.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    /** How long no request must have begun before the connections left open are closed. */
+    static final Duration DRAIN_QUIET = Duration.ofMillis(300);
 
     private final EventLoopGroup group;
     private final Channel listener;
     private final AtomicInteger inFlight;
+    private final Drain drain;
     private final ConnectionLimiter connections;
     private final OpenStreams streams;
     private final ApiKeyVerifier keys;
 
-    private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight, ConnectionLimiter connections,
-                          OpenStreams streams, ApiKeyVerifier keys) {
+    private GatewayServer(EventLoopGroup group, Channel listener, AtomicInteger inFlight, Drain drain,
+                          ConnectionLimiter connections, OpenStreams streams, ApiKeyVerifier keys) {
+        this.drain = drain;
         this.keys = keys;
         this.group = group;
         this.listener = listener;
@@ -87,6 +95,7 @@ public final class GatewayServer implements AutoCloseable {
         BackendPool pool = new BackendPool(epoll ? EpollSocketChannel.class : NioSocketChannel.class,
                 (int) config.connectTimeout().toMillis(), 30);
         AtomicInteger inFlight = new AtomicInteger();
+        Drain drain = new Drain();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(), DaemonThreads.named("gateway-io"), io);
         long headMillis = config.requestHeadTimeout().toMillis();
         long responseMillis = config.responseTimeout().toMillis();
@@ -112,13 +121,13 @@ public final class GatewayServer implements AutoCloseable {
                             ch.pipeline()
                                     .addLast(new HttpServerCodec(config.maxInitialLineBytes(), config.maxHeaderBytes(),
                                             8192))
-                                    .addLast(new FrontendHandler(admission, pool, backends, inFlight, headMillis,
+                                    .addLast(new FrontendHandler(admission, pool, backends, inFlight, drain, headMillis,
                                             responseMillis, metrics, streams, proxies));
                         }
                     })
                     .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
             LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
-            return new GatewayServer(group, listener, inFlight, connections, streams, keys);
+            return new GatewayServer(group, listener, inFlight, drain, connections, streams, keys);
         } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -150,11 +159,16 @@ public final class GatewayServer implements AutoCloseable {
         return streams.closeAllOf(keyId);
     }
 
-    /** Stops accepting, waits up to {@code grace} for requests in flight, then stops the event loops. */
+    /**
+     * Stops accepting, waits up to {@code grace} for requests in flight and for kept-alive connections to
+     * fall quiet ({@link Drain}), then stops the event loops.
+     */
     public void shutdown(Duration grace) {
+        drain.begin();
         listener.close().syncUninterruptibly();
         long deadline = System.nanoTime() + grace.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while ((inFlight.get() > 0 || (connections.open() > 0 && !drain.quietFor(DRAIN_QUIET)))
+                && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.RunningApi;
-import dev.picobase.testsupport.Deadline;
-import dev.picobase.testsupport.FreePorts;
 import dev.picobase.testsupport.RawHttp;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +32,7 @@ class NginxInFrontOfTheNodesTest {
     private TwoNodes nodes;
     private RunningApi a;
     private RunningApi b;
-    private Process nginx;
+    private Balancer nginx;
     private int port;
 
     @BeforeEach
@@ -48,10 +43,9 @@ class NginxInFrontOfTheNodesTest {
     }
 
     @AfterEach
-    void stopAll() throws InterruptedException {
+    void stopAll() {
         if (nginx != null) {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
+            nginx.close();
         }
         if (nodes != null) {
             nodes.close();
@@ -59,7 +53,7 @@ class NginxInFrontOfTheNodesTest {
     }
 
     @Test
-    void theShippedHashConfigServesEachSubdomainFromOneNodeWithoutHops() throws Exception {
+    void theShippedHashConfigServesEachSubdomainFromOneNodeWithoutHops() {
         startNginx(true);
         ApiClient.Tenant tenant = a.client().signUpAndSignIn().createInstanceWithKey();
 
@@ -73,7 +67,7 @@ class NginxInFrontOfTheNodesTest {
     }
 
     @Test
-    void roundRobinReachesBothNodesAndTheOtherForwardsToTheOwner() throws Exception {
+    void roundRobinReachesBothNodesAndTheOtherForwardsToTheOwner() {
         startNginx(false);
         ApiClient.Tenant tenant = a.client().signUpAndSignIn().createInstanceWithKey();
 
@@ -86,39 +80,9 @@ class NginxInFrontOfTheNodesTest {
         assertThat(running(tenant)).isEqualTo(1);
     }
 
-    /** The shipped file with only the node addresses, the listen port and paths replaced. */
-    private void startNginx(boolean shippedHash) throws IOException {
-        String conf = Files.readString(shippedConfig());
-        port = FreePorts.next();
-        String servers = "server 127.0.0.1:" + a.gatewayPort() + " max_fails=1 fail_timeout=5s;\n"
-                + "    server 127.0.0.1:" + b.gatewayPort() + " max_fails=1 fail_timeout=5s;";
-        conf = conf.replaceFirst("(?s)server 10\\.0\\.0\\.1:8080[^;]*;.*?server 10\\.0\\.0\\.3:8080[^;]*;", servers)
-                .replace("listen 80;", "listen 127.0.0.1:" + port + ";")
-                .replace("worker_processes auto;", "worker_processes 1;\npid " + dir.resolve("nginx.pid")
-                        + ";\nerror_log " + dir.resolve("nginx-error.log") + ";")
-                .replace("server_name .example.com;", "server_name .localhost;")
-                .replace("http {", "http {\n  access_log off;");
-        if (!shippedHash) {
-            conf = conf.replace("hash $host consistent;", "");
-        }
-        assertThat(conf).contains(String.valueOf(a.gatewayPort())).contains(String.valueOf(b.gatewayPort()));
-        Path file = dir.resolve("nginx.conf");
-        Files.writeString(file, conf);
-        nginx = new ProcessBuilder("nginx", "-g", "daemon off;", "-c", file.toString(), "-p", dir.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        Deadline.await("nginx to listen", Duration.ofSeconds(10), () -> {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-    }
-
-    private static Path shippedConfig() {
-        Path here = Path.of("").toAbsolutePath();
-        Path file = here.resolve("config/nginx-cluster.conf");
-        return Files.exists(file) ? file : here.getParent().resolve("config/nginx-cluster.conf");
+    private void startNginx(boolean shippedHash) {
+        nginx = Balancer.start(dir.resolve("nginx"), List.of(a.gatewayPort(), b.gatewayPort()), shippedHash);
+        port = nginx.port();
     }
 
     private RawHttp.Response get(ApiClient.Tenant tenant, String path) {

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.api.testsupport.ApiClient.SignedIn;
 import dev.picobase.testsupport.RawHttp;
 import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.api.testsupport.SdkJourney;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,15 +49,7 @@ class PocketBaseSdkThroughGatewayTest {
     void theJsSdkJourneyWorksThroughTheGateway() {
         Tenant tenant = newTenant();
 
-        NodeScript.Outcome outcome = new NodeScript("/e2e/sdk-journey.mjs").run(Map.of(
-                "PICOBASE_URL", "http://" + tenant.subdomain() + ".localhost:" + api.gatewayPort(),
-                "PICOBASE_KEY", tenant.key()), Duration.ofSeconds(120));
-        System.out.println(outcome.output());
-
-        assertThat(outcome.succeeded())
-                .withFailMessage("sdk-journey.mjs exited with %d:%n%s", outcome.exitCode(), outcome.output())
-                .isTrue();
-        assertThat(outcome.output()).contains("journey complete");
+        SdkJourney.completes("http://" + tenant.subdomain() + ".localhost:" + api.gatewayPort(), tenant.key());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.picobase.api.scale;
 
 import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.api.testsupport.MetricsText;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.FreePorts;
 import dev.picobase.testsupport.Tools;
@@ -17,23 +18,40 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code picobase up} as a separate JVM (this test JVM's class path), so a test can {@code kill -9}
- * it as an operator, the OOM killer or a power cut would. It gets a clean environment (nothing of
- * this JVM's {@code PICOBASE_*} or {@code R2_*} leaks in), an empty working directory (no {@code .env}
- * is read), free API and gateway ports, and writes its output to {@code <workDir>/<name>.log}.
- * PocketBase children are not killed with it: they outlive it exactly as they would in production.
+ * it as an operator, the OOM killer or a power cut would, or stop it with SIGTERM as a service manager
+ * does. It gets a clean environment (nothing of this JVM's {@code PICOBASE_*} or {@code R2_*} leaks
+ * in), an empty working directory (no {@code .env} is read), free API, gateway and management ports
+ * (or given ones: a restarted node keeps its address), and appends its output to
+ * {@code <workDir>/<name>.log}. PocketBase children are not killed with it: they outlive it exactly
+ * as they would in production.
  */
 public final class PlatformProcess implements AutoCloseable {
     private static final Duration BOOT = Duration.ofSeconds(60);
 
     private final Process process;
-    private final int apiPort;
-    private final int gatewayPort;
+    private final Ports ports;
     private final Path log;
 
-    private PlatformProcess(Process process, int apiPort, int gatewayPort, Path log) {
+    /** Where a platform listens: its control API, its gateway and its management port ({@code /metrics}). */
+    public record Ports(int api, int gateway, int management) {
+        /** Three distinct free loopback ports. */
+        public static Ports free() {
+            int api = FreePorts.next();
+            int gateway = FreePorts.next();
+            int management = FreePorts.next();
+            while (gateway == api) {
+                gateway = FreePorts.next();
+            }
+            while (management == api || management == gateway) {
+                management = FreePorts.next();
+            }
+            return new Ports(api, gateway, management);
+        }
+    }
+
+    private PlatformProcess(Process process, Ports ports, Path log) {
         this.process = process;
-        this.apiPort = apiPort;
-        this.gatewayPort = gatewayPort;
+        this.ports = ports;
         this.log = log;
     }
 
@@ -46,10 +64,17 @@ public final class PlatformProcess implements AutoCloseable {
      */
     static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort,
             Map<String, String> settings, boolean groupLeader) {
-        int apiPort = FreePorts.next();
-        int gatewayPort = FreePorts.next();
+        return start(name, dataDir, workDir, instancesBasePort, Ports.free(), settings, groupLeader);
+    }
+
+    /**
+     * Starts a platform as above on {@code ports}: a node restarted on its old ports keeps the address
+     * other nodes and a load balancer know it by. The caller stops it ({@link #close}, {@link #terminate}).
+     */
+    public static PlatformProcess start(String name, Path dataDir, Path workDir, int instancesBasePort, Ports ports,
+            Map<String, String> settings, boolean groupLeader) {
         Path log = workDir.resolve(name + ".log");
-        ProcessBuilder builder = builder(dataDir, workDir, apiPort, gatewayPort, instancesBasePort, log, groupLeader);
+        ProcessBuilder builder = builder(dataDir, workDir, ports, instancesBasePort, log, groupLeader);
         builder.environment().putAll(settings);
         Process process;
         try {
@@ -58,9 +83,9 @@ public final class PlatformProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        PlatformProcess platform = new PlatformProcess(process, apiPort, gatewayPort, log);
+        PlatformProcess platform = new PlatformProcess(process, ports, log);
         try {
-            Deadline.await("PicoBase (" + name + ") to answer on port " + apiPort, BOOT, platform::healthy);
+            Deadline.await("PicoBase (" + name + ") to answer on port " + ports.api(), BOOT, platform::healthy);
         } catch (AssertionError e) {
             platform.kill();
             throw new AssertionError(e.getMessage() + "; its output:\n" + platform.output(), e);
@@ -78,8 +103,7 @@ public final class PlatformProcess implements AutoCloseable {
     static Exit runExpectingExit(String name, Path dataDir, Path workDir, Map<String, String> settings,
                                  Duration within) {
         Path log = workDir.resolve(name + ".log");
-        ProcessBuilder builder = builder(dataDir, workDir, FreePorts.next(), FreePorts.next(),
-                freeInstancesBasePort(), log, false);
+        ProcessBuilder builder = builder(dataDir, workDir, Ports.free(), freeInstancesBasePort(), log, false);
         builder.environment().putAll(settings);
         try {
             Files.createDirectories(workDir);
@@ -98,8 +122,8 @@ public final class PlatformProcess implements AutoCloseable {
         }
     }
 
-    private static ProcessBuilder builder(Path dataDir, Path workDir, int apiPort, int gatewayPort,
-                                          int instancesBasePort, Path log, boolean groupLeader) {
+    private static ProcessBuilder builder(Path dataDir, Path workDir, Ports ports, int instancesBasePort, Path log,
+                                          boolean groupLeader) {
         List<String> command = new ArrayList<>();
         if (groupLeader) {
             command.add("setsid"); // execs in place (this JVM's child leads no group): the pid is java's
@@ -116,14 +140,16 @@ public final class PlatformProcess implements AutoCloseable {
         env.put("HOME", home);
         env.put("PICOBASE_DATA_DIR", dataDir.toString());
         env.put("PICOBASE_BIND_ADDRESS", "127.0.0.1");
-        env.put("PICOBASE_API_PORT", Integer.toString(apiPort));
-        env.put("PICOBASE_GATEWAY_PORT", Integer.toString(gatewayPort));
-        env.put("PICOBASE_MANAGEMENT_PORT", "0");
+        env.put("PICOBASE_API_PORT", Integer.toString(ports.api()));
+        env.put("PICOBASE_GATEWAY_PORT", Integer.toString(ports.gateway()));
+        env.put("PICOBASE_MANAGEMENT_PORT", Integer.toString(ports.management()));
         env.put("INSTANCES_BASE_PORT", Integer.toString(instancesBasePort));
         env.put("POCKETBASE_BINARY_PATH", Tools.pocketbase().toString());
         env.put("PICOBASE_IDLE_TIMEOUT", "1h");
         env.put("PICOBASE_SIGNIN_RATE_PER_ADDRESS", "100000");
-        builder.directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Appended: a node restarted under its old name keeps its earlier runs' output in front.
+        builder.directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return builder;
     }
 
@@ -149,11 +175,24 @@ public final class PlatformProcess implements AutoCloseable {
     }
 
     public ApiClient client() {
-        return new ApiClient("http://127.0.0.1:" + apiPort);
+        return new ApiClient("http://127.0.0.1:" + ports.api());
     }
 
     public int gatewayPort() {
-        return gatewayPort;
+        return ports.gateway();
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    /** One scrape of the platform's {@code /metrics} (its management port). */
+    public MetricsText metrics() {
+        return MetricsText.scrape(ports.management());
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     public String output() {
@@ -217,6 +256,16 @@ public final class PlatformProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code kill -TERM <pid>}, as a service manager's stop or a rolling restart sends it: the platform
+     * stops taking requests, lets those in flight finish, saves its instances and gives their leases
+     * back. Waits for it to exit and returns its exit code.
+     */
+    public int terminate(Duration within) {
+        process.destroy(); // SIGTERM on Linux
+        return awaitExit(within);
+    }
+
     /** Waits for the platform to exit (its shutdown done) and returns its exit code. */
     int awaitExit(Duration within) {
         try {
@@ -231,7 +280,7 @@ public final class PlatformProcess implements AutoCloseable {
     }
 
     /** Every process (PocketBase strays, mostly) whose command line mentions {@code dir}, SIGKILLed. */
-    static void killProcessesMentioning(Path dir) {
+    public static void killProcessesMentioning(Path dir) {
         String needle = dir.toAbsolutePath().toString();
         long self = ProcessHandle.current().pid();
         ProcessHandle.allProcesses()

@@ -15,6 +15,8 @@ import java.util.TreeSet;
  * token. One connection per request ({@code Connection: close}).
  */
 public record TenantGateway(int port, String subdomain, String key, String pocketBaseToken) {
+    /** PocketBase's largest page. */
+    private static final int PAGE = 500;
 
     public TenantGateway(int port, String subdomain, String key) {
         this(port, subdomain, key, null);
@@ -69,14 +71,20 @@ public record TenantGateway(int port, String subdomain, String key, String pocke
         return write.json().path("id").asText() + " " + write.json().path("text").asText();
     }
 
-    /** Every note as "id text" (waking the instance if it sleeps). */
+    /** Every note as "id text" (waking the instance if it sleeps), page by page in id order. */
     public Set<String> notes() {
-        RawHttp.Response list = send("GET", "/api/collections/notes/records?perPage=500&fields=id,text", null);
-        assertThat(list.status()).as(list.text()).isEqualTo(200); // RawHttp reads a chunked body too
         Set<String> notes = new TreeSet<>();
-        for (JsonNode item : list.json().path("items")) {
-            notes.add(item.path("id").asText() + " " + item.path("text").asText());
+        for (int page = 1; ; page++) {
+            RawHttp.Response list = send("GET", "/api/collections/notes/records?perPage=" + PAGE + "&page=" + page
+                    + "&sort=id&skipTotal=1&fields=id,text", null);
+            assertThat(list.status()).as(list.text()).isEqualTo(200); // RawHttp reads a chunked body too
+            JsonNode items = list.json().path("items");
+            for (JsonNode item : items) {
+                notes.add(item.path("id").asText() + " " + item.path("text").asText());
+            }
+            if (items.size() < PAGE) {
+                return notes;
+            }
         }
-        return notes;
     }
 }

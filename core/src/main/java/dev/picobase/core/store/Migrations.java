@@ -123,11 +123,21 @@ public final class Migrations {
         if (step instanceof Migration.Statement s) {
             sql.execute(s.sql());
         } else if (step instanceof Migration.AddColumn a) {
-            boolean exists = sql.queryOne("SELECT 1 AS present FROM pragma_table_info(?) WHERE name = ?",
-                    rs -> true, a.table(), a.column()).isPresent();
-            if (!exists) {
-                sql.execute("ALTER TABLE " + a.table() + " ADD COLUMN " + a.column() + " " + a.definition());
+            if (!columnExists(sql, a)) {
+                try {
+                    sql.execute("ALTER TABLE " + a.table() + " ADD COLUMN " + a.column() + " " + a.definition());
+                } catch (StoreException e) {
+                    // Nodes of a cluster starting together: another one added it since the check above.
+                    if (!columnExists(sql, a)) {
+                        throw e;
+                    }
+                }
             }
         }
+    }
+
+    private static boolean columnExists(Sql sql, Migration.AddColumn a) {
+        return sql.queryOne("SELECT 1 AS present FROM pragma_table_info(?) WHERE name = ?", rs -> true, a.table(),
+                a.column()).isPresent();
     }
 }

@@ -76,6 +76,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final BackendPool pool;
     private final Backends backends;
     private final AtomicInteger inFlight;
+    /** The gateway is stopping: each response closes its connection ({@link Drain}). */
+    private final Drain drain;
     private final long responseTimeoutMillis;
     private final long headTimeoutMillis;
     private ScheduledFuture<?> headTimer;
@@ -129,8 +131,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private int responseStatus;
 
     public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
-                           long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
+                           Drain drain, long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
                            OpenStreams streams, TrustedProxies proxies) {
+        this.drain = drain;
         this.metrics = metrics;
         this.streams = streams;
         this.proxies = proxies;
@@ -267,7 +270,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         request = r;
-        keepAlive = HttpUtil.isKeepAlive(r);
+        drain.requestBegan();
+        keepAlive = HttpUtil.isKeepAlive(r) && !drain.draining(); // answered with Connection: close
         upgrade = ForwardedRequest.isWebSocketUpgrade(r);
         requestDone = r instanceof LastHttpContent;
         bodyDeclared = RequestRules.declaresBody(r);
@@ -358,6 +362,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             // Nothing was sent (the request waits in `pending`), so any method may go again. The
             // instance may have been stopping: ask where it runs now.
             retryOnFreshBackend();
+            return;
+        }
+        if (!f.isSuccess() && hopTarget) {
+            // The owner's gateway does not listen: it is draining (it gives the lease back once its
+            // instances are saved) or gone (its lease lapses). Another node serves the instance shortly.
+            refuse(GatewayErrors.unavailable("instance_owner_unreachable",
+                    "the node serving this instance is restarting or unreachable; try again shortly"));
             return;
         }
         if (!f.isSuccess()) {
@@ -548,6 +559,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void prepareResponse(HttpResponse response) {
+        keepAlive &= !drain.draining(); // a request begun before the drain: its connection closes too
         backendKeepAlive = HttpUtil.isKeepAlive(response);
         boolean hadLength = HttpUtil.isContentLengthSet(response);
         ForwardedRequest.removeHopByHop(response.headers());

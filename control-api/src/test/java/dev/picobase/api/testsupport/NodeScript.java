@@ -1,4 +1,4 @@
-package dev.picobase.api.e2e;
+package dev.picobase.api.testsupport;
 
 import dev.picobase.testsupport.Tools;
 import java.io.IOException;
@@ -20,21 +20,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: blocking; the calling test thread waits for the process (bounded by the timeout).
  */
-final class NodeScript {
+public final class NodeScript {
     /** How a run ended: exit code (or -1 when it was killed at the timeout) and its combined output. */
-    record Outcome(int exitCode, String output) {
-        boolean succeeded() {
+    public record Outcome(int exitCode, String output) {
+        public boolean succeeded() {
             return exitCode == 0;
         }
     }
 
     private final String resource;
 
-    NodeScript(String resource) {
+    public NodeScript(String resource) {
         this.resource = resource;
     }
 
-    Outcome run(Map<String, String> environment, Duration timeout) {
+    public Outcome run(Map<String, String> environment, Duration timeout) {
         Path sdk = Tools.jsSdk();
         try (InputStream source = NodeScript.class.getResourceAsStream(resource)) {
             if (source == null) {

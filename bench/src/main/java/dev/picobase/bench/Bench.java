@@ -15,6 +15,8 @@ public final class Bench {
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
+        // Read once, when java.net.http first runs (the libSQL driver may be first): before anything else.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
         if (args.length == 0) {
             System.err.println("usage: picobase-bench <cold-start|cold-start-far|cluster-warm-path|herd|many-tenants|static-gateway|jmh> "
                     + "[--option=value ...]");

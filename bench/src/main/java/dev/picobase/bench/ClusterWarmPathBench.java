@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.picobase.bench.relay.DelayRelay;
 import dev.picobase.bench.relay.RelayedRequest;
 import dev.picobase.core.io.FileTrees;
+import dev.picobase.testsupport.Balancer;
 import dev.picobase.testsupport.FreePorts;
 import dev.picobase.testsupport.S3ProxyServer;
 import dev.picobase.testsupport.SqldServer;
@@ -51,7 +52,7 @@ import java.util.stream.Collectors;
  * compares the two paths with each other, nothing more.
  *
  * <p>Behind nginx ({@code --nginx-requests}, default 300; 0 skips it): the shipped
- * {@code config/nginx-cluster.conf} ({@link ClusterNginx}) with its {@code hash $host consistent},
+ * {@code config/nginx-cluster.conf} ({@link Balancer}) with its {@code hash $host consistent},
  * and the same without it (round-robin), each in front of both nodes with {@code --nginx-tenants}
  * (default 3; odd, so round-robin does not send each tenant to the same node every time) new instances
  * woken through nginx, then requests rotating over them on one keep-alive connection: the share of
@@ -104,7 +105,7 @@ public final class ClusterWarmPathBench {
                 Duration.ofMillis(options.integer("delay-ms", 15)), options.integer("wrk-seconds", 5),
                 options.integer("nginx-requests", 300), options.integer("nginx-tenants", 3));
         if (plan.nginxRequests() > 0) {
-            ClusterNginx.requireInstalled();
+            Balancer.requireInstalled();
         }
         long began = System.nanoTime();
         Path work = Files.createTempDirectory("picobase-cluster-warm-path-");
@@ -320,7 +321,7 @@ public final class ClusterWarmPathBench {
         Series series = new Series(hash ? "nginx, shipped hash $host consistent" : "nginx, round-robin", "health",
                 "sqld near (relay, 0 ms)");
         double forwarded;
-        try (ClusterNginx nginx = ClusterNginx.start(dir, List.of(a.gatewayPort(), b.gatewayPort()), hash);
+        try (Balancer nginx = Balancer.start(dir, List.of(a.gatewayPort(), b.gatewayPort()), hash);
              KeepAliveClient client = new KeepAliveClient(nginx.port())) {
             for (byte[] request : requests) { // wakes each tenant on the node nginx sends its first request to
                 KeepAliveClient.Response r = client.send(request);

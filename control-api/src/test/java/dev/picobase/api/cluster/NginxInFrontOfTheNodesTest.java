@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.testsupport.Balancer;
 import dev.picobase.testsupport.RawHttp;
 import java.nio.file.Path;
 import java.util.List;

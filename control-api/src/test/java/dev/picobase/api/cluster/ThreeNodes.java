@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.api.scale.PlatformProcess;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.testsupport.Balancer;
 import dev.picobase.testsupport.S3ProxyServer;
 import java.nio.file.Path;
 import java.time.Duration;

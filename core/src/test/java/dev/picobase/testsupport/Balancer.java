@@ -1,11 +1,8 @@
-package dev.picobase.api.cluster;
+package dev.picobase.testsupport;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.picobase.testsupport.Deadline;
-import dev.picobase.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,12 +15,16 @@ import java.util.stream.Collectors;
 /**
  * Debian's real nginx in front of the nodes' gateways, run from the file the README ships
  * ({@code config/nginx-cluster.conf}) with only the upstream servers, the listen port, the server name
- * and file paths replaced — so what the tests prove holds for the file operators copy. With
- * {@code hash} the shipped {@code hash $host consistent} stays (each subdomain on one node); without,
- * that line is removed and nginx balances round-robin, so consecutive requests land on different nodes.
- * Everything nginx writes (pid, error log, temp files, its output) stays under the given directory.
+ * and file paths replaced (one worker, no access log) — so what the cluster tests and the cluster
+ * benchmark show holds for the file operators copy. With {@code hash} the shipped
+ * {@code hash $host consistent} stays (each subdomain on one node); without, that line is removed and
+ * nginx balances round-robin, so consecutive requests land on different nodes. Everything nginx
+ * writes (pid, error log, temp files, its output) stays under the given directory; it runs in the
+ * foreground as a child process and {@link #close} stops it.
  */
-final class Balancer implements AutoCloseable {
+public final class Balancer implements AutoCloseable {
+    private static final String SHIPPED = "config/nginx-cluster.conf";
+
     private final Process nginx;
     private final int port;
     private final Path dir;
@@ -35,7 +36,7 @@ final class Balancer implements AutoCloseable {
     }
 
     /** Starts nginx on a free loopback port in front of the gateways on {@code gatewayPorts}. */
-    static Balancer start(Path dir, List<Integer> gatewayPorts, boolean hash) {
+    public static Balancer start(Path dir, List<Integer> gatewayPorts, boolean hash) {
         try {
             Files.createDirectories(dir);
             int port = FreePorts.next();
@@ -50,11 +51,16 @@ final class Balancer implements AutoCloseable {
                     .replace("server_name .example.com;", "server_name .localhost;")
                     .replace("http {", "http {\n  access_log off;");
             if (!hash) {
-                assertThat(conf).contains("hash $host consistent;");
+                if (!conf.contains("hash $host consistent;")) {
+                    throw new IllegalStateException(SHIPPED + " changed shape: no 'hash $host consistent;' to remove");
+                }
                 conf = conf.replace("hash $host consistent;", "");
             }
             for (int p : gatewayPorts) {
-                assertThat(conf).as("the upstream servers were replaced").contains("127.0.0.1:" + p);
+                if (!conf.contains("127.0.0.1:" + p)) {
+                    throw new IllegalStateException(SHIPPED + " changed shape: its server lines were not replaced "
+                            + "with the nodes' addresses");
+                }
             }
             Path file = dir.resolve("nginx.conf");
             Files.writeString(file, conf);
@@ -63,7 +69,7 @@ final class Balancer implements AutoCloseable {
             Balancer balancer = new Balancer(nginx, port, dir);
             try {
                 Deadline.await("nginx to listen on port " + port, Duration.ofSeconds(10), balancer::listening);
-            } catch (AssertionError e) {
+            } catch (AssertionError | RuntimeException e) {
                 balancer.close();
                 throw e;
             }
@@ -73,30 +79,49 @@ final class Balancer implements AutoCloseable {
         }
     }
 
+    /** Fails with the command to run when Debian's nginx is not installed. */
+    public static void requireInstalled() {
+        try {
+            Process p = new ProcessBuilder("nginx", "-v").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+        } catch (IOException e) {
+            throw new UncheckedIOException("nginx is required (apt-get install -y nginx)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private boolean listening() {
         if (!nginx.isAlive()) {
-            throw new AssertionError("nginx exited with " + nginx.exitValue() + ": " + output());
+            throw new IllegalStateException("nginx exited with " + nginx.exitValue() + ": " + output());
         }
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
+    /** The shipped file, from the repository root or a module directory below it. */
     private static Path shippedConfig() {
-        Path here = Path.of("").toAbsolutePath();
-        Path file = here.resolve("config/nginx-cluster.conf");
-        return Files.exists(file) ? file : here.getParent().resolve("config/nginx-cluster.conf");
+        for (Path root : List.of(Path.of(""), Path.of(".."))) {
+            Path file = root.resolve(SHIPPED);
+            if (Files.exists(file)) {
+                return file.toAbsolutePath().normalize();
+            }
+        }
+        throw new IllegalStateException(SHIPPED + " is missing (run from the repository root or a module)");
     }
 
     /** Where clients reach the nodes (loopback). */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** What nginx printed and logged as errors (upstreams it gave up on, for one). */
-    String output() {
+    public String output() {
         StringBuilder out = new StringBuilder();
         for (String name : List.of("nginx.out", "nginx-error.log")) {
             try {
@@ -120,6 +145,7 @@ final class Balancer implements AutoCloseable {
                 nginx.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
+            nginx.destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.api.scale.PlatformProcess;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.core.store.LibsqlBackend;
+import dev.picobase.core.store.MetadataStore;
 import dev.picobase.testsupport.Balancer;
 import dev.picobase.testsupport.S3ProxyServer;
+import dev.picobase.testsupport.SqldServer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +28,9 @@ import java.util.stream.IntStream;
  * shipped {@code config/nginx-cluster.conf}, round-robin ({@link Balancer}). The nodes boot concurrently
  * (JVM start-up is the slow part). A node can be restarted as in a rolling restart: SIGTERM, wait for its
  * exit (it drains, saves and gives its leases back), start again on the same ports and data directory, so
- * nginx's upstream and the other nodes' view of its address stay valid.
+ * nginx's upstream and the other nodes' view of its address stay valid. A node may also be left dead
+ * ({@code kill -9}) or frozen ({@code kill -STOP}) by a test: closing copes with both. Periodic snapshots are
+ * off unless the settings given to {@link #start(Path, Map)} turn them on.
  *
  * <p>Nodes are numbered 1 to 3. Closing stops nginx, kills the nodes and any PocketBase they left.
  * Threading: one test thread drives it; a node's {@link #terminate} and {@link #startAgain} must not
@@ -38,6 +44,7 @@ final class ThreeNodes implements AutoCloseable {
     private final Path root;
     private final Node[] nodes;
     private final Balancer balancer;
+    private MetadataStore store;
 
     /** One node: what it is started with, and the process running now (replaced by a restart). */
     private static final class Node {
@@ -49,7 +56,7 @@ final class ThreeNodes implements AutoCloseable {
         final Map<String, String> settings;
         volatile PlatformProcess process;
 
-        Node(String name, Path root, String bucket) {
+        Node(String name, Path root, String bucket, Map<String, String> extra) {
             this.name = name;
             this.dataDir = root.resolve(name).resolve("data");
             this.workDir = root.resolve(name);
@@ -58,6 +65,7 @@ final class ThreeNodes implements AutoCloseable {
             Map<String, String> env = new HashMap<>(ClusterNode.settings(name, bucket, "0s")); // stops save
             env.put("PICOBASE_CLUSTER_SECRET", SECRET);
             env.put("PICOBASE_NODE_ADDRESS", "127.0.0.1:" + ports.gateway());
+            env.putAll(extra);
             this.settings = Map.copyOf(env);
         }
 
@@ -75,8 +83,16 @@ final class ThreeNodes implements AutoCloseable {
 
     /** Starts the three nodes (concurrently) and nginx, all under {@code root}. */
     static ThreeNodes start(Path root) {
+        return start(root, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, every node with {@code settings} on top of the cluster's (for example
+     * {@code PICOBASE_SNAPSHOT_INTERVAL}).
+     */
+    static ThreeNodes start(Path root, Map<String, String> settings) {
         String bucket = S3ProxyServer.shared().newBucket();
-        Node[] nodes = IntStream.rangeClosed(1, COUNT).mapToObj(n -> new Node("node-" + n, root, bucket))
+        Node[] nodes = IntStream.rangeClosed(1, COUNT).mapToObj(n -> new Node(name(n), root, bucket, settings))
                 .toArray(Node[]::new);
         List<CompletableFuture<PlatformProcess>> booting = new ArrayList<>();
         for (Node node : nodes) {
@@ -102,6 +118,27 @@ final class ThreeNodes implements AutoCloseable {
     /** Node {@code n} (1 to 3) as it runs now. */
     PlatformProcess node(int n) {
         return nodes[n - 1].process;
+    }
+
+    /** Node {@code n}'s id ({@code PICOBASE_NODE_ID}), as leases and backups name it. */
+    static String name(int n) {
+        return "node-" + n;
+    }
+
+    /** The number of the node named {@code nodeId} (as {@link #name} gives it). */
+    static int number(String nodeId) {
+        return Integer.parseInt(nodeId.substring("node-".length()));
+    }
+
+    /**
+     * The shared metadata database read from this test (opened on first use): leases and snapshot pointers
+     * as an operator's SQL shell would see them, whichever nodes are alive.
+     */
+    synchronized MetadataStore store() {
+        if (store == null) {
+            store = MetadataStore.open(new LibsqlBackend(SqldServer.shared().url(), null), Clock.systemUTC());
+        }
+        return store;
     }
 
     /** Node {@code n}'s data directory ({@code PICOBASE_DATA_DIR}). */
@@ -186,6 +223,11 @@ final class ThreeNodes implements AutoCloseable {
     public void close() {
         try {
             balancer.close();
+            synchronized (this) {
+                if (store != null) {
+                    store.close();
+                }
+            }
         } finally {
             for (Node node : nodes) {
                 if (node.process != null) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.testsupport.RawHttp;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,8 +34,19 @@ public record TenantGateway(int port, String subdomain, String key, String pocke
     }
 
     public RawHttp.Response send(String method, String path, String json) {
+        return send(method, path, json, null);
+    }
+
+    /**
+     * As {@link #send(String, String, String)}, waiting up to {@code wait} for the answer instead of
+     * RawHttp's 10 s (a request a frozen node holds until it runs again); null keeps the default.
+     */
+    public RawHttp.Response send(String method, String path, String json, Duration wait) {
         String body = json == null ? "" : json;
         try (RawHttp http = RawHttp.connect(port)) {
+            if (wait != null) {
+                http.readTimeout(wait);
+            }
             http.send(method + " " + path + " HTTP/1.1\r\nHost: " + subdomain + ".localhost:" + port
                     + "\r\napikey: " + key
                     + (pocketBaseToken == null ? "" : "\r\nAuthorization: " + pocketBaseToken)

@@ -21,7 +21,8 @@ import dev.picobase.core.runtime.InstanceDeletedException;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.UnsavedDataException;
 import dev.picobase.core.runtime.HoldLimitException;
-import dev.picobase.core.runtime.InstanceStartException;
+import dev.picobase.core.runtime.InstanceElsewhereException;
+import dev.picobase.core.runtime.TenantNotice;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -123,11 +124,17 @@ public final class InstanceRoutes {
         return owners.onOwner(request, caller, instance.id(), () -> {
             try {
                 return ApiResponse.ok(view(lifecycle.start(instance.id())));
-            } catch (InstanceStartException | HoldLimitException e) { // the latter: the platform is shutting down
+            } catch (HoldLimitException e) { // the platform is shutting down
                 throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "start_failed", e.getMessage(), null,
-                        Map.of());
+                        Map.of("Retry-After", "5"));
             } catch (InstanceDeletedException e) { // deleted while this waited for the instance
                 throw ApiException.notFound("no such instance");
+            } catch (InstanceElsewhereException e) {
+                throw e; // another node took it meanwhile: the call goes there
+            } catch (RuntimeException e) { // logged whole by the lifecycle; the tenant gets what, not where
+                TenantNotice notice = TenantNotice.of(e);
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, notice.code(), notice.message(), null,
+                        Map.of("Retry-After", "5"));
             }
         }, () -> {});
     }

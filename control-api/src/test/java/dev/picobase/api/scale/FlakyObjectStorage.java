@@ -8,6 +8,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.picobase.testsupport.S3ProxyServer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,8 +23,11 @@ final class FlakyObjectStorage implements AutoCloseable {
     private final WireMockServer wiremock = new WireMockServer(WireMockConfiguration.options().dynamicPort()
             .bindAddress("127.0.0.1").preserveHostHeader(true));
 
+    private final int port;
+
     FlakyObjectStorage() {
         wiremock.start();
+        port = wiremock.port();
         up();
     }
 
@@ -39,6 +43,16 @@ final class FlakyObjectStorage implements AutoCloseable {
         wiremock.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)
                 .withHeader("Content-Type", "application/xml")
                 .withBody("<Error><Code>InternalError</Code><Message>storage is down</Message></Error>")));
+    }
+
+    /** From now on nothing listens at the endpoint: every connection is refused. */
+    void unreachable() {
+        wiremock.stop();
+    }
+
+    /** The endpoint as the platform is configured with it ({@code host:port}), and the bucket: operator facts. */
+    List<String> operatorFacts() {
+        return List.of("127.0.0.1:" + port, bucket);
     }
 
     /** How many requests reached this endpoint so far (failed ones included). */

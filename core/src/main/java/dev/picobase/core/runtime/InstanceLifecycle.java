@@ -466,7 +466,9 @@ public final class InstanceLifecycle implements AutoCloseable {
         } catch (RuntimeException e) {
             EnumSet<InstanceStatus> from = EnumSet.copyOf(STARTABLE); // cluster mode wrote no "starting"
             from.add(InstanceStatus.STARTING);
-            store.transition(instanceId, from, InstanceStatus.FAILED, e.getMessage());
+            // The whole cause for the operator; the tenant's status says what happened, not where.
+            LOG.warn("instance {}: start failed: {}", instanceId, e.toString());
+            store.transition(instanceId, from, InstanceStatus.FAILED, TenantNotice.of(e).message());
             leases.release(instanceId);
             throw e;
         }
@@ -590,8 +592,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             LOG.warn("instance {}: saving failed (attempt {}), local data kept, retrying in {}s: {}",
                     instanceId, attempt + 1, delay, e.getMessage());
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
-                    InstanceStatus.FAILED, "saving the data to object storage failed (local copy kept, retrying): "
-                            + e.getMessage());
+                    InstanceStatus.FAILED, "saving the data to object storage failed (local copy kept, retrying)");
             timer.schedule(() -> blocking.execute(() -> retrySave(instanceId, attempt + 1)), delay, TimeUnit.SECONDS);
         }
     }
@@ -652,9 +653,11 @@ public final class InstanceLifecycle implements AutoCloseable {
                     try {
                         snapshots.save(instanceId, pbData);
                     } catch (RuntimeException e) {
+                        LOG.warn("instance {}: restore refused, the current data could not be saved: {}",
+                                instanceId, e.toString());
                         throw new UnsavedDataException("the instance's current data could not be saved, so it "
                                 + "was not replaced (its local copy is kept and saving is retried); try again "
-                                + "shortly: " + e.getMessage(), e);
+                                + "shortly", e);
                     }
                 }
                 snapshots.restore(snapshot, pbData);

@@ -1,6 +1,7 @@
 package dev.picobase.proxy.internal;
 
 import dev.picobase.core.runtime.HoldLimitException;
+import dev.picobase.core.runtime.TenantNotice;
 import dev.picobase.core.runtime.InstanceDeletedException;
 import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.proxy.Backends;
@@ -235,8 +236,10 @@ public final class Admission {
             r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
             return new Outcome.Respond(r);
         }
-        FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "instance_unavailable", "the instance could not be started: " + cause.getMessage());
+        // A stable code and a short message: the cause can name the operator's storage and paths.
+        TenantNotice notice = TenantNotice.of(cause);
+        FullHttpResponse r = GatewayErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, notice.code(),
+                notice.message());
         r.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
         return new Outcome.Respond(r);
     }

@@ -24,7 +24,10 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The platform's Prometheus metrics: one registry per process, fed by the gateway
@@ -37,6 +40,11 @@ import java.util.concurrent.TimeUnit;
  * multiply the series count by the number of tenants. Labels are bounded sets only (status class,
  * cold or warm, phase, status).
  *
+ * <p>Every object a gauge or function counter reads is kept here ({@link #held}): Micrometer holds
+ * that state only weakly, so an object nothing else referenced (the instance counts, a lambda) was
+ * garbage-collected and its series read {@code NaN} or stopped moving from the next collection on.
+ * Objects the platform holds anyway are kept too, so no meter depends on who else holds what.
+ *
  * <p>Threading: {@link #requestCompleted} runs on gateway event loops for every exchange and
  * only touches meters built up front (no lookup, no tag allocation); the others are called on
  * blocking threads or the scrape thread.
@@ -44,6 +52,12 @@ import java.util.concurrent.TimeUnit;
 public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, InstanceLifecycle.ColdStartListener,
         AutoCloseable {
     private static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    /**
+     * How stale {@code picobase_instances} may be. One {@code GROUP BY} read a second at most costs
+     * nothing however many Prometheus servers scrape, and a dashboard sees a start or stop within a
+     * second of the metadata store (it was 5 s when each read listed every instance).
+     */
+    private static final Duration INSTANCE_COUNTS_MAX_AGE = Duration.ofSeconds(1);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -60,6 +74,8 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     private final Timer restoreDuration;
     private final Counter uploadFailures;
     private final Counter downloadFailures;
+    /** Strong references to every gauge's and function counter's state (see the class comment). */
+    private final List<Object> scrapedState = new CopyOnWriteArrayList<>();
 
     public PlatformMetrics() {
         // Two of ProcessorMetrics' names break Prometheus naming rules (promtool check metrics lints
@@ -140,7 +156,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     /** The allocator the gateway's channels use (Netty 4.2: adaptive by default, pooled if configured). */
     private void bindAllocator() {
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
-            ByteBufAllocatorMetric metric = provider.metric();
+            ByteBufAllocatorMetric metric = held(provider.metric());
             Gauge.builder("picobase.netty.allocator.memory.used", metric, ByteBufAllocatorMetric::usedDirectMemory)
                     .baseUnit("bytes").description("Memory held by Netty's default buffer allocator")
                     .tag("area", "direct").register(registry);
@@ -153,6 +169,10 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     /** Gauges and counters read when scraped; called once the platform's parts exist. */
     public void bind(MetadataStore store, InstanceLifecycle lifecycle, ApiKeyVerifier keys,
                      ConnectionLimiter gatewayConnections) {
+        held(lifecycle);
+        held(keys);
+        held(gatewayConnections);
+        NodeLeases leases = held(lifecycle.leases());
         Gauge.builder("picobase.gateway.connections", gatewayConnections, ConnectionLimiter::open)
                 .description("Client connections open on the gateway").register(registry);
         FunctionCounter.builder("picobase.gateway.connections.refused", gatewayConnections,
@@ -161,20 +181,20 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
         FunctionCounter.builder("picobase.gateway.connections.refused", gatewayConnections,
                         ConnectionLimiter::refusedForTotal).tag("limit", "total")
                 .description("Gateway connections refused at a limit").register(registry);
-        new InstanceCounts(store, Duration.ofSeconds(5)).bindTo(registry);
+        held(new InstanceCounts(store, INSTANCE_COUNTS_MAX_AGE)).bindTo(registry);
         Gauge.builder("picobase.held.requests", lifecycle, InstanceLifecycle::heldRequests)
                 .description("Requests waiting for an instance to start").register(registry);
         Gauge.builder("picobase.local.copies", lifecycle, InstanceLifecycle::localCopiesBytes).baseUnit("bytes")
                 .description("Disk used by instances' local copies (PICOBASE_DISK_BUDGET bounds the stopped ones)")
                 .register(registry);
-        Gauge.builder("picobase.leases.held", lifecycle.leases(), NodeLeases::heldCount)
+        Gauge.builder("picobase.leases.held", leases, NodeLeases::heldCount)
                 .description("Instance leases this node holds (cluster mode)").register(registry);
-        FunctionCounter.builder("picobase.lease.renewals.failed", lifecycle.leases(), NodeLeases::renewalsFailed)
+        FunctionCounter.builder("picobase.lease.renewals.failed", leases, NodeLeases::renewalsFailed)
                 .description("Lease renewals that failed (the statement, or a lease no longer ours)").register(registry);
-        FunctionCounter.builder("picobase.lease.takeovers", lifecycle.leases(), NodeLeases::takeovers)
+        FunctionCounter.builder("picobase.lease.takeovers", leases, NodeLeases::takeovers)
                 .description("Leases this node took over from a node that had not given them back (it died, "
                         + "paused or was cut off)").register(registry);
-        FunctionCounter.builder("picobase.leases.lost", lifecycle.leases(), NodeLeases::lost)
+        FunctionCounter.builder("picobase.leases.lost", leases, NodeLeases::lost)
                 .description("Leases this node lost while serving (it stopped serving those instances)")
                 .register(registry);
         FunctionCounter.builder("picobase.apikey.cache.hits", keys, ApiKeyVerifier::cacheHits)
@@ -185,15 +205,17 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 .description("bcrypt comparisons run to verify API keys").register(registry);
     }
 
-    private volatile java.util.function.LongSupplier forwardedCount;
-
     /** Requests this node sent one hop to the node that runs their instance (cluster mode). */
-    public void forwarded(java.util.function.LongSupplier count) {
-        // Kept here: Micrometer holds only a weak reference to a function counter's state, and a lambda
-        // referenced nowhere else was collected, so the counter read 0.
-        this.forwardedCount = count;
-        FunctionCounter.builder("picobase.forwarded.requests", count, c -> (double) c.getAsLong())
+    public void forwarded(LongSupplier count) {
+        // Held: a method reference is a new object nothing else references; once collected the counter read 0.
+        FunctionCounter.builder("picobase.forwarded.requests", held(count), c -> (double) c.getAsLong())
                 .description("Requests forwarded to the node holding their instance's lease").register(registry);
+    }
+
+    /** Keeps {@code state} for as long as this registry lives, and returns it. */
+    private <T> T held(T state) {
+        scrapedState.add(state);
+        return state;
     }
 
     @Override

@@ -59,6 +59,17 @@ public final class MetricsText {
         return total;
     }
 
+    /** The sample lines whose value is {@code NaN} (a gauge whose state is gone reads so). */
+    public List<String> nanSamples() {
+        List<String> found = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("#") && line.endsWith(" NaN")) {
+                found.add(line);
+            }
+        }
+        return found;
+    }
+
     /** Whether any sample of series {@code name} is present. */
     public boolean has(String name) {
         return !samples(name).isEmpty();

@@ -8,12 +8,15 @@ import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
+import dev.picobase.testsupport.CountingSqlBackend;
 import dev.picobase.testsupport.StoreKind;
 import dev.picobase.testsupport.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,6 +102,53 @@ class MetadataStoreTest {
             store.recordActivity(i.id(), clock.instant());
             store.recordActivity(i.id(), clock.instant().minusSeconds(30));
             assertThat(store.findInstance(i.id()).orElseThrow().lastActivityAt()).contains(clock.instant());
+        }
+    }
+
+    /**
+     * {@code picobase_instances} is read from {@link MetadataStore#countInstancesByStatus}: the counts
+     * must agree with the instances actually stored (every status present, zeros included; a deleted
+     * instance gone), and come from one statement whatever the number of instances, not a listing
+     * of every instance per scrape. Deltas, because the shared {@code sqld} holds other tests' rows.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void instancesAreCountedByStatusInOneStatement(StoreKind kind) {
+        CountingSqlBackend backend = new CountingSqlBackend(
+                SqlBackend.of(PicoBaseConfig.fromMap(kind.environment(dir)).metadata()));
+        try (MetadataStore store = MetadataStore.open(backend, clock)) {
+            Map<InstanceStatus, Long> before = store.countInstancesByStatus();
+            assertThat(before).containsOnlyKeys(InstanceStatus.values());
+            Set<InstanceStatus> stopped = EnumSet.of(InstanceStatus.STOPPED);
+            Set<InstanceStatus> starting = EnumSet.of(InstanceStatus.STARTING);
+            store.createInstance(unique("usr_"), "stays stopped", unique("app")).orElseThrow();
+            Instance running = store.createInstance(unique("usr_"), "runs", unique("app")).orElseThrow();
+            store.transition(running.id(), stopped, InstanceStatus.STARTING, null).orElseThrow();
+            store.transition(running.id(), starting, InstanceStatus.RUNNING, null).orElseThrow();
+            Instance failed = store.createInstance(unique("usr_"), "fails", unique("app")).orElseThrow();
+            store.transition(failed.id(), stopped, InstanceStatus.STARTING, null).orElseThrow();
+            store.transition(failed.id(), starting, InstanceStatus.FAILED, "exited with code 1").orElseThrow();
+            Instance deleted = store.createInstance(unique("usr_"), "deleted", unique("app")).orElseThrow();
+            assertThat(store.deleteInstance(deleted.id())).isTrue();
+
+            int mark = backend.mark();
+            Map<InstanceStatus, Long> after = store.countInstancesByStatus();
+            assertThat(backend.since(mark)).singleElement()
+                    .satisfies(e -> assertThat(e.sql()).contains("GROUP BY status"));
+
+            assertThat(after).containsOnlyKeys(InstanceStatus.values());
+            assertThat(after.get(InstanceStatus.STOPPED) - before.get(InstanceStatus.STOPPED)).isEqualTo(1);
+            assertThat(after.get(InstanceStatus.RUNNING) - before.get(InstanceStatus.RUNNING)).isEqualTo(1);
+            assertThat(after.get(InstanceStatus.FAILED) - before.get(InstanceStatus.FAILED)).isEqualTo(1);
+            assertThat(after.get(InstanceStatus.STARTING)).isEqualTo(before.get(InstanceStatus.STARTING));
+            assertThat(after.get(InstanceStatus.STOPPING)).isEqualTo(before.get(InstanceStatus.STOPPING));
+            // The same numbers a listing of every instance gives, status by status.
+            Map<InstanceStatus, Long> listed = new EnumMap<>(InstanceStatus.class);
+            for (InstanceStatus status : InstanceStatus.values()) {
+                listed.put(status, 0L);
+            }
+            store.listAllInstances().forEach(i -> listed.merge(i.status(), 1L, Long::sum));
+            assertThat(after).isEqualTo(listed);
         }
     }
 

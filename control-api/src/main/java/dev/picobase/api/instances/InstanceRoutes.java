@@ -26,7 +26,10 @@ import dev.picobase.core.runtime.TenantNotice;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import dev.picobase.core.storage.StoredObject;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +60,10 @@ public final class InstanceRoutes {
         }
     }
 
+    /** A backup's time in its download's file name: no characters a file system or a shell minds. */
+    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
     private final MetadataStore store;
     private final Sessions sessions;
     private final PicoBaseConfig config;
@@ -86,6 +93,7 @@ public final class InstanceRoutes {
                 .add(HttpMethod.PATCH, "/api/instances/:id", this::update)
                 .add(HttpMethod.GET, "/api/instances/:id/logs", this::logs)
                 .add(HttpMethod.GET, "/api/instances/:id/backups", this::backups)
+                .add(HttpMethod.GET, "/api/instances/:id/backups/:snapshotId/download", this::download)
                 .add(HttpMethod.POST, "/api/instances/:id/restore", this::restore)
                 .add(HttpMethod.GET, "/api/subdomains/:subdomain", this::checkSubdomain);
     }
@@ -215,6 +223,24 @@ public final class InstanceRoutes {
         List<Snapshot> all = lifecycle.snapshots(instance.id());
         String current = store.latestSnapshot(instance.id()).map(Snapshot::id).orElse(null);
         return ApiResponse.ok(Map.of("backups", all.stream().map(s -> BackupView.of(s, current)).toList()));
+    }
+
+    /**
+     * One backup's zip, exactly as stored (the bytes its {@code sha256} was taken of), streamed from the
+     * object store: {@code <subdomain>-<createdAt>-<snapshotId>.zip}. Any node serves it (the store is
+     * shared); nothing is staged on disk or held whole in memory.
+     */
+    private ApiResponse download(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        String snapshotId = request.pathParam("snapshotId");
+        Snapshot snapshot = lifecycle.snapshots(instance.id()).stream().filter(s -> s.id().equals(snapshotId))
+                .findFirst().orElseThrow(() -> ApiException.notFound("no such backup of this instance"));
+        StoredObject object = lifecycle.open(snapshot)
+                .orElseThrow(() -> ApiException.notFound("no such backup of this instance")); // pruned meanwhile
+        String filename = instance.subdomain() + "-" + FILE_TIME.format(snapshot.createdAt()) + "-" + snapshot.id()
+                + ".zip";
+        return ApiResponse.download(new ApiResponse.Download(object.content(), object.size(), "application/zip",
+                filename));
     }
 
     /** Replaces the instance's data with one of its snapshots (the current data is saved first). */

@@ -685,6 +685,11 @@ public final class InstanceLifecycle implements AutoCloseable {
         return snapshots.list(instanceId);
     }
 
+    /** {@code snapshot}'s archive, for a download (any node: the object store is shared); empty if pruned. */
+    public Optional<dev.picobase.core.storage.StoredObject> open(Snapshot snapshot) {
+        return snapshots.open(snapshot);
+    }
+
     /** Sets (or, with empty, clears) the instance's own idle timeout. */
     public void idleTimeout(String instanceId, Optional<Duration> timeout) {
         idleReaper.idleTimeout(instanceId, timeout);

@@ -514,6 +514,14 @@ public final class Snapshots {
     }
 
     /**
+     * {@code snapshot}'s archive as stored, opened for streaming (a download); empty when its object is
+     * gone (pruned since it was listed). Needs no lock: objects are never overwritten.
+     */
+    public Optional<dev.picobase.core.storage.StoredObject> open(Snapshot snapshot) {
+        return objects.open(snapshot.objectKey());
+    }
+
+    /**
      * Keeps {@code snapshotId} out of retention's reach until the pin is closed: a restore saves the
      * current data first, and that save's pruning must not delete the snapshot being restored.
      */

@@ -102,5 +102,9 @@ export const api = {
   revokeKey: (id, keyId) =>
     request('DELETE', `/api/instances/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
   backups: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}/backups`),
+  backUp: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/backups`),
+  /** A plain link (the session cookie authenticates it), so the browser saves the zip as it streams. */
+  backupDownloadUrl: (id, snapshotId) => `/api/instances/${encodeURIComponent(id)}/backups/`
+    + `${encodeURIComponent(snapshotId)}/download`,
   restore: (id, snapshotId) => request('POST', `/api/instances/${encodeURIComponent(id)}/restore`, { snapshotId }),
 };

@@ -44,6 +44,7 @@ const ICONS = {
   alert: 'M12 9v4M12 17h.01M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z',
   terminal: 'M4 17l6-6-6-6M12 19h8',
   archive: 'M21 8v13H3V8M1 3h22v5H1zM10 12h4',
+  download: 'M12 3v12M7 10l5 5 5-5M4 21h16',
   x: 'M18 6 6 18M6 6l12 12',
   restore: 'M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5M12 7v5l3 2',
   settings: 'M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6',

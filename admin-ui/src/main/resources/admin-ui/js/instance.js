@@ -1,5 +1,6 @@
 // One instance: status with start/stop, its address, API keys (a new key shown once), its backups
-// (snapshots, each restorable behind a confirmation), settings (name, idle timeout), the recent
+// (snapshots with why each was taken, each downloadable and restorable behind a confirmation, and
+// "Back up now"), settings (name, idle timeout), the recent
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
 // the page is visible.
@@ -436,14 +437,43 @@ function backupsCard(view) {
   view.backupsList = h('div', { class: 'backup-list', id: 'backup-list', 'aria-busy': 'true' },
     h('div', { class: 'skeleton skeleton-row' }));
   view.backupsMessage = h('div', { class: 'form-alert', id: 'backups-message', role: 'status', hidden: true });
+  const backUpNow = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', id: 'back-up-now' },
+    icon('plus'), 'Back up now');
+  backUpNow.addEventListener('click', () => backUp(view, backUpNow));
   return h('section', { class: 'card', 'aria-labelledby': 'backups-title' },
     h('div', { class: 'card-header' },
-      h('h2', { id: 'backups-title', class: 'card-title' }, icon('archive', 'icon icon-title'), 'Backups')),
+      h('h2', { id: 'backups-title', class: 'card-title' }, icon('archive', 'icon icon-title'), 'Backups'),
+      backUpNow),
     h('p', { class: 'card-subtitle muted' }, 'Snapshots of the instance\'s data, saved each time it stops and every '
-      + 'little while it runs. Restoring one saves the current data first.'),
+      + 'little while it runs, and whenever you back up now. Restoring one saves the current data first. '
+      + 'Download one to keep a copy: it is a zip of PocketBase\'s pb_data.'),
     view.backupsMessage,
     view.backupsList);
 }
+
+/** "Back up now": a new backup, running or stopped; it appears at the top of the list. */
+async function backUp(view, button) {
+  const done = busy(button, 'Backing up…');
+  try {
+    const backup = await api.backUp(view.instance.id);
+    showBackupsMessage(view, `Backed up ${formatSize(backup.sizeBytes)} at ${absoluteTime(backup.createdAt)}.`, 'info');
+    toast('Backup taken');
+    await view.backupsPoll?.now();
+  } catch (error) {
+    showBackupsMessage(view, `The backup was not taken: ${error.message}`, 'error');
+  } finally {
+    done();
+  }
+}
+
+/** What the list says about why a backup was taken (the API's reason codes). */
+const REASONS = {
+  stop: 'Saved at stop',
+  periodic: 'Periodic',
+  manual: 'Manual',
+  before_restore: 'Before a restore',
+  set_aside: 'Set aside',
+};
 
 function startBackups(view) {
   let lastJson = null;
@@ -485,11 +515,16 @@ function renderBackups(view) {
         'aria-label': `Restore the backup from ${absoluteTime(backup.createdAt)}` },
       icon('restore'), 'Restore');
     restore?.addEventListener('click', () => openRestoreDialog(view, backup));
+    const download = h('a', { class: 'btn btn-secondary btn-sm', href: api.backupDownloadUrl(view.instance.id, backup.id),
+      download: '', dataset: { download: backup.id },
+      'aria-label': `Download the backup from ${absoluteTime(backup.createdAt)}` }, icon('download'), 'Download');
     return h('div', { class: 'backup-row', dataset: { backupId: backup.id, current: String(backup.current) } },
       h('div', { class: 'backup-main' },
         h('div', { class: 'backup-when' }, timeEl(backup.createdAt),
           backup.current ? h('span', { class: 'badge badge-current', title: 'The data the instance starts from' }, 'Current') : null),
         h('div', { class: 'backup-meta muted' },
+          backup.reason ? [h('span', { class: 'backup-reason', text: REASONS[backup.reason] || backup.reason }),
+            h('span', { 'aria-hidden': 'true' }, '·')] : null,
           h('span', { class: 'backup-size' }, formatSize(backup.sizeBytes)),
           h('span', { 'aria-hidden': 'true' }, '·'),
           h('code', { class: 'backup-sha', title: `SHA-256 ${backup.sha256}` }, shortSha(backup.sha256)),
@@ -498,7 +533,7 @@ function renderBackups(view) {
         // Why a backup is not current (a node that lost the instance's lease kept its writes here).
         // The server writes it from node ids and messages: always a text node, never parsed as HTML.
         !backup.current && backup.note ? h('p', { class: 'backup-note', text: backup.note }) : null),
-      restore ? h('div', { class: 'backup-actions' }, restore) : null);
+      h('div', { class: 'backup-actions' }, download, restore));
   }));
 }
 

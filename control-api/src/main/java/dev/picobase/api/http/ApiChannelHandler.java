@@ -10,6 +10,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes each complete control-API request off the event loop: the body is copied out, the route
  * handler runs on the bounded blocking executor (it may hit the database or run bcrypt), and the
- * response is written back from there (Netty hands the write to the channel's event loop). When
+ * response is written back from there (Netty hands the write to the channel's event loop); a download
+ * is streamed chunk by chunk from the same executor ({@link BodyStream}). When
  * the executor is full the client gets a 503 with {@code Retry-After} instead of waiting unboundedly.
  * Paths outside {@code /api/} are the admin UI's static files, served from the same executor
  * (their first read comes from the jar).
@@ -69,14 +72,18 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         // Requests on one connection are answered in the order they came (HTTP/1.1 pipelining),
         // although API handlers run on a shared pool: each answer waits for the previous one.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_ANSWER).get();
-        CompletableFuture<FullHttpResponse> answer = answer(msg, client);
+        // A streamed answer (a download) counts as sent once its last byte is written.
+        CompletableFuture<Object> answer = answer(msg, client);
         CompletableFuture<Void> sent = (previous == null ? answer : previous.thenCombine(answer, (v, r) -> r))
-                .thenAccept(response -> send(ctx, response, keepAlive));
+                .thenCompose(response -> send(ctx, response, keepAlive));
         ctx.channel().attr(LAST_ANSWER).set(sent);
     }
 
-    /** The response to {@code msg}: a bad URI at once, everything else from the blocking pool. */
-    private CompletableFuture<FullHttpResponse> answer(FullHttpRequest msg, String client) {
+    /**
+     * The response to {@code msg} (a {@link FullHttpResponse}, or a {@link BodyStream} for a download):
+     * a bad URI at once, everything else from the blocking pool.
+     */
+    private CompletableFuture<Object> answer(FullHttpRequest msg, String client) {
         ApiRequest request;
         try {
             request = ApiRequest.of(msg.method(), msg.uri(), msg.headers().copy(),
@@ -85,7 +92,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
             return CompletableFuture.completedFuture(ErrorResponses.of(HttpResponseStatus.BAD_REQUEST,
                     "malformed_request", "the request URI is not valid: " + badUri.getMessage()));
         }
-        CompletableFuture<FullHttpResponse> answer = new CompletableFuture<>();
+        CompletableFuture<Object> answer = new CompletableFuture<>();
         try {
             blocking.execute(() -> {
                 try {
@@ -106,7 +113,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         return answer;
     }
 
-    private FullHttpResponse handle(ApiRequest request) {
+    private Object handle(ApiRequest request) {
         try {
             return toHttp(router.dispatch(request));
         } catch (ApiException e) {
@@ -123,7 +130,10 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         }
     }
 
-    private static FullHttpResponse toHttp(ApiResponse api) {
+    private Object toHttp(ApiResponse api) {
+        if (api.body() instanceof ApiResponse.Download download) {
+            return streamed(api, download);
+        }
         byte[] body = api.body() == null ? new byte[0] : Json.write(api.body());
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, api.status(),
                 Unpooled.wrappedBuffer(body));
@@ -138,7 +148,28 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         return response;
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    private BodyStream streamed(ApiResponse api, ApiResponse.Download download) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, api.status());
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, download.contentType())
+                .set(HttpHeaderNames.CONTENT_LENGTH, download.length())
+                .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + download.filename() + "\"")
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        for (Map.Entry<String, String> header : api.headers()) {
+            head.headers().add(header.getKey(), header.getValue());
+        }
+        return new BodyStream(head, download, blocking);
+    }
+
+    private static CompletableFuture<Void> send(ChannelHandlerContext ctx, Object answer, boolean keepAlive) {
+        if (answer instanceof BodyStream stream) {
+            stream.head().headers().set(ErrorResponses.X_CONTENT_TYPE_OPTIONS, "nosniff");
+            if (!ctx.channel().isActive()) {
+                stream.fail(ctx, "the client went away before the download began");
+                return CompletableFuture.completedFuture(null);
+            }
+            return stream.write(ctx, keepAlive);
+        }
+        FullHttpResponse response = (FullHttpResponse) answer;
         response.headers().set(ErrorResponses.X_CONTENT_TYPE_OPTIONS, "nosniff"); // successes too
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -146,6 +177,7 @@ public final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHtt
         } else {
             ctx.writeAndFlush(response);
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.SnapshotReason;
 import dev.picobase.core.model.Subdomains;
 import dev.picobase.core.snapshot.SnapshotCorruptException;
 import dev.picobase.core.runtime.InstanceDeletedException;
@@ -26,7 +27,10 @@ import dev.picobase.core.runtime.TenantNotice;
 import dev.picobase.core.store.MetadataStore;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import dev.picobase.core.storage.StoredObject;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +44,7 @@ import java.util.Map;
  * <p>Threading: handlers block (database); they run on the API's blocking executor.
  */
 public final class InstanceRoutes {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InstanceRoutes.class);
     record CreateInstance(String name, String subdomain) {}
 
     record Restore(String snapshotId) {}
@@ -47,15 +52,21 @@ public final class InstanceRoutes {
     /**
      * A snapshot as listed: {@code current} marks the one the next start uses; {@code nodeId} is the
      * node that saved it (null on a single node) and {@code note} says why a backup is not current
-     * (null for ordinary backups), e.g. the unsaved writes of a node that lost the instance's lease.
+     * (null for ordinary backups), e.g. the unsaved writes of a node that lost the instance's lease;
+     * {@code reason} says why it was taken ({@code stop}, {@code periodic}, {@code manual},
+     * {@code before_restore}, {@code set_aside}; null for backups taken before reasons were recorded).
      */
     record BackupView(String id, Instant createdAt, long sizeBytes, String sha256, boolean current, String nodeId,
-                      String note) {
+                      String note, String reason) {
         static BackupView of(Snapshot s, String currentId) {
             return new BackupView(s.id(), s.createdAt(), s.sizeBytes(), s.sha256(), s.id().equals(currentId),
-                    s.nodeId().orElse(null), s.note().orElse(null));
+                    s.nodeId().orElse(null), s.note().orElse(null), s.reason().map(SnapshotReason::code).orElse(null));
         }
     }
+
+    /** A backup's time in its download's file name: no characters a file system or a shell minds. */
+    private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
 
     private final MetadataStore store;
     private final Sessions sessions;
@@ -86,6 +97,8 @@ public final class InstanceRoutes {
                 .add(HttpMethod.PATCH, "/api/instances/:id", this::update)
                 .add(HttpMethod.GET, "/api/instances/:id/logs", this::logs)
                 .add(HttpMethod.GET, "/api/instances/:id/backups", this::backups)
+                .add(HttpMethod.POST, "/api/instances/:id/backups", this::backUp)
+                .add(HttpMethod.GET, "/api/instances/:id/backups/:snapshotId/download", this::download)
                 .add(HttpMethod.POST, "/api/instances/:id/restore", this::restore)
                 .add(HttpMethod.GET, "/api/subdomains/:subdomain", this::checkSubdomain);
     }
@@ -215,6 +228,51 @@ public final class InstanceRoutes {
         List<Snapshot> all = lifecycle.snapshots(instance.id());
         String current = store.latestSnapshot(instance.id()).map(Snapshot::id).orElse(null);
         return ApiResponse.ok(Map.of("backups", all.stream().map(s -> BackupView.of(s, current)).toList()));
+    }
+
+    /**
+     * Takes a backup now, running or stopped ({@link InstanceLifecycle#backUp}); 201 with it as listed.
+     * No body. A running instance is copied on the node running it (forwarded there in a cluster).
+     */
+    private ApiResponse backUp(ApiRequest request) {
+        Caller caller = sessions.require(request);
+        Instance instance = owned(request, caller);
+        return owners.onOwner(request, caller, instance.id(), () -> {
+            try {
+                Snapshot taken = lifecycle.backUp(instance.id());
+                return ApiResponse.created(BackupView.of(taken, taken.id()));
+            } catch (InstanceDeletedException e) {
+                throw ApiException.notFound("no such instance");
+            } catch (java.util.NoSuchElementException e) {
+                throw ApiException.conflict("nothing_to_back_up", null, e.getMessage());
+            } catch (SnapshotCorruptException e) {
+                throw ApiException.conflict("snapshot_corrupt", null, e.getMessage());
+            } catch (InstanceElsewhereException e) {
+                throw e; // another node runs it: the call goes there
+            } catch (RuntimeException e) { // the whole cause for the operator; the tenant gets what, not where
+                LOG.warn("instance {}: manual backup failed: {}", instance.id(), e.toString());
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "backup_failed",
+                        "the backup could not be taken; try again shortly", null, Map.of("Retry-After", "5"));
+            }
+        }, () -> {});
+    }
+
+    /**
+     * One backup's zip, exactly as stored (the bytes its {@code sha256} was taken of), streamed from the
+     * object store: {@code <subdomain>-<createdAt>-<snapshotId>.zip}. Any node serves it (the store is
+     * shared); nothing is staged on disk or held whole in memory.
+     */
+    private ApiResponse download(ApiRequest request) {
+        Instance instance = owned(request, sessions.require(request));
+        String snapshotId = request.pathParam("snapshotId");
+        Snapshot snapshot = lifecycle.snapshots(instance.id()).stream().filter(s -> s.id().equals(snapshotId))
+                .findFirst().orElseThrow(() -> ApiException.notFound("no such backup of this instance"));
+        StoredObject object = lifecycle.open(snapshot)
+                .orElseThrow(() -> ApiException.notFound("no such backup of this instance")); // pruned meanwhile
+        String filename = instance.subdomain() + "-" + FILE_TIME.format(snapshot.createdAt()) + "-" + snapshot.id()
+                + ".zip";
+        return ApiResponse.download(new ApiResponse.Download(object.content(), object.size(), "application/zip",
+                filename));
     }
 
     /** Replaces the instance's data with one of its snapshots (the current data is saved first). */

@@ -306,6 +306,17 @@ class AdminUiJourneyTest {
         JsonNode listed = user.client().get("/api/instances/" + id + "/backups").json().path("backups");
         assertThat(first.findElement(By.cssSelector(".backup-sha")).getText())
                 .isEqualTo(listed.get(0).path("sha256").asText().substring(0, 12));
+        // Why it was taken, and a link that downloads it (the session cookie authenticates it).
+        assertThat(first.findElement(By.cssSelector(".backup-reason")).getText()).isEqualTo("Saved at stop");
+        WebElement downloadLink = first.findElement(By.cssSelector("a[data-download]"));
+        assertThat(downloadLink.getAttribute("download")).isNotNull();
+        String href = downloadLink.getAttribute("href");
+        assertThat(href).isEqualTo(base() + "/api/instances/" + id + "/backups/" + olderId + "/download");
+        ApiClient.Reply downloaded = user.client().get(href.substring(base().length()));
+        assertThat(downloaded.status()).isEqualTo(200);
+        assertThat(downloaded.headers().firstValue("Content-Type")).hasValue("application/zip");
+        assertThat(downloaded.headers().firstValue("Content-Length"))
+                .hasValue(listed.get(0).path("sizeBytes").asText());
 
         // Once more: two backups, newest first; the older one can be restored.
         startThenStop();
@@ -341,6 +352,17 @@ class AdminUiJourneyTest {
         assertThat(user.client().get("/api/instances/" + id).json().path("status").asText()).isEqualTo("stopped");
         wait(d -> backupRows().stream().anyMatch(r -> r.getAttribute("data-backup-id").equals(olderId)
                 && r.getAttribute("data-current").equals("true")));
+        assertNoConsoleErrors();
+
+        // "Back up now" on the stopped instance: a new current backup at the top, marked manual.
+        int before = backupRows().size();
+        driver.findElement(By.id("back-up-now")).click();
+        wait(d -> message.getText().contains("Backed up"));
+        wait(d -> backupRows().size() == before + 1
+                && backupRows().get(0).getAttribute("data-current").equals("true")
+                && backupRows().get(0).findElement(By.cssSelector(".backup-reason")).getText().equals("Manual"));
+        assertThat(user.client().get("/api/instances/" + id + "/backups").json().path("backups").get(0)
+                .path("reason").asText()).isEqualTo("manual");
         assertNoConsoleErrors();
 
         // A damaged snapshot: the API's 409 is shown in the dialog, which stays open.

@@ -3,6 +3,7 @@ package dev.picobase.core.runtime;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.SnapshotReason;
 import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
@@ -525,6 +526,11 @@ public final class InstanceLifecycle implements AutoCloseable {
      * data as a new snapshot; reported {@code stopped} only once the snapshot is stored.
      */
     public Instance stop(String instanceId) {
+        return stop(instanceId, SnapshotReason.STOP);
+    }
+
+    /** As {@link #stop(String)}, recording {@code why} with the save (a stop, or the save before a restore). */
+    private Instance stop(String instanceId, SnapshotReason why) {
         return locks.withLock(instanceId, () -> {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);
@@ -536,7 +542,7 @@ public final class InstanceLifecycle implements AutoCloseable {
                         InstanceStatus.FAILED), InstanceStatus.STOPPING, null);
                 drain(instanceId, Duration.ofSeconds(5));
                 runtime.stop(instanceId);
-                saveStopped(instanceId, 0);
+                saveStopped(instanceId, 0, why);
                 exitedOnTheirOwn.remove(instanceId); // saved, or a failed save is retried on its own
                 releaseIfSaved(instanceId);
             } finally {
@@ -570,6 +576,11 @@ public final class InstanceLifecycle implements AutoCloseable {
      * instance used to push all of its backup history out.
      */
     private void saveStopped(String instanceId, int attempt) {
+        saveStopped(instanceId, attempt, SnapshotReason.STOP);
+    }
+
+    /** As {@link #saveStopped(String, int)}, recording {@code why} with the snapshot (and its retries). */
+    private void saveStopped(String instanceId, int attempt, SnapshotReason why) {
         if (deleted.contains(instanceId)) {
             return; // its objects are being deleted: a snapshot now would outlive the instance
         }
@@ -577,7 +588,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         try {
             if (Files.isDirectory(pbData) && runtime.running(instanceId).isEmpty()
                     && snapshots.isDirty(instanceId, pbData)) {
-                snapshots.save(instanceId, pbData);
+                snapshots.save(instanceId, pbData, why);
                 diskBudget.measured(instanceId);
             }
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
@@ -593,7 +604,8 @@ public final class InstanceLifecycle implements AutoCloseable {
                     instanceId, attempt + 1, delay, e.getMessage());
             store.transition(instanceId, EnumSet.of(InstanceStatus.STOPPING, InstanceStatus.FAILED),
                     InstanceStatus.FAILED, "saving the data to object storage failed (local copy kept, retrying)");
-            timer.schedule(() -> blocking.execute(() -> retrySave(instanceId, attempt + 1)), delay, TimeUnit.SECONDS);
+            timer.schedule(() -> blocking.execute(() -> retrySave(instanceId, attempt + 1, why)), delay,
+                    TimeUnit.SECONDS);
         }
     }
 
@@ -612,12 +624,12 @@ public final class InstanceLifecycle implements AutoCloseable {
         }
     }
 
-    private void retrySave(String instanceId, int attempt) {
+    private void retrySave(String instanceId, int attempt, SnapshotReason why) {
         locks.runLocked(instanceId, () -> {
             Optional<Instance> now = store.findInstance(instanceId);
             if (now.isPresent() && now.get().status() == InstanceStatus.FAILED
                     && runtime.running(instanceId).isEmpty()) {
-                saveStopped(instanceId, attempt);
+                saveStopped(instanceId, attempt, why);
                 releaseIfSaved(instanceId);
             }
         });
@@ -645,13 +657,13 @@ public final class InstanceLifecycle implements AutoCloseable {
             try (Snapshots.Pin pin = snapshots.pin(snapshot.id())) {
                 Path pbData = runtime.directories().pbData(instanceId);
                 if (runtime.running(instanceId).isPresent()) {
-                    stop(instanceId); // saves; a failed save leaves the copy dirty, refused below
+                    stop(instanceId, SnapshotReason.BEFORE_RESTORE); // a failed save leaves the copy dirty: refused below
                 }
                 // Cluster mode: the pointer moves below only under the lease (refused if another node runs it).
                 leases.take(instanceId);
                 if (Files.isDirectory(pbData) && snapshots.isDirty(instanceId, pbData)) {
                     try {
-                        snapshots.save(instanceId, pbData);
+                        snapshots.save(instanceId, pbData, SnapshotReason.BEFORE_RESTORE);
                     } catch (RuntimeException e) {
                         LOG.warn("instance {}: restore refused, the current data could not be saved: {}",
                                 instanceId, e.toString());
@@ -683,6 +695,57 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     public List<Snapshot> snapshots(String instanceId) {
         return snapshots.list(instanceId);
+    }
+
+    /**
+     * Takes a backup now ("back up now"), with reason {@code manual}, and returns it; always a new
+     * snapshot, made current (it holds the newest data). A running instance is copied online while it
+     * keeps serving (SQLite's online backup), so a write acknowledged before this call is in it. A
+     * stopped instance with unsaved writes (a save that failed) is saved; otherwise its data is its
+     * current snapshot, which is stored again as the new backup. In cluster mode it acts under the
+     * instance's lease: on a running instance only the node running it can
+     * ({@link InstanceElsewhereException} names it), and the lease a stopped instance's backup takes
+     * is given back after.
+     *
+     * @throws java.util.NoSuchElementException when the instance never ran (there is nothing to back up)
+     * @throws InstanceDeletedException when it was deleted meanwhile
+     */
+    public Snapshot backUp(String instanceId) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.checkNotElsewhere(instanceId);
+            Path pbData = runtime.directories().pbData(instanceId);
+            Optional<PocketBaseProcess> running = runtime.running(instanceId);
+            if (running.isPresent() && running.get().isAlive() && leases.valid(instanceId)) {
+                return snapshots.backUpRunning(instanceId, pbData);
+            }
+            if (runtime.running(instanceId).isPresent()) {
+                // Exited, or its lease lapsed: not safe to copy as current; the owner tries again shortly.
+                throw new IllegalStateException("the instance is changing state; try again shortly");
+            }
+            NodeLeases.Taken lease = leases.take(instanceId); // cluster mode: the pointer moves under it
+            try {
+                if (leases.enabled() && Files.isDirectory(pbData)) {
+                    setAsideIfStale(instanceId, pbData, lease.current());
+                }
+                if (Files.isDirectory(pbData) && snapshots.isDirty(instanceId, pbData)) {
+                    Snapshot saved = snapshots.save(instanceId, pbData, SnapshotReason.MANUAL);
+                    diskBudget.measured(instanceId);
+                    store.transition(instanceId, EnumSet.of(InstanceStatus.FAILED), InstanceStatus.STOPPED, null);
+                    return saved;
+                }
+                return snapshots.backUpCurrent(instanceId, runtime.directories().instanceDir(instanceId));
+            } finally {
+                releaseIfSaved(instanceId);
+            }
+        });
+    }
+
+    /** {@code snapshot}'s archive, for a download (any node: the object store is shared); empty if pruned. */
+    public Optional<dev.picobase.core.storage.StoredObject> open(Snapshot snapshot) {
+        return snapshots.open(snapshot);
     }
 
     /** Sets (or, with empty, clears) the instance's own idle timeout. */

@@ -3,6 +3,7 @@ package dev.picobase.core.snapshot;
 import dev.picobase.core.io.Durable;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.SnapshotReason;
 import dev.picobase.core.secret.Tokens;
 import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.core.storage.ObjectStoreException;
@@ -128,9 +129,17 @@ public final class Snapshots {
         this.pointerMove = move;
     }
 
-    /** Saves the stopped instance's {@code pbData} as a new current snapshot; the local copy then matches it. */
+    /** Saves the stopped instance's {@code pbData} as a new current snapshot taken at a stop. */
     public Snapshot save(String instanceId, Path pbData) {
-        Snapshot snapshot = upload(instanceId, pbData, clock.instant(), true);
+        return save(instanceId, pbData, SnapshotReason.STOP);
+    }
+
+    /**
+     * Saves the stopped instance's {@code pbData} as a new current snapshot, taken for {@code why}; the
+     * local copy then matches it.
+     */
+    public Snapshot save(String instanceId, Path pbData, SnapshotReason why) {
+        Snapshot snapshot = upload(instanceId, pbData, clock.instant(), true, why);
         step.accept("uploaded");
         // PocketBase does not force its uploaded files; the marker vouches for all of pb_data.
         settle(pbData);
@@ -164,12 +173,55 @@ public final class Snapshots {
         if (current.isPresent() && !changedSince(pbData, current.get().createdAt())) {
             return Optional.empty();
         }
+        return Optional.of(copyRunning(instanceId, pbData, SnapshotReason.PERIODIC));
+    }
+
+    /**
+     * A manual backup of a running instance ("back up now"): as {@link #saveRunning}, but always taken,
+     * even when nothing changed since the current snapshot: the owner who asked for a backup expects a
+     * new one in the list. Made current, like a periodic snapshot (it is the newest point-in-time copy).
+     */
+    public Snapshot backUpRunning(String instanceId, Path pbData) {
+        return copyRunning(instanceId, pbData, SnapshotReason.MANUAL);
+    }
+
+    /**
+     * A manual backup of an instance whose data is its current snapshot (stopped and saved, or never
+     * copied to this node): the current snapshot's archive is downloaded, checked against its SHA-256
+     * and stored again as a new snapshot, current, with reason {@code manual}. {@code instanceDir}
+     * holds the temporary copy.
+     *
+     * @throws java.util.NoSuchElementException when the instance has no snapshot (it never ran)
+     */
+    public Snapshot backUpCurrent(String instanceId, Path instanceDir) {
+        Snapshot current = latest(instanceId).orElseThrow(() -> new java.util.NoSuchElementException(
+                "the instance has no data to back up yet: start it once"));
+        Path archive = null;
+        try {
+            Files.createDirectories(instanceDir);
+            archive = Files.createTempFile(instanceDir, ".backup-", ".zip");
+            objects.get(current.objectKey(), archive);
+            String sha = SnapshotArchive.sha256Of(archive);
+            if (!sha.equals(current.sha256())) {
+                throw new SnapshotCorruptException("snapshot " + current.id() + " is corrupted: its SHA-256 is " + sha
+                        + " but " + current.sha256() + " was recorded when it was taken");
+            }
+            return store(instanceId, archive, sha, clock.instant(), true, SnapshotReason.MANUAL, System.nanoTime());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy snapshot " + current.id() + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(archive);
+        }
+    }
+
+    /** An online copy of the running instance's {@code pbData}, uploaded as a current snapshot. */
+    private Snapshot copyRunning(String instanceId, Path pbData, SnapshotReason why) {
         Path copy = pbData.getParent().resolve("pb_data.backup");
         try {
             FileTrees.delete(copy);
             Instant asOf = clock.instant(); // writes after this moment may be missing from the copy
             OnlineBackup.copy(pbData, copy);
-            return Optional.of(upload(instanceId, copy, asOf));
+            return upload(instanceId, copy, asOf, true, why);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + pbData + ": " + e.getMessage(), e);
         } finally {
@@ -217,65 +269,69 @@ public final class Snapshots {
      * restore it deliberately. The local copy is not marked: the caller discards it.
      */
     public Snapshot saveAside(String instanceId, Path pbData, String note) {
-        Snapshot aside = upload(instanceId, pbData, clock.instant(), false);
+        Snapshot aside = upload(instanceId, pbData, clock.instant(), false, SnapshotReason.SET_ASIDE);
         store.noteSnapshot(aside.id(), note);
         LOG.warn("instance {}: {} saved as backup {} (not current): {}", instanceId, pbData, aside.id(), note);
-        return new Snapshot(aside.id(), aside.instanceId(), aside.objectKey(), aside.sha256(), aside.sizeBytes(),
-                aside.createdAt(), aside.nodeId(), Optional.of(note));
-    }
-
-    private Snapshot upload(String instanceId, Path pbData, Instant asOf) {
-        return upload(instanceId, pbData, asOf, true);
+        return aside.withNote(note);
     }
 
     /**
      * Archives, uploads and verifies {@code pbData}, then (with {@code makeCurrent}) makes it current;
-     * {@code asOf} dates its content.
+     * {@code asOf} dates its content; {@code why} is recorded with it.
      */
-    private Snapshot upload(String instanceId, Path pbData, Instant asOf, boolean makeCurrent) {
+    private Snapshot upload(String instanceId, Path pbData, Instant asOf, boolean makeCurrent, SnapshotReason why) {
         Path instanceDir = pbData.getParent();
         Path archive = null;
         long began = System.nanoTime();
         try {
             archive = Files.createTempFile(instanceDir, ".snapshot-", ".zip");
             String sha = SnapshotArchive.write(pbData, archive);
-            long size = Files.size(archive);
-            Instant now = asOf;
-            String id = "snp_" + Tokens.randomId(16);
-            String key = "instances/" + instanceId + "/snapshots/" + KEY_TIME.format(now) + "-" + id + ".zip";
-            try {
-                objects.put(key, archive);
-                long stored = objects.size(key);
-                if (stored != size) {
-                    throw new ObjectStoreException("upload of " + key + " could not be verified: stored " + stored
-                            + " bytes of " + size, null);
-                }
-            } catch (RuntimeException e) {
-                events.uploadFailed();
-                throw e;
-            }
-            Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now);
-            String node = nodeId;
-            if (node != null) {
-                snapshot = snapshot.withProvenance(node, null);
-            }
-            store.insertSnapshot(snapshot);
-            if (makeCurrent && pointerMove.move(instanceId, id)) {
-                prune(instanceId, id);
-            } else if (makeCurrent) {
-                // Fenced: a node that lost the lease keeps the data, as a backup, and prunes nothing.
-                store.noteSnapshot(id, "saved by node " + node + " after it lost the instance's lease; "
-                        + "restore it to bring these writes back");
-                throw new LeaseLostException("instance " + instanceId + ": saved as backup " + id
-                        + ", not current: this node no longer holds the instance's lease");
-            }
-            events.saved(size, System.nanoTime() - began);
-            return snapshot;
+            return store(instanceId, archive, sha, asOf, makeCurrent, why, began);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot archive " + pbData + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(archive);
         }
+    }
+
+    /**
+     * Uploads {@code archive} (whose SHA-256 is {@code sha}) under a new key, verifies the upload,
+     * records it and (with {@code makeCurrent}) makes it current, then prunes beyond retention.
+     */
+    private Snapshot store(String instanceId, Path archive, String sha, Instant asOf, boolean makeCurrent,
+                           SnapshotReason why, long began) throws IOException {
+        long size = Files.size(archive);
+        Instant now = asOf;
+        String id = "snp_" + Tokens.randomId(16);
+        String key = "instances/" + instanceId + "/snapshots/" + KEY_TIME.format(now) + "-" + id + ".zip";
+        try {
+            objects.put(key, archive);
+            long stored = objects.size(key);
+            if (stored != size) {
+                throw new ObjectStoreException("upload of " + key + " could not be verified: stored " + stored
+                        + " bytes of " + size, null);
+            }
+        } catch (RuntimeException e) {
+            events.uploadFailed();
+            throw e;
+        }
+        Snapshot snapshot = new Snapshot(id, instanceId, key, sha, size, now).withReason(why);
+        String node = nodeId;
+        if (node != null) {
+            snapshot = snapshot.withProvenance(node, null);
+        }
+        store.insertSnapshot(snapshot);
+        if (makeCurrent && pointerMove.move(instanceId, id)) {
+            prune(instanceId, id);
+        } else if (makeCurrent) {
+            // Fenced: a node that lost the lease keeps the data, as a backup, and prunes nothing.
+            store.noteSnapshot(id, "saved by node " + node + " after it lost the instance's lease; "
+                    + "restore it to bring these writes back");
+            throw new LeaseLostException("instance " + instanceId + ": saved as backup " + id
+                    + ", not current: this node no longer holds the instance's lease");
+        }
+        events.saved(size, System.nanoTime() - began);
+        return snapshot;
     }
 
     /**
@@ -511,6 +567,14 @@ public final class Snapshots {
 
     public List<Snapshot> list(String instanceId) {
         return store.listSnapshots(instanceId);
+    }
+
+    /**
+     * {@code snapshot}'s archive as stored, opened for streaming (a download); empty when its object is
+     * gone (pruned since it was listed). Needs no lock: objects are never overwritten.
+     */
+    public Optional<dev.picobase.core.storage.StoredObject> open(Snapshot snapshot) {
+        return objects.open(snapshot.objectKey());
     }
 
     /**

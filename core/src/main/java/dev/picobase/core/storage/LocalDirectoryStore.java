@@ -69,6 +69,24 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
+    public java.util.Optional<StoredObject> open(String key) {
+        Path p = file(key);
+        try {
+            java.io.InputStream in = Files.newInputStream(p);
+            try {
+                return java.util.Optional.of(new StoredObject(in, Files.size(p)));
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new ObjectStoreException("cannot read " + key + " from " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public long size(String key) {
         Path p = file(key);
         try {

@@ -20,6 +20,12 @@ public interface ObjectStore extends AutoCloseable {
     /** Downloads {@code key} into {@code destination} (replacing it); throws if missing or failed. */
     void get(String key, Path destination);
 
+    /**
+     * Opens {@code key} for reading as a stream (a download served to a user: nothing is staged on
+     * disk or held in memory); empty when there is no such object. The caller closes it.
+     */
+    java.util.Optional<StoredObject> open(String key);
+
     /** The stored size of {@code key}, or -1 when there is no such object. */
     long size(String key);
 

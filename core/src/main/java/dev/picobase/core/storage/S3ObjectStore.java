@@ -137,6 +137,35 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * The GET's body as it arrives. The SDK does not retry a read that fails part-way through a
+     * stream, so the reader must check it got {@link StoredObject#size} bytes (the download endpoint
+     * closes the connection on a short body, which the client sees against Content-Length).
+     */
+    @Override
+    public java.util.Optional<StoredObject> open(String key) {
+        try {
+            software.amazon.awssdk.core.ResponseInputStream<GetObjectResponse> body =
+                    s3.getObject(b -> b.bucket(bucket).key(key));
+            return java.util.Optional.of(new StoredObject(new java.io.FilterInputStream(body) {
+                @Override
+                public void close() throws IOException {
+                    body.abort(); // a download broken off: drop the connection rather than read the rest
+                    body.close();
+                }
+            }, body.response().contentLength()));
+        } catch (NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return java.util.Optional.empty();
+            }
+            throw new ObjectStoreException("cannot read " + key + " from " + describe() + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new ObjectStoreException("cannot read " + key + " from " + describe() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public long size(String key) {
         try {

@@ -6,6 +6,7 @@ import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Node;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.SnapshotReason;
 import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
@@ -228,16 +229,16 @@ public final class MetadataStore implements AutoCloseable {
     // ---- snapshots ------------------------------------------------------------------------------
 
     private static final String SNAPSHOT_COLUMNS =
-            "id, instance_id, object_key, sha256, size_bytes, created_at, node_id, note";
+            "id, instance_id, object_key, sha256, size_bytes, created_at, node_id, note, reason";
 
     /**
      * Records a snapshot whose upload completed and was verified; does not yet make it current. Its
-     * provenance (node and note, see {@link Snapshot#withProvenance}) is stored with it.
+     * provenance (node and note, see {@link Snapshot#withProvenance}) and reason are stored with it.
      */
     public void insertSnapshot(Snapshot s) {
-        sql.execute("INSERT INTO snapshots (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        sql.execute("INSERT INTO snapshots (" + SNAPSHOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 s.id(), s.instanceId(), s.objectKey(), s.sha256(), s.sizeBytes(), s.createdAt(),
-                s.nodeId().orElse(null), s.note().orElse(null));
+                s.nodeId().orElse(null), s.note().orElse(null), s.reason().map(SnapshotReason::code).orElse(null));
     }
 
     /** Records a snapshot saved by {@code nodeId}; {@code note} (or null) says why it is not current. */
@@ -269,7 +270,7 @@ public final class MetadataStore implements AutoCloseable {
     /** The instance's current snapshot, if it has one. */
     public Optional<Snapshot> latestSnapshot(String instanceId) {
         return sql.queryOne("SELECT s.id, s.instance_id, s.object_key, s.sha256, s.size_bytes, s.created_at, "
-                + "s.node_id, s.note FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id WHERE i.id = ?",
+                + "s.node_id, s.note, s.reason FROM instances i JOIN snapshots s ON s.id = i.latest_snapshot_id WHERE i.id = ?",
                 MetadataStore::snapshot, instanceId);
     }
 
@@ -492,7 +493,8 @@ public final class MetadataStore implements AutoCloseable {
         return new Snapshot(rs.getString(prefix + "id"), rs.getString(prefix + "instance_id"),
                 rs.getString(prefix + "object_key"), rs.getString(prefix + "sha256"), rs.getLong(prefix + "size_bytes"),
                 Instant.ofEpochMilli(rs.getLong(prefix + "created_at")),
-                Sql.text(rs, prefix + "node_id"), Sql.text(rs, prefix + "note"));
+                Sql.text(rs, prefix + "node_id"), Sql.text(rs, prefix + "note"),
+                Sql.text(rs, prefix + "reason").flatMap(SnapshotReason::ofCode));
     }
 
     private static Lease lease(ResultSet rs) throws SQLException {

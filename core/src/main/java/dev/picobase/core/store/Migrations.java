@@ -89,7 +89,11 @@ public final class Migrations {
                     Migration.addColumn("nodes", "api_address", "TEXT"),
                     // Set by a release; a take of a lease another node held and did not release (it
                     // died, paused or lost its connection) is a takeover, counted in the metrics.
-                    Migration.addColumn("leases", "released", "INTEGER NOT NULL DEFAULT 0"))));
+                    Migration.addColumn("leases", "released", "INTEGER NOT NULL DEFAULT 0"))),
+            // Why each backup was taken (SnapshotReason's code: stop, periodic, manual, before_restore,
+            // set_aside), shown in the backups list; null for backups taken before this migration.
+            new Migration(8, "why each snapshot was taken", List.of(
+                    Migration.addColumn("snapshots", "reason", "TEXT"))));
 
     private Migrations() {}
 

@@ -95,6 +95,25 @@ class ObjectStoreContractTest {
         assertThat(store.size("instances/nobody/snapshots/none.zip")).isEqualTo(-1);
     }
 
+    /** A download streams the object: the same bytes and size as {@code get}, and nothing for a missing key. */
+    @Test
+    void anOpenedObjectStreamsTheSameBytesAndAMissingOneIsEmpty() throws IOException {
+        Path source = randomFile(dir.resolve("open.bin"), 3 * 1024 * 1024 + 5, 7);
+        store.put(SNAPSHOT, source);
+
+        Path copy = dir.resolve("open-copy.bin");
+        try (StoredObject opened = store.open(SNAPSHOT).orElseThrow()) {
+            assertThat(opened.size()).isEqualTo(Files.size(source));
+            Files.copy(opened.content(), copy);
+        }
+        assertThat(sha256(copy)).isEqualTo(sha256(source));
+        assertThat(store.open("instances/ins_x/snapshots/missing.zip")).isEmpty();
+        // Closed after one read, as a download the client broke off: no error.
+        try (StoredObject opened = store.open(SNAPSHOT).orElseThrow()) {
+            assertThat(opened.content().read()).isGreaterThanOrEqualTo(0);
+        }
+    }
+
     @Test
     void gettingAMissingKeyThrows() {
         Path destination = dir.resolve("never.zip");

@@ -1,5 +1,7 @@
 package dev.picobase.api;
 
+import dev.picobase.api.cli.Cli;
+import dev.picobase.api.cli.ManagementClient;
 import dev.picobase.config.ConfigException;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.store.MetadataStore;
@@ -7,13 +9,15 @@ import dev.picobase.core.store.SqlBackend;
 import dev.picobase.core.store.StoreException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code picobase} process: {@code up} (the default) runs the platform until it is stopped;
- * {@code migrate} brings the metadata schema up to date and exits. Configuration errors, and what
+ * {@code migrate} brings the metadata schema up to date and exits; {@code status}, {@code instances},
+ * {@code logs} and {@code version} are the operator commands of {@link Cli}. Configuration errors, and what
  * start-up finds wrong with a setting (a port in use, a bind address that is not this machine's,
  * a missing or read-only bucket, an unreachable endpoint), end the process with one line naming
  * the variable, and exit code 2.
@@ -25,6 +29,10 @@ public final class PicoBaseMain {
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "up" : args[0];
+        if (List.of("status", "instances", "logs", "version").contains(command)) {
+            Cli.main(args); // the operator commands, also as java -jar picobase.jar status
+            return;
+        }
         PicoBaseConfig config;
         try {
             config = PicoBaseConfig.load(System.getenv(), Path.of("").toAbsolutePath());
@@ -38,7 +46,7 @@ public final class PicoBaseMain {
             case "up" -> up(config);
             case "migrate" -> migrate(config);
             default -> {
-                System.err.println("usage: picobase [up|migrate]");
+                System.err.println("usage: picobase [up|migrate|status|instances|logs <subdomain>|version]");
                 System.exit(2);
             }
         }
@@ -75,9 +83,12 @@ public final class PicoBaseMain {
             System.exit(1);
             return;
         }
-        LOG.info("PicoBase is up: gateway on http://<subdomain>.{}:{}, control API and admin UI on "
-                + "http://localhost:{} (metadata: {}, data: {})", config.baseDomain(), platform.gatewayPort(),
-                platform.apiPort(), config.metadata(), config.dataDir());
+        String ui = "http://localhost:" + platform.apiPort();
+        LOG.info("PicoBase {} is up: gateway on http://<subdomain>.{}:{}, control API and admin UI on {}, "
+                + "management (metrics, ./picobase status) on {} (metadata: {}, data: {}). Next: open {} and sign up",
+                Version.current(), config.baseDomain(), platform.gatewayPort(), ui,
+                ManagementClient.baseUrl(config.managementBindAddress(), platform.managementPort()), config.metadata(),
+                config.dataDir(), ui);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down: finishing requests in flight, stopping instances");

@@ -6,6 +6,7 @@ import dev.picobase.api.cluster.NodeBackends;
 import dev.picobase.api.cluster.OwnerCalls;
 import dev.picobase.api.metrics.ManagementServer;
 import dev.picobase.api.metrics.PlatformMetrics;
+import dev.picobase.api.operator.OperatorRoutes;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.io.DaemonThreads;
@@ -35,7 +36,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  * ever runs on an event loop.
  *
  * <p>Metrics: one {@link PlatformMetrics} registry for the whole process, served by a
- * {@link ManagementServer} on the management port only.
+ * {@link ManagementServer} on the management port only, with the operators' JSON routes
+ * ({@link OperatorRoutes}: {@code /status}, {@code /instances}, {@code /logs}, {@code /cluster}).
  */
 public final class Platform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
@@ -115,6 +116,7 @@ public final class Platform implements AutoCloseable {
 
     private static Platform start(PicoBaseConfig config, Clock clock, Deque<AutoCloseable> started)
             throws InterruptedException {
+        java.time.Instant startedAt = clock.instant();
         // Before anything else: a missing bucket used to show only when the first save failed.
         ObjectStore objects = ObjectStore.of(config.objectStorage());
         started.push(objects);
@@ -199,30 +201,14 @@ public final class Platform implements AutoCloseable {
         ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
-                        () -> clusterListing(store, leases)));
+                        new OperatorRoutes(store, lifecycle, config.dataDir(), config.diskBudgetBytes(),
+                                startedAt).routes()));
         ClusterSync clusterSync = leases.enabled() ? ClusterSync.start(store, routes, gateway, lifecycle) : null;
         if (clusterSync != null) {
             started.push(clusterSync);
         }
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
                 management, clusterSync);
-    }
-
-    /**
-     * {@code GET /cluster} on the management port: every node registered in the shared metadata
-     * database, with its address, last heartbeat (age by the database's clock) and live leases; and
-     * which node answered. A single node on the embedded SQLite file lists none.
-     */
-    private static String clusterListing(MetadataStore store, NodeLeases leases) {
-        record NodeView(String id, String address, String apiAddress, java.time.Instant startedAt,
-                        java.time.Instant lastHeartbeat, long heartbeatAgeMillis, int instancesHeld) {}
-        List<NodeView> nodes = leases.enabled() ? store.listNodes().stream().map(n -> new NodeView(n.id(),
-                n.address(), n.apiAddress(), n.startedAt(), n.heartbeatAt(), n.heartbeatAge().toMillis(), n.instancesHeld())).toList()
-                : List.of();
-        Map<String, Object> listing = new java.util.LinkedHashMap<>();
-        listing.put("self", leases.enabled() ? leases.nodeId() : null);
-        listing.put("nodes", nodes);
-        return new String(dev.picobase.api.http.Json.write(listing), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {

@@ -2,6 +2,7 @@ package dev.picobase.core.store;
 
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.InstanceOverview;
 import dev.picobase.core.model.InstanceStatus;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Node;
@@ -20,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -39,6 +41,8 @@ import java.util.stream.Collectors;
 public final class MetadataStore implements AutoCloseable {
     private static final String INSTANCE_COLUMNS = "id, owner_id, name, subdomain, status, status_reason, "
             + "created_at, updated_at, last_activity_at, idle_timeout_seconds";
+    /** {@link #INSTANCE_COLUMNS} of the table aliased {@code i}, named as usual, for joins. */
+    private static final String INSTANCE_COLUMNS_OF_I = INSTANCE_COLUMNS.replaceAll("(\\w+)", "i.$1 AS $1");
     private static final String KEY_COLUMNS = "id, instance_id, name, secret_hash, last_four, created_at, last_used_at";
 
     private final Sql sql;
@@ -147,6 +151,28 @@ public final class MetadataStore implements AutoCloseable {
             counts.put(row.getKey(), row.getValue());
         }
         return counts;
+    }
+
+    /**
+     * Every instance with its owner's email, its current snapshot and, in a cluster, the node holding
+     * its live lease, by subdomain: the operators' listing in one statement (joins on primary keys),
+     * not a read per instance, which with Turso far away would be a round trip each.
+     */
+    public List<InstanceOverview> listInstanceOverviews() {
+        return sql.query("SELECT " + INSTANCE_COLUMNS_OF_I + ", u.email AS owner_email, "
+                        + "s.id AS snapshot_id, s.size_bytes AS snapshot_bytes, s.created_at AS snapshot_at, "
+                        + "l.node_id AS lease_node FROM instances i "
+                        + "LEFT JOIN users u ON u.id = i.owner_id "
+                        + "LEFT JOIN snapshots s ON s.id = i.latest_snapshot_id "
+                        + "LEFT JOIN leases l ON l.instance_id = i.id AND l.expires_at >= " + DB_NOW + " "
+                        + "ORDER BY i.subdomain",
+                rs -> {
+                    boolean saved = Sql.text(rs, "snapshot_id").isPresent();
+                    return new InstanceOverview(instance(rs), Sql.text(rs, "owner_email").orElse(""),
+                            saved ? OptionalLong.of(rs.getLong("snapshot_bytes")) : OptionalLong.empty(),
+                            saved ? Optional.of(Instant.ofEpochMilli(rs.getLong("snapshot_at"))) : Optional.empty(),
+                            Sql.text(rs, "lease_node"));
+                });
     }
 
     public Optional<Instance> findInstance(String id) {

@@ -73,7 +73,8 @@ class OperatorListingTest {
             Map<InstanceStatus, Long> counts = store.countInstancesByStatus();
             assertThat(sql.since(before)).hasSize(1);
             assertThat(counts).containsOnly(Map.entry(InstanceStatus.RUNNING, 1L),
-                    Map.entry(InstanceStatus.STOPPED, 2L), Map.entry(InstanceStatus.FAILED, 1L));
+                    Map.entry(InstanceStatus.STOPPED, 2L), Map.entry(InstanceStatus.FAILED, 1L),
+                    Map.entry(InstanceStatus.STARTING, 0L), Map.entry(InstanceStatus.STOPPING, 0L));
 
             before = sql.mark();
             List<InstanceOverview> listing = store.listInstanceOverviews();

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -139,14 +138,6 @@ public final class Balancer implements AutoCloseable {
     /** SIGTERM, and SIGKILL if nginx has not exited within ten seconds. */
     @Override
     public void close() {
-        nginx.destroy();
-        try {
-            if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
-                nginx.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            nginx.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(nginx);
     }
 }

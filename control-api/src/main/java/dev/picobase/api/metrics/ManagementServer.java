@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -50,21 +51,13 @@ public final class ManagementServer implements AutoCloseable {
 
         /** {@code {"error":"<code>","message":"..."}}, the management port's one error shape. */
         public static JsonReply error(int status, String code, String message) {
-            StringBuilder json = new StringBuilder("{\"error\":\"").append(code).append('"');
+            Map<String, String> error = new java.util.LinkedHashMap<>();
+            error.put("error", code);
             if (message != null) {
-                json.append(",\"message\":\"");
-                for (char c : message.toCharArray()) {
-                    if (c == '"' || c == '\\') {
-                        json.append('\\').append(c);
-                    } else if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-                json.append('"');
+                error.put("message", message);
             }
-            return new JsonReply(status, json.append('}').toString());
+            return new JsonReply(status, new String(dev.picobase.api.http.Json.write(error),
+                    java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.picobase.api.testsupport;
 
+import dev.picobase.testsupport.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -170,14 +171,7 @@ public final class PicobaseScript {
         /** Stops it with SIGTERM, as {@code kill} would (the script execs java, so this reaches the JVM itself). */
         @Override
         public void close() {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ChildProcesses.stop(process);
         }
     }
 }

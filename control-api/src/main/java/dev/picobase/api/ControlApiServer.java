@@ -72,7 +72,9 @@ public final class ControlApiServer implements AutoCloseable {
         Sessions sessions = new Sessions(store, config.auth(), clock);
         Router router = new Router();
         router.add(HttpMethod.GET, "/api/health", r -> ApiResponse.ok(Map.of("status", "ok")));
-        new AuthRoutes(store, passwords, sessions, new SignInLimiter(config.auth(), Ticker.systemTicker()))
+        SignInLimiter limiter = new SignInLimiter(config.auth(), Ticker.systemTicker());
+        new AuthRoutes(store, passwords, sessions, limiter).register(router);
+        new dev.picobase.api.auth.AccountRoutes(store, passwords, sessions, limiter, lifecycle, events)
                 .register(router);
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);
         instances.register(router);

@@ -111,6 +111,39 @@ public final class MetadataStore implements AutoCloseable {
         sql.execute("DELETE FROM sessions WHERE token_hash = ?", tokenHash);
     }
 
+    /** A signed-in session as its owner sees it: an id derived from its token's hash, never the token. */
+    public record SessionInfo(String id, Instant createdAt, Instant expiresAt, String tokenHash) {}
+
+    /** The user's live sessions, newest first. */
+    public List<SessionInfo> listSessions(String userId) {
+        return sql.query("SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = ? AND expires_at > ? "
+                        + "ORDER BY created_at DESC, token_hash",
+                rs -> new SessionInfo("ses_" + rs.getString("token_hash").substring(0, 16),
+                        Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("expires_at")),
+                        rs.getString("token_hash")), userId, now());
+    }
+
+    /** Ends every session of the user but the one whose token hashes to {@code keepTokenHash}; returns how many. */
+    public int deleteOtherSessions(String userId, String keepTokenHash) {
+        return sql.query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ? RETURNING token_hash",
+                rs -> 1, userId, keepTokenHash).size();
+    }
+
+    /** Replaces the account's password hash; false when the account is gone. */
+    public boolean updatePassword(String userId, String passwordHash) {
+        return sql.queryOne("UPDATE users SET password_hash = ? WHERE id = ? RETURNING id", rs -> true, passwordHash,
+                userId).isPresent();
+    }
+
+    /**
+     * Deletes the account and its sessions; false when it did not exist. Its instances must be deleted
+     * first (their data lives in object storage and on this node's disk, which the lifecycle removes).
+     */
+    public boolean deleteUser(String userId) {
+        sql.execute("DELETE FROM sessions WHERE user_id = ?", userId);
+        return sql.queryOne("DELETE FROM users WHERE id = ? RETURNING id", rs -> true, userId).isPresent();
+    }
+
     public void deleteExpiredSessions() {
         sql.execute("DELETE FROM sessions WHERE expires_at <= ?", now());
     }

@@ -155,7 +155,8 @@ public final class Platform implements AutoCloseable {
         NodeAddresses nodes = new NodeAddresses(store::listNodes, instanceWork, leases.nodeId(), selfAddress::get);
         ScheduledExecutorService holdTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("hold-timer"));
         started.push(holdTimer::shutdownNow);
-        NodeBackends backends = new NodeBackends(lifecycle, usage, hops, nodes, holdTimer, config.holdTimeout());
+        NodeBackends backends = new NodeBackends(lifecycle, usage, hops, nodes, holdTimer, instanceWork,
+                config.holdTimeout(), config.holdMaxRequests());
         GatewayServer gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),

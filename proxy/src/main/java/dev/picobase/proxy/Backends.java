@@ -45,10 +45,12 @@ public interface Backends {
     }
 
     /**
-     * A {@link Target#hop()} to {@code node} could not connect, or the connection closed before an
-     * answer: the request is about to ask {@link #targetFor} again, once. No-op by default.
+     * Where to send a request again after its {@link Target#hop()} to {@code node} could not connect,
+     * or the connection closed before an answer (asked once per request). By default as {@link
+     * #targetFor}; a cluster node waits for {@code node} to let the instance go.
      */
-    default void hopFailed(String instanceId, String node) {
+    default CompletableFuture<Target> targetAfterFailedHop(String instanceId, String node) {
+        return targetFor(instanceId);
     }
 
     /** The request a {@link #targetFor} was found for has ended; no-op by default. */

@@ -10,7 +10,11 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,13 +24,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * need be), or — in a cluster, when another node holds the lease — one hop to that node's gateway.
  *
  * <p>When a hop cannot reach the owner (it is draining for a restart, or dead), the request is held
- * here: every {@value #POLL_MILLIS} ms this node tries to take the lease, which succeeds as soon as
- * the owner gives it back after its last save (a drain) or the lease lapses (a dead node), and then
- * serves the request itself — or hops to whichever node took it meanwhile. Past the hold timeout the
- * request gets 503 with {@code Retry-After}.
+ * here until the owner lets the instance go: one poll per instance, not per request, reads every
+ * {@value #POLL_MILLIS} ms who holds the lease; once it is no longer that owner (its drain gave it
+ * back after its last save, or the lease lapsed), every held request asks again where the instance
+ * runs — here, woken once for all of them, or one hop to whichever node took it. At most
+ * {@code holdMaxRequests} requests wait per instance, each at most the hold timeout; past either,
+ * 503 with {@code Retry-After}.
  *
- * <p>Threading: called on event loops; never blocks (the lifecycle's wake-ups and the address look-ups
- * run on executors, the polls on {@code timer}).
+ * <p>Threading: called on event loops; never blocks (the lifecycle's wake-ups, the address look-ups
+ * and the lease reads of the polls run on {@code blocking}; {@code timer} only schedules them).
  */
 public final class NodeBackends implements Backends {
     private static final long POLL_MILLIS = 200;
@@ -36,19 +42,36 @@ public final class NodeBackends implements Backends {
     private final ClusterHop hops;
     private final NodeAddresses nodes;
     private final ScheduledExecutorService timer;
+    private final Executor blocking;
     private final long holdNanos;
+    private final int holdMax;
     private final AtomicLong forwarded = new AtomicLong();
-    /** Instances whose owner a hop could not reach, with the node it could not reach. */
-    private final ConcurrentHashMap<String, String> unreachable = new ConcurrentHashMap<>();
+    /** Instances whose owner a hop could not reach, with the requests held until it lets go. */
+    private final ConcurrentHashMap<String, OwnerWait> waits = new ConcurrentHashMap<>();
+
+    /** Requests held for one instance until {@code owner} no longer holds its lease, or {@code deadline}. */
+    private static final class OwnerWait {
+        final String owner;
+        final long deadline;
+        final CompletableFuture<Void> released = new CompletableFuture<>();
+        final AtomicInteger held = new AtomicInteger();
+
+        OwnerWait(String owner, long deadline) {
+            this.owner = owner;
+            this.deadline = deadline;
+        }
+    }
 
     public NodeBackends(InstanceLifecycle lifecycle, UsageRecorder usage, ClusterHop hops, NodeAddresses nodes,
-                        ScheduledExecutorService timer, Duration holdTimeout) {
+                        ScheduledExecutorService timer, Executor blocking, Duration holdTimeout, int holdMaxRequests) {
         this.lifecycle = lifecycle;
         this.usage = usage;
         this.hops = hops;
         this.nodes = nodes;
         this.timer = timer;
+        this.blocking = blocking;
         this.holdNanos = holdTimeout.toNanos();
+        this.holdMax = holdMaxRequests;
     }
 
     @Override
@@ -58,10 +81,6 @@ public final class NodeBackends implements Backends {
 
     @Override
     public CompletableFuture<Target> targetFor(String instanceId) {
-        String owner = unreachable.remove(instanceId);
-        if (owner != null) {
-            return whenFree(instanceId, owner, System.nanoTime() + holdNanos);
-        }
         CompletableFuture<Target> local = local(instanceId);
         return hops.enabled() ? local.exceptionallyCompose(t -> toOwner(instanceId, t)) : local;
     }
@@ -97,38 +116,61 @@ public final class NodeBackends implements Backends {
     }
 
     /**
-     * Tries to take the instance here until {@code unreachableOwner} no longer holds it, then serves
-     * it here or hops to the node that took it; 503 past {@code deadline}.
+     * Holds the request until {@code owner} lets the instance go (shared with every other request
+     * held for it), then asks again where it runs; 503 past the hold timeout or the per-instance limit.
      */
-    private CompletableFuture<Target> whenFree(String instanceId, String unreachableOwner, long deadline) {
-        lifecycle.ownerUnreachable(instanceId); // ask the database, not what was seen a moment ago
-        return local(instanceId).exceptionallyCompose(t -> {
-            Throwable cause = unwrap(t);
-            if (!(cause instanceof InstanceElsewhereException elsewhere)) {
-                return CompletableFuture.failedFuture(cause);
-            }
-            if (!elsewhere.owner().equals(unreachableOwner)) {
-                return toOwner(instanceId, elsewhere); // another node took it over meanwhile
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return CompletableFuture.failedFuture(new HoldLimitException("node " + unreachableOwner
-                        + " runs this instance but does not answer; try again once its lease lapses"));
-            }
-            CompletableFuture<Target> later = new CompletableFuture<>();
-            timer.schedule(() -> whenFree(instanceId, unreachableOwner, deadline).whenComplete((target, e) -> {
-                if (e != null) {
-                    later.completeExceptionally(unwrap(e));
-                } else {
-                    later.complete(target);
-                }
-            }), POLL_MILLIS, TimeUnit.MILLISECONDS);
-            return later;
+    @Override
+    public CompletableFuture<Target> targetAfterFailedHop(String instanceId, String owner) {
+        OwnerWait wait = waits.computeIfAbsent(instanceId, id -> {
+            OwnerWait w = new OwnerWait(owner, System.nanoTime() + holdNanos);
+            pollLater(id, w, 0);
+            return w;
+        });
+        if (wait.held.incrementAndGet() > holdMax) {
+            wait.held.decrementAndGet();
+            return CompletableFuture.failedFuture(new HoldLimitException("too many requests are waiting for this "
+                    + "instance to move to another node; try again shortly"));
+        }
+        return wait.released.handle((v, t) -> t).thenCompose(t -> {
+            wait.held.decrementAndGet();
+            return t != null ? CompletableFuture.failedFuture(unwrap(t)) : targetFor(instanceId);
         });
     }
 
-    @Override
-    public void hopFailed(String instanceId, String node) {
-        unreachable.put(instanceId, node);
+    private void pollLater(String instanceId, OwnerWait wait, long delayMillis) {
+        try {
+            timer.schedule(() -> blocking.execute(() -> poll(instanceId, wait)), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) { // shutting down, or the pool is full: let them go now
+            release(instanceId, wait, new HoldLimitException("the node is busy; try again shortly"));
+        }
+    }
+
+    /** One read of who holds the lease; the held requests go on once it is not the unreachable owner. */
+    private void poll(String instanceId, OwnerWait wait) {
+        Optional<String> holder;
+        try {
+            holder = lifecycle.leases().liveHolder(instanceId);
+        } catch (RuntimeException e) {
+            holder = Optional.of(wait.owner); // unknown: keep waiting until the deadline
+        }
+        if (!holder.equals(Optional.of(wait.owner))) {
+            lifecycle.ownerUnreachable(instanceId); // what was seen a moment ago no longer holds
+            release(instanceId, wait, null);
+        } else if (System.nanoTime() - wait.deadline >= 0) {
+            release(instanceId, wait, new HoldLimitException("node " + wait.owner
+                    + " runs this instance but does not answer; try again once its lease lapses"));
+        } else {
+            pollLater(instanceId, wait, POLL_MILLIS);
+        }
+    }
+
+    private void release(String instanceId, OwnerWait wait, RuntimeException failure) {
+        waits.remove(instanceId, wait);
+        if (failure == null) {
+            wait.released.complete(null);
+        } else {
+            wait.released.completeExceptionally(failure);
+        }
     }
 
     @Override

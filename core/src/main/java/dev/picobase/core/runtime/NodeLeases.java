@@ -135,6 +135,14 @@ public final class NodeLeases {
         return Optional.of(o.nodeId());
     }
 
+    /** The node holding a live lease on the instance now (this one included), by one read; empty if none. */
+    public Optional<String> liveHolder(String instanceId) {
+        if (!enabled()) {
+            return Optional.empty();
+        }
+        return store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId);
+    }
+
     /** A request could not reach the owner last seen: ask the database again next time. */
     public void forgetOwner(String instanceId) {
         owners.remove(instanceId);

@@ -653,11 +653,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (counted) {
             backends.exchangeEnded(id);
         }
-        if (hopTarget) {
-            backends.hopFailed(id, hopNode); // a draining or dead owner: hold the request until it lets go
-        }
-        // The owner may have changed meanwhile (its lease expired and this node took it, or the other way).
-        backends.targetFor(id).whenComplete((target, t) -> ctx.executor().execute(() -> {
+        // The owner may have changed meanwhile (its lease expired and this node took it, or the other
+        // way); a hop that failed waits for its draining or dead owner to let go.
+        (hopTarget ? backends.targetAfterFailedHop(id, hopNode) : backends.targetFor(id)).whenComplete((target, t) -> ctx.executor().execute(() -> {
             if (state != State.ADMITTING) {
                 if (t == null && !target.hop()) {
                     backends.exchangeEnded(id);

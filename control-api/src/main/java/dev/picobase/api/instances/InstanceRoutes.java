@@ -243,6 +243,8 @@ public final class InstanceRoutes {
                 return ApiResponse.created(BackupView.of(taken, taken.id()));
             } catch (InstanceDeletedException e) {
                 throw ApiException.notFound("no such instance");
+            } catch (HoldLimitException e) { // one is being taken
+                throw ApiException.rateLimited(e.getMessage(), 5);
             } catch (java.util.NoSuchElementException e) {
                 throw ApiException.conflict("nothing_to_back_up", null, e.getMessage());
             } catch (SnapshotCorruptException e) {

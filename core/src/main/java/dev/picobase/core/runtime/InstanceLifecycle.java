@@ -97,6 +97,8 @@ public final class InstanceLifecycle implements AutoCloseable {
      * removed, and no save uploads a snapshot for an id whose objects are being deleted.
      */
     private final java.util.Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** Instances a manual backup is being taken of (at most one each). */
+    private final java.util.Set<String> manualBackups = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
@@ -711,6 +713,19 @@ public final class InstanceLifecycle implements AutoCloseable {
      * @throws InstanceDeletedException when it was deleted meanwhile
      */
     public Snapshot backUp(String instanceId) {
+        // One at a time per instance: a click repeated while a copy uploads is refused at once instead
+        // of waiting for the instance's lock on a control-API thread (a tenant could hold them all).
+        if (!manualBackups.add(instanceId)) {
+            throw new HoldLimitException("a backup of this instance is being taken; try again shortly");
+        }
+        try {
+            return backUpLocked(instanceId);
+        } finally {
+            manualBackups.remove(instanceId);
+        }
+    }
+
+    private Snapshot backUpLocked(String instanceId) {
         return locks.withLock(instanceId, () -> {
             if (deleted.contains(instanceId)) {
                 throw new InstanceDeletedException(instanceId);

@@ -48,6 +48,11 @@ final class LifecycleOnManualExecutor implements AutoCloseable {
     final String instanceId;
 
     LifecycleOnManualExecutor(Path dir, int holdMaxRequests) {
+        this(dir, holdMaxRequests, new LocalDirectoryStore(dir.resolve("objects")));
+    }
+
+    /** As above, with snapshots in {@code objects} (a test's own store, to hold an upload, say). */
+    LifecycleOnManualExecutor(Path dir, int holdMaxRequests, dev.picobase.core.storage.ObjectStore objects) {
         store = MetadataStore.open(new SqliteFileBackend(dir.resolve("metadata.db")), Clock.systemUTC());
         String owner = store.createUser("Owner", "owner@example.com", "not-a-hash").orElseThrow().id();
         Instance instance = store.createInstance(owner, "App", "app").orElseThrow();
@@ -56,7 +61,7 @@ final class LifecycleOnManualExecutor implements AutoCloseable {
         lifecycle = new InstanceLifecycle(store,
                 listener -> new InstanceRuntime(Tools.pocketbase(), dirs, new PortAllocator(FreePorts.next()),
                         Duration.ofSeconds(20), Duration.ofSeconds(5), listener),
-                new Snapshots(store, new LocalDirectoryStore(dir.resolve("objects")), 5, Clock.systemUTC()),
+                new Snapshots(store, objects, 5, Clock.systemUTC()),
                 blocking, Duration.ofHours(1), holdMaxRequests, Duration.ofSeconds(30), Duration.ZERO, Long.MAX_VALUE);
     }
 

@@ -40,6 +40,7 @@ public final class AccountRoutes {
     private final Passwords passwords;
     private final Sessions sessions;
     private final SignInLimiter limiter;
+    private final PasswordCheck check;
     private final InstanceLifecycle lifecycle;
     private final ControlEvents events;
 
@@ -49,6 +50,7 @@ public final class AccountRoutes {
         this.passwords = passwords;
         this.sessions = sessions;
         this.limiter = limiter;
+        this.check = new PasswordCheck(store, passwords, limiter);
         this.lifecycle = lifecycle;
         this.events = events;
     }
@@ -72,16 +74,9 @@ public final class AccountRoutes {
         } catch (ApiException e) {
             throw ApiException.invalid("newPassword", e.getMessage().replace("password", "newPassword"));
         }
-        String email = caller.user().email();
-        limiter.attempt(request.clientAddress());
-        limiter.check(email, request.clientAddress());
-        MetadataStore.Credentials credentials = store.findCredentials(email)
-                .orElseThrow(() -> ApiException.unauthorized("sign in first"));
-        if (!passwords.verify(body.currentPassword(), credentials.passwordHash())) {
-            limiter.failed(email, request.clientAddress());
+        if (check.verify(caller.user().email(), body.currentPassword(), request.clientAddress()).isEmpty()) {
             throw ApiException.forbidden("wrong_password", "the current password is wrong");
         }
-        limiter.succeeded(email, request.clientAddress());
         store.updatePassword(caller.userId(), passwords.hash(fresh));
         int ended = store.deleteOtherSessions(caller.userId(), Tokens.sha256Hex(caller.sessionToken()));
         return ApiResponse.ok(Map.of("otherSessionsEnded", ended));

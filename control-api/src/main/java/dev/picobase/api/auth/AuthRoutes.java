@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code /api/auth/*} and {@code /api/me}: sign-up, sign-in (bearer token plus session cookies),
@@ -38,12 +37,14 @@ public final class AuthRoutes {
     private final Passwords passwords;
     private final Sessions sessions;
     private final SignInLimiter limiter;
+    private final PasswordCheck check;
 
     public AuthRoutes(MetadataStore store, Passwords passwords, Sessions sessions, SignInLimiter limiter) {
         this.store = store;
         this.passwords = passwords;
         this.sessions = sessions;
         this.limiter = limiter;
+        this.check = new PasswordCheck(store, passwords, limiter);
     }
 
     public void register(Router router) {
@@ -72,22 +73,8 @@ public final class AuthRoutes {
         if (body.password() == null || body.password().isEmpty()) {
             throw ApiException.invalid("password", "password is required");
         }
-        limiter.attempt(request.clientAddress());
-        limiter.check(email, request.clientAddress());
-        Optional<MetadataStore.Credentials> credentials = store.findCredentials(email);
-        boolean valid;
-        if (credentials.isPresent()) {
-            valid = passwords.verify(body.password(), credentials.get().passwordHash());
-        } else {
-            passwords.verifyNothing(body.password());
-            valid = false;
-        }
-        if (!valid) {
-            limiter.failed(email, request.clientAddress());
-            throw ApiException.unauthorized("wrong email or password");
-        }
-        limiter.succeeded(email, request.clientAddress());
-        User user = credentials.get().user();
+        User user = check.verify(email, body.password(), request.clientAddress())
+                .orElseThrow(() -> ApiException.unauthorized("wrong email or password"));
         Sessions.Issued issued = sessions.issue(user);
         ApiResponse response = ApiResponse.ok(Map.of("token", issued.token(), "csrfToken", issued.csrfToken(),
                 "expiresAt", issued.expiresAt(), "user", UserView.of(user)));

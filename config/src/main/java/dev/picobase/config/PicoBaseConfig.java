@@ -63,7 +63,8 @@ public record PicoBaseConfig(
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
-            "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL");
+            "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
+            "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -146,7 +147,8 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_SIGNIN_MAX_FAILURES", 5, 1, 1000),
                 s.duration("PICOBASE_SIGNIN_LOCKOUT", Duration.ofMinutes(15), Duration.ofSeconds(1)),
                 s.integer("PICOBASE_SIGNIN_RATE_PER_ADDRESS", 30, 1, 100_000),
-                s.integer("PICOBASE_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 100, 1, 1_000_000));
+                s.integer("PICOBASE_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 100, 1, 1_000_000),
+                signupPolicy(s), operatorEmails(s));
         long maxBody = s.bytes("PICOBASE_API_MAX_BODY", 64 * 1024, 1024, 16L << 20);
         long openFiles = OpenFiles.limit();
         ConnectionLimits apiConnections = new ConnectionLimits(
@@ -191,6 +193,32 @@ public record PicoBaseConfig(
         if (management != 0 && (management == gateway || management == api)) {
             throw new ConfigException("PICOBASE_MANAGEMENT_PORT", "must differ from the gateway and API ports");
         }
+    }
+
+    private static AuthConfig.SignupPolicy signupPolicy(Settings s) {
+        String raw = s.string("PICOBASE_SIGNUP", "open").strip().toLowerCase(java.util.Locale.ROOT);
+        for (AuthConfig.SignupPolicy policy : AuthConfig.SignupPolicy.values()) {
+            if (policy.wireName().equals(raw)) {
+                return policy;
+            }
+        }
+        throw new ConfigException("PICOBASE_SIGNUP", "expected open, invite or closed, got '" + raw + "'");
+    }
+
+    /** {@code PICOBASE_OPERATOR_EMAILS}: comma-separated, compared case-insensitively; none by default. */
+    private static Set<String> operatorEmails(Settings s) {
+        Set<String> emails = new java.util.TreeSet<>();
+        for (String item : s.string("PICOBASE_OPERATOR_EMAILS", "").split(",")) {
+            String email = item.strip().toLowerCase(java.util.Locale.ROOT);
+            if (email.isEmpty()) {
+                continue;
+            }
+            if (!email.matches("[^@\\s]+@[^@\\s]+")) {
+                throw new ConfigException("PICOBASE_OPERATOR_EMAILS", "'" + item.strip() + "' is not an email address");
+            }
+            emails.add(email);
+        }
+        return emails;
     }
 
     /** {@code PICOBASE_TRUSTED_PROXIES}: comma-separated addresses or CIDR ranges; none by default. */

@@ -51,8 +51,13 @@ public final class AuthRoutes {
         router.add(HttpMethod.POST, "/api/auth/signup", this::signUp)
                 .add(HttpMethod.POST, "/api/auth/signin", this::signIn)
                 .add(HttpMethod.POST, "/api/auth/signout", this::signOut)
-                .add(HttpMethod.GET, "/api/me", r -> ApiResponse.ok(Map.of("user",
-                        UserView.of(sessions.require(r).user()))));
+                .add(HttpMethod.GET, "/api/me", this::me);
+    }
+
+    /** The signed-in account, and whether it is an operator (the admin UI shows the Operator view then). */
+    private ApiResponse me(ApiRequest request) {
+        User user = sessions.require(request).user();
+        return ApiResponse.ok(Map.of("user", UserView.of(user), "operator", sessions.isOperator(user)));
     }
 
     private ApiResponse signUp(ApiRequest request) {

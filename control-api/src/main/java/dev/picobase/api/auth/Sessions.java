@@ -80,6 +80,19 @@ public final class Sessions {
         return new Caller(user, token);
     }
 
+    /** As {@link #require}, and the caller must be an operator ({@code PICOBASE_OPERATOR_EMAILS}), else 403. */
+    public Caller requireOperator(ApiRequest request) {
+        Caller caller = require(request);
+        if (!isOperator(caller.user())) {
+            throw ApiException.forbidden("operator_only", "only the platform's operators may do this");
+        }
+        return caller;
+    }
+
+    public boolean isOperator(User user) {
+        return config.isOperator(user.email());
+    }
+
     public void revoke(Caller caller) {
         store.deleteSession(Tokens.sha256Hex(caller.sessionToken()));
     }

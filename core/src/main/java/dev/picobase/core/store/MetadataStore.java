@@ -520,6 +520,26 @@ public final class MetadataStore implements AutoCloseable {
         return json.append('}').toString();
     }
 
+    // ---- operators' audit log -------------------------------------------------------------------
+
+    /** One operator action: who (id and email at the time), what, on what, and any detail. */
+    public record AuditEntry(long id, Instant at, String actorId, String actorEmail, String action,
+                             Optional<String> target, Optional<String> detail) {}
+
+    public void recordAudit(String actorId, String actorEmail, String action, String target, String detail) {
+        sql.execute("INSERT INTO audit_log (at, actor_id, actor_email, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                now(), actorId, actorEmail, action, target, detail);
+    }
+
+    /** The newest {@code limit} entries, newest first. */
+    public List<AuditEntry> listAudit(int limit) {
+        return sql.query("SELECT id, at, actor_id, actor_email, action, target, detail FROM audit_log "
+                        + "ORDER BY id DESC LIMIT ?",
+                rs -> new AuditEntry(rs.getLong("id"), Instant.ofEpochMilli(rs.getLong("at")), rs.getString("actor_id"),
+                        rs.getString("actor_email"), rs.getString("action"), Sql.text(rs, "target"),
+                        Sql.text(rs, "detail")), limit);
+    }
+
     // ---- mapping --------------------------------------------------------------------------------
 
     private Instant now() {

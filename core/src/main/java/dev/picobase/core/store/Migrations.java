@@ -93,7 +93,22 @@ public final class Migrations {
             // Why each backup was taken (SnapshotReason's code: stop, periodic, manual, before_restore,
             // set_aside), shown in the backups list; null for backups taken before this migration.
             new Migration(8, "why each snapshot was taken", List.of(
-                    Migration.addColumn("snapshots", "reason", "TEXT"))));
+                    Migration.addColumn("snapshots", "reason", "TEXT"))),
+            // Single-use sign-up invitations (PICOBASE_SIGNUP=invite): only the token's SHA-256 is
+            // kept. claimed_at is set by the sign-up that takes it (one UPDATE, so two sign-ups with
+            // the same link cannot both pass) and used_by once the account exists.
+            new Migration(9, "sign-up invitations", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS invitations ("
+                            + "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, email TEXT, note TEXT, "
+                            + "created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, "
+                            + "claimed_at INTEGER, used_by TEXT, used_at INTEGER)"))),
+            // Operators suspend accounts (suspended_at set: no sign-in, keys refused, instances
+            // stopped) and every operator action is kept in audit_log, newest read first.
+            new Migration(10, "operators: suspended accounts and the audit log", List.of(
+                    Migration.addColumn("users", "suspended_at", "INTEGER"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS audit_log ("
+                            + "id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor_id TEXT NOT NULL, "
+                            + "actor_email TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT)"))));
 
     private Migrations() {}
 

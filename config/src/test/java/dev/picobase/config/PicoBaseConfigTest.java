@@ -136,6 +136,27 @@ class PicoBaseConfigTest {
     }
 
     @Test
+    void signUpIsOpenAndThereAreNoOperatorsUnlessSaid() {
+        AuthConfig defaults = PicoBaseConfig.fromMap(Map.of()).auth();
+        assertThat(defaults.signup()).isEqualTo(AuthConfig.SignupPolicy.OPEN);
+        assertThat(defaults.operatorEmails()).isEmpty();
+        assertThat(defaults.isOperator("ada@example.com")).isFalse();
+
+        AuthConfig set = PicoBaseConfig.fromMap(Map.of("PICOBASE_SIGNUP", " Invite ",
+                "PICOBASE_OPERATOR_EMAILS", "Ada@Example.com, ops@example.org,,")).auth();
+        assertThat(set.signup()).isEqualTo(AuthConfig.SignupPolicy.INVITE);
+        assertThat(set.operatorEmails()).containsExactlyInAnyOrder("ada@example.com", "ops@example.org");
+        assertThat(set.isOperator("ADA@example.COM")).isTrue();
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_SIGNUP", "closed")).auth().signup())
+                .isEqualTo(AuthConfig.SignupPolicy.CLOSED);
+
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_SIGNUP", "invite-only")))
+                .hasMessage("PICOBASE_SIGNUP: expected open, invite or closed, got 'invite-only'");
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_OPERATOR_EMAILS", "ada@example.com, bob")))
+                .hasMessage("PICOBASE_OPERATOR_EMAILS: 'bob' is not an email address");
+    }
+
+    @Test
     void unknownPicobaseVariablesAreReportedNotFatal() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("PICOBASE_IDLE_TIMOUT", "5m"));
         assertThat(c.warnings()).singleElement().asString().contains("PICOBASE_IDLE_TIMOUT".replace("EOUT", "OUT"));

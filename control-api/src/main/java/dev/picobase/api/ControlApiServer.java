@@ -73,7 +73,9 @@ public final class ControlApiServer implements AutoCloseable {
         Router router = new Router();
         router.add(HttpMethod.GET, "/api/health", r -> ApiResponse.ok(Map.of("status", "ok")));
         SignInLimiter limiter = new SignInLimiter(config.auth(), Ticker.systemTicker());
-        new AuthRoutes(store, passwords, sessions, limiter).register(router);
+        new AuthRoutes(store, passwords, sessions, limiter, config.auth()).register(router);
+        new dev.picobase.api.admin.InvitationRoutes(store, sessions, clock, config.auth().secureCookies())
+                .register(router);
         new dev.picobase.api.auth.AccountRoutes(store, passwords, sessions, limiter, lifecycle, events)
                 .register(router);
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);

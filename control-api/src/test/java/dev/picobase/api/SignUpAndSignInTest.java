@@ -75,6 +75,15 @@ class SignUpAndSignInTest extends PlatformPerStoreKind {
         assertThat(me.json().path("user").path("id").asText()).isEqualTo(user.userId());
         assertThat(me.json().path("user").path("email").asText()).isEqualTo(email);
         assertThat(me.text()).doesNotContain("$2a$");
+        assertThat(me.json().path("operator").isBoolean()).isTrue();
+        assertThat(me.json().path("operator").asBoolean()).as("no PICOBASE_OPERATOR_EMAILS").isFalse();
+    }
+
+    @Test
+    void signUpIsOpenByDefaultAndSaysSo() {
+        assertThat(api.client().get("/api/auth/signup-policy").json().path("policy").asText()).isEqualTo("open");
+        assertThat(api.client().post("/api/auth/signup", json("name", "Ada", "email", Unique.email(), "password",
+                PASSWORD, "invitation", "pbi_ignored-when-open")).status()).isEqualTo(201);
     }
 
     @Test

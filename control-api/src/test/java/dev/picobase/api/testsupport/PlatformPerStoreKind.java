@@ -20,12 +20,17 @@ public abstract class PlatformPerStoreKind {
 
     @BeforeParameterizedClassInvocation
     void startApi(StoreKind kind, @TempDir Path dataDir) {
-        api = RunningApi.start(kind, dataDir, settings(), java.time.Clock.systemUTC());
+        api = RunningApi.start(kind, dataDir, settings(), clock());
     }
 
     /** Settings of the platform under test beyond the test defaults; none unless a subclass says. */
     protected java.util.Map<String, String> settings() {
         return java.util.Map.of();
+    }
+
+    /** The platform's clock; the system's unless a subclass moves time by hand. */
+    protected java.time.Clock clock() {
+        return java.time.Clock.systemUTC();
     }
 
     @AfterParameterizedClassInvocation

@@ -4,6 +4,7 @@ import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceOverview;
 import dev.picobase.core.model.InstanceStatus;
+import dev.picobase.core.model.Invitation;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Node;
 import dev.picobase.core.model.Snapshot;
@@ -520,6 +521,50 @@ public final class MetadataStore implements AutoCloseable {
         return json.append('}').toString();
     }
 
+    // ---- sign-up invitations ---------------------------------------------------------------------
+
+    private static final String INVITATION_COLUMNS =
+            "id, email, note, created_by, created_at, expires_at, used_by, used_at";
+
+    public Invitation createInvitation(String tokenHash, String email, String note, String createdBy, Instant expiresAt) {
+        return sql.queryOne("INSERT INTO invitations (id, token_hash, email, note, created_by, created_at, expires_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING " + INVITATION_COLUMNS,
+                MetadataStore::invitation, "inv_" + Tokens.randomId(16), tokenHash, email, note, createdBy, now(),
+                expiresAt).orElseThrow();
+    }
+
+    /** Every invitation, newest first (used and expired ones too: they are the history). */
+    public List<Invitation> listInvitations() {
+        return sql.query("SELECT " + INVITATION_COLUMNS + " FROM invitations ORDER BY created_at DESC, id",
+                MetadataStore::invitation);
+    }
+
+    public boolean deleteInvitation(String id) {
+        return sql.queryOne("DELETE FROM invitations WHERE id = ? RETURNING id", rs -> true, id).isPresent();
+    }
+
+    /**
+     * Takes the invitation with this token for a sign-up as {@code email}, in one statement: empty
+     * when it does not exist, has expired, is taken (used, or claimed by a sign-up in progress) or
+     * is meant for another address. Two sign-ups with one link: one gets it, the other nothing.
+     */
+    public Optional<Invitation> claimInvitation(String tokenHash, String email) {
+        Instant now = now();
+        return sql.queryOne("UPDATE invitations SET claimed_at = ? WHERE token_hash = ? AND claimed_at IS NULL "
+                        + "AND expires_at > ? AND (email IS NULL OR email = ?) RETURNING " + INVITATION_COLUMNS,
+                MetadataStore::invitation, now, tokenHash, now, email);
+    }
+
+    /** Records the account a claimed invitation created. */
+    public void finishInvitation(String id, String userId) {
+        sql.execute("UPDATE invitations SET used_by = ?, used_at = ? WHERE id = ?", userId, now(), id);
+    }
+
+    /** Gives a claimed invitation back when its sign-up did not create an account (the email was taken). */
+    public void releaseInvitation(String id) {
+        sql.execute("UPDATE invitations SET claimed_at = NULL WHERE id = ? AND used_by IS NULL", id);
+    }
+
     // ---- operators' audit log -------------------------------------------------------------------
 
     /** One operator action: who (id and email at the time), what, on what, and any detail. */
@@ -574,6 +619,12 @@ public final class MetadataStore implements AutoCloseable {
                 Instant.ofEpochMilli(rs.getLong(prefix + "created_at")),
                 Sql.text(rs, prefix + "node_id"), Sql.text(rs, prefix + "note"),
                 Sql.text(rs, prefix + "reason").flatMap(SnapshotReason::ofCode));
+    }
+
+    private static Invitation invitation(ResultSet rs) throws SQLException {
+        return new Invitation(rs.getString("id"), Sql.text(rs, "email"), Sql.text(rs, "note"),
+                rs.getString("created_by"), Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("expires_at")), Sql.text(rs, "used_by"), Sql.instant(rs, "used_at"));
     }
 
     private static Lease lease(ResultSet rs) throws SQLException {

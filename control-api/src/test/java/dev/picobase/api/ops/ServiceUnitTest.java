@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * environment file, and a descriptor limit for many connections.
  */
 class ServiceUnitTest {
-    private static final Path UNIT = repoFile("deploy/picobase.service");
+    private static final Path UNIT = dev.picobase.api.testsupport.RepoFiles.path("deploy/picobase.service");
 
     @Test
     void systemdAcceptsTheUnitWithoutAWarning() throws Exception {
@@ -67,9 +67,4 @@ class ServiceUnitTest {
         return values;
     }
 
-    private static Path repoFile(String relative) {
-        Path here = Path.of("").toAbsolutePath();
-        Path file = here.resolve(relative);
-        return Files.exists(file) ? file : here.getParent().resolve(relative);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.picobase.api.metrics;
 
+import dev.picobase.core.backup.MetadataBackupSchedule;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.NodeLeases;
 import dev.picobase.core.snapshot.SnapshotEvents;
@@ -11,7 +12,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import dev.picobase.core.backup.MetadataBackupSchedule;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Timer;

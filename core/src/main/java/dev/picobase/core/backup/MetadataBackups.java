@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetadataBackups {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataBackups.class);
+    /** Beside the database: a backup's temporary copy and its gzip, deleted once uploaded (or failed). */
+    static final String WORK_PREFIX = ".metadata-backup-";
 
     /** What the last attempts did, for {@code /status} and the metrics; times are null before the first. */
     public record Status(Instant lastSuccessAt, String lastKey, String lastError, Instant lastAttemptAt) {
@@ -57,6 +59,21 @@ public final class MetadataBackups {
         this.store = store;
         this.retention = retention;
         this.clock = clock;
+        deleteLeftovers();
+    }
+
+    /** Temporary copies a crash (or kill -9) left behind mid-backup: nothing else removes them. */
+    private void deleteLeftovers() {
+        try (var leftovers = Files.newDirectoryStream(database.getParent(), WORK_PREFIX + "*")) {
+            for (Path leftover : leftovers) {
+                FileTrees.delete(leftover);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no data directory yet: nothing left over
+        } catch (IOException e) {
+            LOG.warn("could not delete an interrupted metadata backup's copy in {}: {}", database.getParent(),
+                    e.getMessage());
+        }
     }
 
     public Status status() {
@@ -77,7 +94,7 @@ public final class MetadataBackups {
         Instant attempt = clock.instant();
         Path work = null;
         try {
-            work = Files.createTempDirectory(database.getParent(), ".metadata-backup-");
+            work = Files.createTempDirectory(database.getParent(), WORK_PREFIX);
             Path copy = work.resolve("picobase.db");
             OnlineBackup.backup(database, copy);
             String sha256 = sha256(copy);

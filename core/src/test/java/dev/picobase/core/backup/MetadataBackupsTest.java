@@ -95,6 +95,34 @@ class MetadataBackupsTest {
         }
     }
 
+    /** A new machine: the data directory is empty, and the restore makes the database there. */
+    @Test
+    void aRestoreIntoAnEmptyDataDirectoryMakesTheDatabase() throws Exception {
+        store.createUser("Ann", "ann@example.com", "hash-a").orElseThrow();
+        String key = new MetadataBackups(database, objects, 48, clock).backUp().orElseThrow();
+        Path elsewhere = dir.resolve("new-machine").resolve("picobase.db");
+
+        Restored restored = MetadataRestore.restore(objects, key, elsewhere, clock.instant());
+
+        assertThat(restored.setAside()).isEmpty();
+        assertThat(restored.database()).isEqualTo(elsewhere.toAbsolutePath());
+        try (MetadataStore copy = MetadataStore.open(SqlBackend.of(new MetadataConfig(elsewhere, Optional.empty(),
+                Optional.empty())), clock)) {
+            assertThat(copy.findCredentials("ann@example.com")).isPresent();
+        }
+    }
+
+    /** A backup interrupted by a crash leaves its copy beside the database; the next start removes it. */
+    @Test
+    void aCopyLeftByAnInterruptedBackupIsDeleted() throws IOException {
+        Path leftover = Files.createDirectories(database.resolveSibling(MetadataBackups.WORK_PREFIX + "123"));
+        Files.writeString(leftover.resolve("picobase.db"), "half a copy");
+
+        new MetadataBackups(database, objects, 48, clock);
+
+        assertThat(leftover).doesNotExist();
+    }
+
     @Test
     void anUnchangedDatabaseIsNotUploadedAgain() {
         store.createUser("Ann", "ann@example.com", "hash-a").orElseThrow();

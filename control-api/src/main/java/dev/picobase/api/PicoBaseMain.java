@@ -46,7 +46,7 @@ public final class PicoBaseMain {
             case "up" -> up(config);
             case "migrate" -> migrate(config);
             default -> {
-                System.err.println("usage: picobase [up|migrate|status|instances|logs <subdomain>|version]");
+                System.err.println("usage: picobase [up|migrate|status|instances|logs <subdomain>|version|restore-metadata]");
                 System.exit(2);
             }
         }

@@ -45,6 +45,7 @@ public record PicoBaseConfig(
         Set<String> reservedSubdomains,
         int maxKeysPerInstance,
         ClusterConfig cluster,
+        MetadataBackupConfig metadataBackup,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -64,7 +65,8 @@ public record PicoBaseConfig(
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
             "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
-            "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS");
+            "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS",
+            "PICOBASE_METADATA_BACKUP_INTERVAL", "PICOBASE_METADATA_BACKUP_RETENTION");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -183,7 +185,7 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
                 reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000),
-                cluster(s, gatewayPort, hostName), warnings);
+                cluster(s, gatewayPort, hostName), metadataBackup(s), warnings);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {
@@ -325,6 +327,21 @@ public record PicoBaseConfig(
             label = "node";
         }
         return label.substring(0, Math.min(label.length(), 63 - suffix.length())) + suffix;
+    }
+
+    /**
+     * {@code PICOBASE_METADATA_BACKUP_INTERVAL} (1h; {@code 0}, {@code 0s} or {@code off} turns backups
+     * off) and {@code PICOBASE_METADATA_BACKUP_RETENTION} (48: two days of hourly backups).
+     */
+    private static MetadataBackupConfig metadataBackup(Settings s) {
+        String raw = s.string("PICOBASE_METADATA_BACKUP_INTERVAL", "1h").toLowerCase(java.util.Locale.ROOT);
+        Duration interval = raw.equals("0") || raw.equals("off") ? Duration.ZERO
+                : s.duration("PICOBASE_METADATA_BACKUP_INTERVAL", Duration.ofHours(1), Duration.ZERO);
+        if (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("PICOBASE_METADATA_BACKUP_INTERVAL", "must be at least 1s (or 0 or off to "
+                    + "turn metadata backups off), got '" + raw + "'");
+        }
+        return new MetadataBackupConfig(interval, s.integer("PICOBASE_METADATA_BACKUP_RETENTION", 48, 1, 100_000));
     }
 
     private static MetadataConfig metadata(Settings s, Path dataDir) {

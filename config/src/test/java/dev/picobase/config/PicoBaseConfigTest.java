@@ -58,6 +58,30 @@ class PicoBaseConfigTest {
     }
 
     @Test
+    void metadataBackupsAreHourlyKeepingFortyEightAndCanBeTurnedOff() {
+        MetadataBackupConfig defaults = PicoBaseConfig.fromMap(Map.of()).metadataBackup();
+        assertThat(defaults.interval()).isEqualTo(Duration.ofHours(1));
+        assertThat(defaults.retention()).isEqualTo(48);
+        assertThat(defaults.enabled()).isTrue();
+        for (String off : List.of("0", "off", "OFF", "0s")) {
+            assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_METADATA_BACKUP_INTERVAL", off)).metadataBackup()
+                    .enabled()).as(off).isFalse();
+        }
+        MetadataBackupConfig set = PicoBaseConfig.fromMap(Map.of("PICOBASE_METADATA_BACKUP_INTERVAL", "15m",
+                "PICOBASE_METADATA_BACKUP_RETENTION", "7")).metadataBackup();
+        assertThat(set).isEqualTo(new MetadataBackupConfig(Duration.ofMinutes(15), 7));
+
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_METADATA_BACKUP_INTERVAL", "hourly")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("PICOBASE_METADATA_BACKUP_INTERVAL: expected a duration such as 30s, 5m or 2h, got 'hourly'");
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_METADATA_BACKUP_INTERVAL", "500ms")))
+                .hasMessage("PICOBASE_METADATA_BACKUP_INTERVAL: must be at least 1s (or 0 or off to turn metadata "
+                        + "backups off), got '500ms'");
+        assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_METADATA_BACKUP_RETENTION", "0")))
+                .hasMessage("PICOBASE_METADATA_BACKUP_RETENTION: must be between 1 and 100000, got 0");
+    }
+
+    @Test
     void r2AccountBuildsTheCloudflareEndpointAndHidesTheSecret() {
         PicoBaseConfig c = PicoBaseConfig.fromMap(Map.of("R2_ACCOUNT_ID", "abc123", "R2_ACCESS_KEY_ID", "id",
                 "R2_SECRET_ACCESS_KEY", "topsecret", "R2_BUCKET_NAME", "picobase-instances"));

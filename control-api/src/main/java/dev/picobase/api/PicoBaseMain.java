@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code picobase} process: {@code up} (the default) runs the platform until it is stopped;
  * {@code migrate} brings the metadata schema up to date and exits; {@code status}, {@code instances},
- * {@code logs} and {@code version} are the operator commands of {@link Cli}. Configuration errors, and what
+ * {@code logs}, {@code version} and {@code restore-metadata} are the operator commands of {@link Cli}. Configuration errors, and what
  * start-up finds wrong with a setting (a port in use, a bind address that is not this machine's,
  * a missing or read-only bucket, an unreachable endpoint), end the process with one line naming
  * the variable, and exit code 2.
@@ -29,7 +29,7 @@ public final class PicoBaseMain {
 
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "up" : args[0];
-        if (List.of("status", "instances", "logs", "version").contains(command)) {
+        if (List.of("status", "instances", "logs", "version", "restore-metadata").contains(command)) {
             Cli.main(args); // the operator commands, also as java -jar picobase.jar status
             return;
         }
@@ -46,7 +46,7 @@ public final class PicoBaseMain {
             case "up" -> up(config);
             case "migrate" -> migrate(config);
             default -> {
-                System.err.println("usage: picobase [up|migrate|status|instances|logs <subdomain>|version]");
+                System.err.println("usage: picobase [up|migrate|status|instances|logs <subdomain>|version|restore-metadata]");
                 System.exit(2);
             }
         }

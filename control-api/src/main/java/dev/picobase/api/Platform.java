@@ -8,6 +8,7 @@ import dev.picobase.api.metrics.ManagementServer;
 import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.api.operator.OperatorRoutes;
 import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.core.backup.MetadataBackupSchedule;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceElsewhereException;
@@ -71,12 +72,15 @@ public final class Platform implements AutoCloseable {
     private final ManagementServer management;
     /** Cluster mode: applies route and key changes made through other nodes; null on a single node. */
     private final ClusterSync clusterSync;
+    /** Backups of the embedded metadata database (skipped with a libSQL server). */
+    private final MetadataBackupSchedule metadataBackups;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
                      InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
                      UsageRecorder usage, ScheduledExecutorService usageFlush, PlatformMetrics metrics,
-                     ManagementServer management, ClusterSync clusterSync) {
+                     ManagementServer management, ClusterSync clusterSync, MetadataBackupSchedule metadataBackups) {
         this.clusterSync = clusterSync;
+        this.metadataBackups = metadataBackups;
         this.metrics = metrics;
         this.management = management;
         this.usage = usage;
@@ -197,19 +201,23 @@ public final class Platform implements AutoCloseable {
                 DaemonThreads.named("usage-flush"));
         started.push(usageFlush::shutdownNow);
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
+        MetadataBackupSchedule metadataBackups = MetadataBackupSchedule.start(config.metadata(),
+                config.metadataBackup(), objects, clock);
+        started.push(metadataBackups::stop);
         metrics.bind(store, lifecycle, keys, gateway.connections());
         metrics.forwarded(backends::forwarded);
+        metrics.metadataBackups(metadataBackups);
         ManagementServer management = StartupChecks.bind("PICOBASE_MANAGEMENT_PORT",
                 "PICOBASE_MANAGEMENT_BIND_ADDRESS", config.managementBindAddress(), config.managementPort(),
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
                         new OperatorRoutes(store, lifecycle, config.dataDir(), config.diskBudgetBytes(),
-                                startedAt).routes()));
+                                startedAt, metadataBackups).routes()));
         ClusterSync clusterSync = leases.enabled() ? ClusterSync.start(store, routes, gateway, lifecycle) : null;
         if (clusterSync != null) {
             started.push(clusterSync);
         }
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
-                management, clusterSync);
+                management, clusterSync, metadataBackups);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
@@ -268,6 +276,7 @@ public final class Platform implements AutoCloseable {
         }
         keyChecks.shutdownNow();
         instanceWork.shutdownNow();
+        metadataBackups.close(); // the last backup: every instance saved and stopped, the store still open
         store.close();
         metrics.close();
     }

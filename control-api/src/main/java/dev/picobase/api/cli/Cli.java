@@ -19,9 +19,10 @@ import java.util.StringJoiner;
 
 /**
  * The operator commands of {@code ./picobase}, run as {@code java -cp picobase.jar dev.picobase.api.cli.Cli}:
- * {@code version} (this build), and {@code status}, {@code instances} and {@code logs} (asked of the
+ * {@code version} (this build), {@code status}, {@code instances} and {@code logs} (asked of the
  * running platform on its management port, {@link ManagementClient}), printed as a person reads
- * them, or as the platform's JSON with {@code --json}. The script itself answers {@code help} and
+ * them, or as the platform's JSON with {@code --json}, and {@code restore-metadata}
+ * ({@link RestoreMetadataCommand}, while no platform runs). The script itself answers {@code help} and
  * every {@code --help}, so that help needs neither a build nor a JVM.
  *
  * <p>Exit codes: 0 done; 1 the platform could not be asked or refused (not running, no such
@@ -91,6 +92,9 @@ public final class Cli {
                     out.print(json ? a.body() + "\n" : instances(a.json()));
                 }
                 case "logs" -> logs(client, rest, json);
+                case "restore-metadata" -> {
+                    return new RestoreMetadataCommand(out, err, clock).run(config, client, rest);
+                }
                 default -> throw new Usage("unknown command '" + command + "' (./picobase help lists the commands)");
             }
             out.flush();
@@ -148,8 +152,26 @@ public final class Cli {
         line(text, "disk", Units.bytes(s.path("dataDirBytes").asLong()) + " in " + s.path("dataDir").asText()
                 + "; instances' local copies " + Units.bytes(s.path("localCopiesBytes").asLong())
                 + " at their last saves (budget " + Units.bytes(s.path("diskBudgetBytes").asLong()) + ")");
+        line(text, "metadata", metadataBackup(s.path("metadataBackup")));
         line(text, "management", management);
         return text.toString();
+    }
+
+    /** One line on the metadata database's backups: the last one, a failure since, or why there are none. */
+    String metadataBackup(JsonNode b) {
+        if (b.path("skipped").isTextual()) {
+            return "not backed up by PicoBase: " + b.path("skipped").asText();
+        }
+        Instant now = clock.instant();
+        String good = b.path("lastSuccessAt").isTextual()
+                ? "backed up " + Units.ago(Duration.between(Instant.parse(b.path("lastSuccessAt").asText()), now))
+                        + " to " + b.path("lastKey").asText()
+                : "not backed up yet";
+        if (b.path("lastError").isTextual()) {
+            return "last backup failed " + Units.ago(Duration.between(Instant.parse(b.path("lastAttemptAt").asText()),
+                    now)) + ": " + b.path("lastError").asText() + " (" + good + ")";
+        }
+        return good;
     }
 
     private static void line(StringBuilder text, String label, String value) {

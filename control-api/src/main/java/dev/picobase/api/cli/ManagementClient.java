@@ -94,6 +94,20 @@ public final class ManagementClient {
                 + "management port, of this version?");
     }
 
+    /** Whether anything answers HTTP at the management address (a platform is running there). */
+    boolean answers() {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(base + "/health").toURL().openConnection();
+            c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+            c.setReadTimeout(CONNECT_TIMEOUT_MILLIS);
+            c.getResponseCode();
+            c.disconnect();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static String reason(IOException e) {
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;

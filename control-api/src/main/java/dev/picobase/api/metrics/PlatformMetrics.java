@@ -1,5 +1,6 @@
 package dev.picobase.api.metrics;
 
+import dev.picobase.core.backup.MetadataBackupSchedule;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.runtime.NodeLeases;
 import dev.picobase.core.snapshot.SnapshotEvents;
@@ -210,6 +211,20 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
         // Held: a method reference is a new object nothing else references; once collected the counter read 0.
         FunctionCounter.builder("picobase.forwarded.requests", held(count), c -> (double) c.getAsLong())
                 .description("Requests forwarded to the node holding their instance's lease").register(registry);
+    }
+
+    /**
+     * {@code picobase_metadata_backup_last_success_timestamp_seconds}: when the metadata database was last
+     * backed up (Unix seconds; 0 before the first backup of this process, and always with Turso or
+     * backups turned off). Alert on {@code time() - it} growing past the interval.
+     */
+    public void metadataBackups(MetadataBackupSchedule schedule) {
+        Gauge.builder("picobase.metadata.backup.last.success.timestamp", held(schedule), s -> s.backups()
+                        .map(b -> b.status().lastSuccessAt()).filter(java.util.Objects::nonNull)
+                        .map(at -> at.toEpochMilli() / 1000.0).orElse(0.0))
+                .baseUnit("seconds")
+                .description("When the embedded metadata database was last backed up to object storage")
+                .register(registry);
     }
 
     /** Keeps {@code state} for as long as this registry lives, and returns it. */

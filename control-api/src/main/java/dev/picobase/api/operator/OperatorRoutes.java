@@ -4,6 +4,8 @@ import dev.picobase.api.Version;
 import dev.picobase.api.http.Json;
 import dev.picobase.api.metrics.ManagementServer.JsonReply;
 import dev.picobase.api.metrics.ManagementServer.Route;
+import dev.picobase.core.backup.MetadataBackupSchedule;
+import dev.picobase.core.backup.MetadataBackups;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceOverview;
 import dev.picobase.core.model.InstanceStatus;
@@ -31,7 +33,9 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code /status}: version and commit, uptime, this node and the cluster's nodes, instances by
  *       status (one {@code GROUP BY}), requests held for a wake-up, disk used (a walk of the data
- *       directory, and the disk budget's count of local copies);
+ *       directory, and the disk budget's count of local copies), and the metadata database's last
+ *       backup ({@code metadataBackup}: {@code lastSuccessAt}, {@code lastKey}, {@code lastError},
+ *       {@code lastAttemptAt}, and {@code skipped} saying why none are taken, with Turso or turned off);
  *   <li>{@code /instances}: every instance with its owner's email, status, last activity, current
  *       snapshot size and (cluster) the node running it, in one statement; loopback-only (emails);
  *   <li>{@code /logs/<subdomain>?lines=N} (1–1000, default 200): the instance's recent PocketBase
@@ -54,9 +58,11 @@ public final class OperatorRoutes {
     private final long diskBudgetBytes;
     private final Instant startedAt;
     private final long startedNanos;
+    private final MetadataBackupSchedule metadataBackups;
 
     public OperatorRoutes(MetadataStore store, InstanceLifecycle lifecycle, Path dataDir, long diskBudgetBytes,
-                          Instant startedAt) {
+                          Instant startedAt, MetadataBackupSchedule metadataBackups) {
+        this.metadataBackups = metadataBackups;
         this.store = store;
         this.lifecycle = lifecycle;
         this.dataDir = dataDir;
@@ -122,7 +128,20 @@ public final class OperatorRoutes {
         status.put("dataDirBytes", bytesUnder(dataDir));
         status.put("localCopiesBytes", lifecycle.localCopiesBytes());
         status.put("diskBudgetBytes", diskBudgetBytes);
+        status.put("metadataBackup", metadataBackup());
         return status;
+    }
+
+    private Map<String, Object> metadataBackup() {
+        MetadataBackups.Status s = metadataBackups.backups().map(MetadataBackups::status)
+                .orElse(new MetadataBackups.Status(null, null, null, null));
+        Map<String, Object> backup = new LinkedHashMap<>();
+        backup.put("lastSuccessAt", s.lastSuccessAt());
+        backup.put("lastKey", s.lastKey());
+        backup.put("lastError", s.lastError());
+        backup.put("lastAttemptAt", s.lastAttemptAt());
+        backup.put("skipped", metadataBackups.skipped().orElse(null));
+        return backup;
     }
 
     /**

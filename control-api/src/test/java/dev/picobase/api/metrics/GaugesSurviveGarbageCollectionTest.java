@@ -59,6 +59,7 @@ class GaugesSurviveGarbageCollectionTest {
         assertThat(metrics.sum("picobase_forwarded_requests_total")).isZero();
         assertThat(metrics.has("picobase_forwarded_requests_total")).isTrue();
         assertThat(metrics.sum("picobase_gateway_connections")).isZero();
+        assertThat(metrics.has("picobase_metadata_backup_last_success_timestamp_seconds")).isTrue();
         assertThat(metrics.sum("jvm_memory_used_bytes")).isPositive();
     }
 }

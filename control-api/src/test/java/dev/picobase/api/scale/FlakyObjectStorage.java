@@ -60,11 +60,16 @@ final class FlakyObjectStorage implements AutoCloseable {
         return wiremock.getAllServeEvents().size();
     }
 
-    /** The configuration variables that point PicoBase at this endpoint, with data under {@code dataDir}. */
+    /**
+     * The configuration variables that point PicoBase at this endpoint, with data under {@code dataDir}.
+     * Metadata backups are off, so that every request {@link #requests()} counts is an instance's (a test
+     * that wants them sets PICOBASE_METADATA_BACKUP_INTERVAL again).
+     */
     Map<String, String> environment(java.nio.file.Path dataDir) {
         Map<String, String> env = new HashMap<>(s3.environment(bucket));
         env.put("PICOBASE_S3_ENDPOINT", "http://127.0.0.1:" + wiremock.port());
         env.put("PICOBASE_DATA_DIR", dataDir.toString());
+        env.put("PICOBASE_METADATA_BACKUP_INTERVAL", "off");
         return env;
     }
 

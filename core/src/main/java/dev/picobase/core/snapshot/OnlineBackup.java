@@ -33,9 +33,12 @@ import org.slf4j.LoggerFactory;
  * <p>Databases are PocketBase's: the {@code *.db} files directly in {@code pb_data}. An uploaded
  * file that happens to end in {@code .db} or {@code .db-wal} is media, copied as it is.
  *
+ * <p>{@link #backup(Path, Path)} is also how the platform's own embedded metadata database is copied
+ * for its backups ({@code dev.picobase.core.backup.MetadataBackups}).
+ *
  * <p>Threading: blocking; call from a blocking executor.
  */
-final class OnlineBackup {
+public final class OnlineBackup {
     private static final Logger LOG = LoggerFactory.getLogger(OnlineBackup.class);
 
     private OnlineBackup() {}
@@ -103,7 +106,11 @@ final class OnlineBackup {
                         || name.endsWith(".db-journal"));
     }
 
-    private static void backup(Path database, Path out) throws IOException {
+    /**
+     * Copies the SQLite database {@code database} to {@code out} (a new file) with SQLite's online
+     * backup: a consistent state, WAL included, while other connections keep reading and writing.
+     */
+    public static void backup(Path database, Path out) throws IOException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath());
              Statement s = c.createStatement()) {
             s.executeUpdate("backup to " + out.toAbsolutePath());

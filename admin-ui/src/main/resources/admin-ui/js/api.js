@@ -27,6 +27,26 @@ export function hasSessionCookie() {
   return Boolean(cookie('picobase_csrf'));
 }
 
+/**
+ * Whether the control API answered the last request. A request that gets no answer at all (the
+ * server is down, the network is gone) or a gateway's 502/503/504 without the API's error JSON marks
+ * the connection lost; the next answer marks it back. Views stop showing live status while it is lost.
+ */
+let connected = true;
+const connectionListeners = new Set();
+export function isConnected() {
+  return connected;
+}
+export function onConnectionChange(fn) {
+  connectionListeners.add(fn);
+  return () => connectionListeners.delete(fn);
+}
+function setConnected(value) {
+  if (connected === value) return;
+  connected = value;
+  connectionListeners.forEach((fn) => fn(value));
+}
+
 const sessionEndedListeners = new Set();
 export function onSessionEnded(fn) {
   sessionEndedListeners.add(fn);
@@ -53,14 +73,23 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
       cache: 'no-store',
     });
   } catch {
+    setConnected(false);
     throw new ApiError(0, 'network', 'PicoBase cannot be reached. Check your connection and try again.');
   }
-  if (response.status === 204) return null;
+  if (response.status === 204) {
+    setConnected(true);
+    return null;
+  }
   let data = null;
   try {
     data = await response.json();
   } catch {
     data = null;
+  }
+  const apiAnswered = !(response.status >= 502 && response.status <= 504) || Boolean(data && data.error);
+  setConnected(apiAnswered);
+  if (!apiAnswered) {
+    throw new ApiError(0, 'network', 'PicoBase cannot be reached. Check your connection and try again.');
   }
   if (!response.ok) {
     const e = (data && data.error) || {};

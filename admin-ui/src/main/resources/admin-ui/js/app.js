@@ -1,7 +1,7 @@
 // The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
 // Routes are client-side (/signin, /signup, /, /instances/<id>); the server answers every path
 // without a file extension with this page.
-import { api, hasSessionCookie, onSessionEnded } from './api.js';
+import { api, hasSessionCookie, isConnected, onConnectionChange, onSessionEnded } from './api.js';
 import { h, icon, replace, toast } from './dom.js';
 import { renderSignIn, renderSignUp } from './auth.js';
 import { renderOverview } from './overview.js';
@@ -9,6 +9,7 @@ import { renderInstance } from './instance.js';
 
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
+const connectionBanner = document.getElementById('connection-banner');
 
 const state = { user: null, cleanup: null, flash: null };
 
@@ -77,6 +78,7 @@ function renderNotFound() {
 }
 
 function renderUser() {
+  renderConnection();
   if (!state.user) {
     replace(userSlot);
     return;
@@ -115,6 +117,12 @@ document.addEventListener('click', (event) => {
 });
 
 window.addEventListener('popstate', () => route(true));
+
+/** The banner under the top bar while a signed-in page cannot reach the API (its pollers keep trying). */
+function renderConnection() {
+  connectionBanner.hidden = !state.user || isConnected();
+}
+onConnectionChange(renderConnection);
 
 onSessionEnded(() => {
   if (!state.user) return;

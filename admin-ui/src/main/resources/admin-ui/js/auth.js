@@ -2,7 +2,7 @@
 // rate limiting get their own plain-language messages (the latter with a countdown).
 import { api } from './api.js';
 import { busy, h, replace } from './dom.js';
-import { clearErrors, field, setFieldError, showError, showFormMessage } from './forms.js';
+import { clearErrors, emailProblem, field, setFieldError, showError, showFormMessage } from './forms.js';
 
 function passwordToggle(input) {
   const btn = h('button', { type: 'button', class: 'btn btn-ghost btn-sm input-addon', 'aria-pressed': 'false' }, 'Show');
@@ -58,7 +58,8 @@ export function renderSignIn(main, ctx) {
     event.preventDefault();
     clearErrors(form);
     let missing = false;
-    if (!email.input.value.trim()) missing = setFieldError(form, 'email', 'Enter your email address');
+    const emailWrong = emailProblem(email.input.value);
+    if (emailWrong) missing = setFieldError(form, 'email', emailWrong);
     if (!password.input.value) missing = setFieldError(form, 'password', 'Enter your password') || missing;
     if (missing) {
       form.querySelector('[aria-invalid="true"]').focus();
@@ -96,7 +97,8 @@ export function renderSignUp(main, ctx) {
     clearErrors(form);
     const problems = [];
     if (!name.input.value.trim()) problems.push(['name', 'Enter your name']);
-    if (!email.input.value.trim()) problems.push(['email', 'Enter your email address']);
+    const emailWrong = emailProblem(email.input.value);
+    if (emailWrong) problems.push(['email', emailWrong]);
     if (password.input.value.length < 8) problems.push(['password', 'Use at least 8 characters']);
     if (problems.length) {
       problems.forEach(([f, m]) => setFieldError(form, f, m));

@@ -117,6 +117,11 @@ export const api = {
       csrfFromSignIn = null;
     }
   },
+  sessions: () => request('GET', '/api/me/sessions'),
+  endSession: (id) => request('DELETE', `/api/me/sessions/${encodeURIComponent(id)}`),
+  changePassword: (currentPassword, newPassword) =>
+    request('POST', '/api/me/password', { currentPassword, newPassword }),
+  deleteAccount: (email) => request('DELETE', '/api/me', { email }),
   instances: () => request('GET', '/api/instances'),
   instance: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}`),
   createInstance: (name, subdomain) => request('POST', '/api/instances', { name, subdomain }),

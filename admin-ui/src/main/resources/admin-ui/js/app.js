@@ -1,11 +1,12 @@
 // The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
-// Routes are client-side (/signin, /signup, /, /instances/<id>); the server answers every path
+// Routes are client-side (/signin, /signup, /, /instances/<id>, /account); the server answers every path
 // without a file extension with this page.
 import { api, hasSessionCookie, isConnected, onConnectionChange, onSessionEnded } from './api.js';
 import { h, icon, replace, toast } from './dom.js';
 import { renderSignIn, renderSignUp } from './auth.js';
 import { renderOverview } from './overview.js';
 import { renderInstance } from './instance.js';
+import { renderAccount } from './account.js';
 
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
@@ -29,6 +30,13 @@ const ctx = {
   },
   flash(message) {
     state.flash = message;
+  },
+  /** This browser is signed out (sign-out, or the account deleted): to the sign-in page with a message. */
+  signedOut(message) {
+    state.user = null;
+    renderUser();
+    state.flash = message;
+    navigate('/signin');
   },
 };
 
@@ -54,10 +62,12 @@ function route(moveFocus) {
     return route(moveFocus);
   }
   document.body.dataset.page = publicPage ? 'auth' : 'app';
+  document.body.dataset.path = path;
   let match;
   if (path === '/signin') state.cleanup = renderSignIn(main, ctx);
   else if (path === '/signup') state.cleanup = renderSignUp(main, ctx);
   else if (path === '/') state.cleanup = renderOverview(main, ctx);
+  else if (path === '/account') state.cleanup = renderAccount(main, ctx);
   else if ((match = path.match(/^\/instances\/([^/]+)$/))) state.cleanup = renderInstance(main, ctx, decodeURIComponent(match[1]));
   else renderNotFound();
   if (moveFocus) {
@@ -94,15 +104,13 @@ function renderUser() {
     } catch {
       // the session may already be gone; either way this browser is signed out now
     }
-    state.user = null;
-    renderUser();
-    state.flash = 'You are signed out.';
-    navigate('/signin');
+    ctx.signedOut('You are signed out.');
   });
   replace(userSlot,
-    h('div', { class: 'user-chip', title: email },
+    h('a', { class: 'user-chip', id: 'account-link', href: '/account', 'data-link': true, title: email,
+      'aria-label': `Account: ${name}, ${email}` },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),
-      h('span', { class: 'user-text hide-sm' },
+      h('span', { class: 'user-text hide-sm', 'aria-hidden': 'true' },
         h('span', { class: 'user-name' }, name),
         h('span', { class: 'user-email' }, email))),
     signOut);

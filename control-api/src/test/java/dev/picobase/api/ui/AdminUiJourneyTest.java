@@ -335,6 +335,96 @@ class AdminUiJourneyTest {
         assertNoConsoleErrors();
     }
 
+    /**
+     * The account page, reached from the header: the sessions are listed (this browser's marked) and
+     * another one is ended; a wrong current password is refused next to its field; the right one changes
+     * the password and signs out every other session; the account is deleted once its email is typed.
+     * Desktop and phone screenshots, and nothing runs past the phone's width.
+     */
+    @Test
+    void theAccountPageChangesThePasswordEndsSessionsAndDeletesTheAccount() {
+        ChromeDriver driver = browser.driver();
+        ApiClient.SignedIn user = api.client().signUpAndSignIn();
+        String instanceId = user.createInstance().path("id").asText();
+        driver.get(base() + "/signin");
+        WebElement form = waitFor(By.id("signin-form"));
+        form.findElement(By.name("email")).sendKeys(user.email());
+        form.findElement(By.name("password")).sendKeys(user.password(), Keys.ENTER);
+        waitFor(By.cssSelector(".instance-card"));
+
+        // From the header to the account page; two sessions: the API client's and this browser's.
+        driver.findElement(By.id("account-link")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/account"));
+        assertThat(waitFor(By.cssSelector("main h1")).getText()).isEqualTo("Account");
+        assertThat(driver.findElement(By.id("account-who")).getText()).contains(user.email());
+        wait(d -> sessionRows().size() == 2);
+        assertThat(sessionRows().get(0).getAttribute("data-current")).isEqualTo("true");
+        assertThat(sessionRows().get(0).getText()).containsIgnoringCase("This browser");
+        assertThat(sessionRows().get(0).findElements(By.cssSelector("button[data-end-session]"))).isEmpty();
+        shoot("account");
+        try {
+            browser.resize(PHONE_WIDTH, PHONE_HEIGHT);
+            settle();
+            assertThat((Boolean) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.scrollWidth <= innerWidth")).as("no sideways scrolling").isTrue();
+        } finally {
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+        }
+
+        // End the other session: its token stops working at once.
+        assertThat(user.client().get("/api/me").status()).isEqualTo(200);
+        sessionRows().get(1).findElement(By.cssSelector("button[data-end-session]")).click();
+        wait(d -> sessionRows().size() == 1);
+        assertThat(user.client().get("/api/me").status()).isEqualTo(401);
+
+        // A wrong current password is refused next to its field.
+        ApiClient other = api.client().withToken(api.client().post("/api/auth/signin",
+                ApiClient.json("email", user.email(), "password", user.password())).json().path("token").asText());
+        WebElement passwordForm = driver.findElement(By.id("password-form"));
+        passwordForm.findElement(By.name("currentPassword")).sendKeys("not the password");
+        passwordForm.findElement(By.name("newPassword")).sendKeys("a brand new password");
+        driver.findElement(By.id("change-password")).click();
+        WebElement currentError = passwordForm.findElement(By.cssSelector(".field[data-field=currentPassword] .field-error"));
+        wait(d -> currentError.getText().contains("not your current password"));
+        assertNoConsoleErrorsExcept(e -> e.getMessage().contains("/api/me/password") && e.getMessage().contains("403"));
+
+        // The right one: changed, and the session signed in meanwhile is ended; this browser stays in.
+        WebElement current = passwordForm.findElement(By.name("currentPassword"));
+        current.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        current.sendKeys(user.password());
+        driver.findElement(By.id("change-password")).click();
+        wait(d -> passwordForm.getText().contains("Password changed. 1 other session was signed out."));
+        wait(d -> sessionRows().size() == 1);
+        assertThat(other.get("/api/me").status()).isEqualTo(401);
+        assertThat(api.client().post("/api/auth/signin", ApiClient.json("email", user.email(),
+                "password", "a brand new password")).status()).isEqualTo(200);
+        shoot("account-password-changed");
+        assertNoConsoleErrors();
+
+        // Delete the account: the button waits for the email; then the browser is signed out.
+        driver.findElement(By.id("delete-account")).click();
+        WebElement confirm = waitFor(By.id("confirm-delete-account"));
+        assertThat(confirm.isEnabled()).isFalse();
+        WebElement typed = driver.findElement(By.cssSelector("#delete-account-form input[name=email]"));
+        typed.sendKeys("someone@example.com");
+        assertThat(confirm.isEnabled()).isFalse();
+        typed.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        typed.sendKeys(user.email().toUpperCase(java.util.Locale.ROOT));
+        assertThat(confirm.isEnabled()).isTrue();
+        shoot("delete-account");
+        confirm.click();
+        WebElement signIn = waitFor(By.id("signin-form"));
+        assertThat(signIn.findElement(By.cssSelector(".form-alert")).getText()).contains("account and its instances were deleted");
+        assertThat(api.client().post("/api/auth/signin", ApiClient.json("email", user.email(),
+                "password", "a brand new password")).status()).isEqualTo(401);
+        assertThat(api.store().findInstance(instanceId)).isEmpty();
+        assertNoConsoleErrors();
+    }
+
+    private static List<WebElement> sessionRows() {
+        return browser.driver().findElements(By.cssSelector("#session-list .session-row"));
+    }
+
     @Test
     void escapeClosesADialogAndReturnsFocusToItsOpener() {
         ChromeDriver driver = browser.driver();

@@ -104,7 +104,21 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
 
 export const api = {
   me: () => request('GET', '/api/me'),
-  signUp: (name, email, password) => request('POST', '/api/auth/signup', { name, email, password }),
+  /** Sign-up with an invitation (pbi_…) when the page was opened with one. */
+  signUp: (name, email, password, invitation) => request('POST', '/api/auth/signup',
+    invitation ? { name, email, password, invitation } : { name, email, password }),
+  /**
+   * Who may sign up: 'open', 'invite' (with an invitation link) or 'closed'. A server without the
+   * endpoint (404) signs anyone up, and so does one whose answer cannot be read: it has the last word.
+   */
+  async signupPolicy() {
+    try {
+      const data = await request('GET', '/api/auth/signup-policy');
+      return ['open', 'invite', 'closed'].includes(data && data.policy) ? data.policy : 'open';
+    } catch {
+      return 'open';
+    }
+  },
   async signIn(email, password) {
     const data = await request('POST', '/api/auth/signin', { email, password }, { quiet401: true });
     csrfFromSignIn = data.csrfToken || null;

@@ -99,6 +99,11 @@ function renderUser() {
     icon('logout'), h('span', { class: 'hide-sm' }, 'Sign out'));
   signOut.addEventListener('click', async () => {
     signOut.disabled = true;
+    // Stop the page's polling first, and let a call in flight finish: one that reached the server
+    // after the session ended would be a 401.
+    const cleanup = state.cleanup;
+    state.cleanup = null;
+    if (cleanup) await cleanup();
     try {
       await api.signOut();
     } catch {

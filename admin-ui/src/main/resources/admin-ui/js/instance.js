@@ -82,7 +82,7 @@ export function renderInstance(main, ctx, id) {
   });
   return () => {
     unsubscribe();
-    stopAll();
+    return stopAll();
   };
 }
 

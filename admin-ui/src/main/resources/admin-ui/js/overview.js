@@ -84,7 +84,7 @@ export function renderOverview(main, ctx) {
   });
   return () => {
     unsubscribe();
-    poll.stop();
+    return poll.stop();
   };
 }
 

@@ -27,6 +27,26 @@ export function hasSessionCookie() {
   return Boolean(cookie('picobase_csrf'));
 }
 
+/**
+ * Whether the control API answered the last request. A request that gets no answer at all (the
+ * server is down, the network is gone) or a gateway's 502/503/504 without the API's error JSON marks
+ * the connection lost; the next answer marks it back. Views stop showing live status while it is lost.
+ */
+let connected = true;
+const connectionListeners = new Set();
+export function isConnected() {
+  return connected;
+}
+export function onConnectionChange(fn) {
+  connectionListeners.add(fn);
+  return () => connectionListeners.delete(fn);
+}
+function setConnected(value) {
+  if (connected === value) return;
+  connected = value;
+  connectionListeners.forEach((fn) => fn(value));
+}
+
 const sessionEndedListeners = new Set();
 export function onSessionEnded(fn) {
   sessionEndedListeners.add(fn);
@@ -53,14 +73,23 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
       cache: 'no-store',
     });
   } catch {
+    setConnected(false);
     throw new ApiError(0, 'network', 'PicoBase cannot be reached. Check your connection and try again.');
   }
-  if (response.status === 204) return null;
+  if (response.status === 204) {
+    setConnected(true);
+    return null;
+  }
   let data = null;
   try {
     data = await response.json();
   } catch {
     data = null;
+  }
+  const apiAnswered = !(response.status >= 502 && response.status <= 504) || Boolean(data && data.error);
+  setConnected(apiAnswered);
+  if (!apiAnswered) {
+    throw new ApiError(0, 'network', 'PicoBase cannot be reached. Check your connection and try again.');
   }
   if (!response.ok) {
     const e = (data && data.error) || {};
@@ -75,7 +104,21 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
 
 export const api = {
   me: () => request('GET', '/api/me'),
-  signUp: (name, email, password) => request('POST', '/api/auth/signup', { name, email, password }),
+  /** Sign-up with an invitation (pbi_…) when the page was opened with one. */
+  signUp: (name, email, password, invitation) => request('POST', '/api/auth/signup',
+    invitation ? { name, email, password, invitation } : { name, email, password }),
+  /**
+   * Who may sign up: 'open', 'invite' (with an invitation link) or 'closed'. A server without the
+   * endpoint (404) signs anyone up, and so does one whose answer cannot be read: it has the last word.
+   */
+  async signupPolicy() {
+    try {
+      const data = await request('GET', '/api/auth/signup-policy');
+      return ['open', 'invite', 'closed'].includes(data && data.policy) ? data.policy : 'open';
+    } catch {
+      return 'open';
+    }
+  },
   async signIn(email, password) {
     const data = await request('POST', '/api/auth/signin', { email, password }, { quiet401: true });
     csrfFromSignIn = data.csrfToken || null;
@@ -88,6 +131,11 @@ export const api = {
       csrfFromSignIn = null;
     }
   },
+  sessions: () => request('GET', '/api/me/sessions'),
+  endSession: (id) => request('DELETE', `/api/me/sessions/${encodeURIComponent(id)}`),
+  changePassword: (currentPassword, newPassword) =>
+    request('POST', '/api/me/password', { currentPassword, newPassword }),
+  deleteAccount: (email) => request('DELETE', '/api/me', { email }),
   instances: () => request('GET', '/api/instances'),
   instance: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}`),
   createInstance: (name, subdomain) => request('POST', '/api/instances', { name, subdomain }),

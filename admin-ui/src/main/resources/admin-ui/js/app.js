@@ -1,14 +1,16 @@
 // The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
-// Routes are client-side (/signin, /signup, /, /instances/<id>); the server answers every path
+// Routes are client-side (/signin, /signup, /, /instances/<id>, /account); the server answers every path
 // without a file extension with this page.
-import { api, hasSessionCookie, onSessionEnded } from './api.js';
+import { api, hasSessionCookie, isConnected, onConnectionChange, onSessionEnded } from './api.js';
 import { h, icon, replace, toast } from './dom.js';
 import { renderSignIn, renderSignUp } from './auth.js';
 import { renderOverview } from './overview.js';
 import { renderInstance } from './instance.js';
+import { renderAccount } from './account.js';
 
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
+const connectionBanner = document.getElementById('connection-banner');
 
 const state = { user: null, cleanup: null, flash: null };
 
@@ -28,6 +30,13 @@ const ctx = {
   },
   flash(message) {
     state.flash = message;
+  },
+  /** This browser is signed out (sign-out, or the account deleted): to the sign-in page with a message. */
+  signedOut(message) {
+    state.user = null;
+    renderUser();
+    state.flash = message;
+    navigate('/signin');
   },
 };
 
@@ -53,10 +62,12 @@ function route(moveFocus) {
     return route(moveFocus);
   }
   document.body.dataset.page = publicPage ? 'auth' : 'app';
+  document.body.dataset.path = path;
   let match;
   if (path === '/signin') state.cleanup = renderSignIn(main, ctx);
   else if (path === '/signup') state.cleanup = renderSignUp(main, ctx);
   else if (path === '/') state.cleanup = renderOverview(main, ctx);
+  else if (path === '/account') state.cleanup = renderAccount(main, ctx);
   else if ((match = path.match(/^\/instances\/([^/]+)$/))) state.cleanup = renderInstance(main, ctx, decodeURIComponent(match[1]));
   else renderNotFound();
   if (moveFocus) {
@@ -77,6 +88,7 @@ function renderNotFound() {
 }
 
 function renderUser() {
+  renderConnection();
   if (!state.user) {
     replace(userSlot);
     return;
@@ -87,20 +99,23 @@ function renderUser() {
     icon('logout'), h('span', { class: 'hide-sm' }, 'Sign out'));
   signOut.addEventListener('click', async () => {
     signOut.disabled = true;
+    // Stop the page's polling first, and let a call in flight finish: one that reached the server
+    // after the session ended would be a 401.
+    const cleanup = state.cleanup;
+    state.cleanup = null;
+    if (cleanup) await cleanup();
     try {
       await api.signOut();
     } catch {
       // the session may already be gone; either way this browser is signed out now
     }
-    state.user = null;
-    renderUser();
-    state.flash = 'You are signed out.';
-    navigate('/signin');
+    ctx.signedOut('You are signed out.');
   });
   replace(userSlot,
-    h('div', { class: 'user-chip', title: email },
+    h('a', { class: 'user-chip', id: 'account-link', href: '/account', 'data-link': true, title: email,
+      'aria-label': `Account: ${name}, ${email}` },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),
-      h('span', { class: 'user-text hide-sm' },
+      h('span', { class: 'user-text hide-sm', 'aria-hidden': 'true' },
         h('span', { class: 'user-name' }, name),
         h('span', { class: 'user-email' }, email))),
     signOut);
@@ -115,6 +130,12 @@ document.addEventListener('click', (event) => {
 });
 
 window.addEventListener('popstate', () => route(true));
+
+/** The banner under the top bar while a signed-in page cannot reach the API (its pollers keep trying). */
+function renderConnection() {
+  connectionBanner.hidden = !state.user || isConnected();
+}
+onConnectionChange(renderConnection);
 
 onSessionEnded(() => {
   if (!state.user) return;

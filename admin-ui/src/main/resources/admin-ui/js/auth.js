@@ -1,8 +1,10 @@
 // Sign-in and sign-up pages. Errors land next to the field the API names; a wrong password and
-// rate limiting get their own plain-language messages (the latter with a countdown).
+// rate limiting get their own plain-language messages (the latter with a countdown). The sign-up page
+// follows the server's sign-up policy: open, by invitation (the link's ?invitation= is sent along) or
+// closed.
 import { api } from './api.js';
-import { busy, h, replace } from './dom.js';
-import { clearErrors, field, setFieldError, showError, showFormMessage } from './forms.js';
+import { busy, h, icon, replace } from './dom.js';
+import { clearErrors, emailProblem, field, setFieldError, showError, showFormMessage } from './forms.js';
 
 function passwordToggle(input) {
   const btn = h('button', { type: 'button', class: 'btn btn-ghost btn-sm input-addon', 'aria-pressed': 'false' }, 'Show');
@@ -58,7 +60,8 @@ export function renderSignIn(main, ctx) {
     event.preventDefault();
     clearErrors(form);
     let missing = false;
-    if (!email.input.value.trim()) missing = setFieldError(form, 'email', 'Enter your email address');
+    const emailWrong = emailProblem(email.input.value);
+    if (emailWrong) missing = setFieldError(form, 'email', emailWrong);
     if (!password.input.value) missing = setFieldError(form, 'password', 'Enter your password') || missing;
     if (missing) {
       form.querySelector('[aria-invalid="true"]').focus();
@@ -82,7 +85,56 @@ export function renderSignIn(main, ctx) {
   return null;
 }
 
+/** What the sign-up page says instead of its form when the policy leaves it nothing to do. */
+const SIGNUP_NOTICES = {
+  closed: {
+    title: 'Sign-up is closed on this server',
+    text: 'This PicoBase does not take new accounts. If you already have one, sign in.',
+  },
+  invite: {
+    title: 'An invitation link is needed',
+    text: 'This PicoBase takes new accounts by invitation only. Ask whoever runs it for an invitation link, '
+      + 'then open that link to create your account.',
+  },
+  invitation_invalid: {
+    title: 'This invitation link is not valid',
+    text: 'It may have been used already, or have expired. Ask whoever runs this PicoBase for a new one.',
+  },
+};
+
+function signUpNotice(kind) {
+  const notice = SIGNUP_NOTICES[kind];
+  return h('div', { class: 'signup-notice', id: 'signup-notice', role: 'status', dataset: { policy: kind } },
+    h('div', { class: 'empty-icon' }, icon(kind === 'closed' ? 'alert' : 'key', 'icon icon-xl')),
+    h('h2', {}, notice.title),
+    h('p', { class: 'muted' }, notice.text),
+    h('a', { class: 'btn btn-secondary btn-block', href: '/signin', 'data-link': true }, 'Go to sign in'));
+}
+
 export function renderSignUp(main, ctx) {
+  const invitation = new URLSearchParams(location.search).get('invitation')?.trim() || null;
+  const slot = h('div', { class: 'signup-slot', 'aria-busy': 'true' },
+    h('div', { class: 'skeleton skeleton-row' }), h('div', { class: 'skeleton skeleton-row' }));
+  authLayout(main, {
+    title: 'Create your account',
+    subtitle: invitation ? 'You were invited. Every project gets its own PocketBase at its own address.'
+      : 'Every project gets its own PocketBase at its own address.',
+    form: slot,
+    footer: [h('span', { class: 'muted' }, 'Already have an account? '), h('a', { href: '/signin', 'data-link': true }, 'Sign in')],
+  });
+  let alive = true;
+  api.signupPolicy().then((policy) => {
+    if (!alive || !slot.isConnected) return;
+    slot.removeAttribute('aria-busy');
+    if (policy === 'closed' || (policy === 'invite' && !invitation)) replace(slot, signUpNotice(policy));
+    else replace(slot, signUpForm(ctx, invitation, slot));
+  });
+  return () => {
+    alive = false;
+  };
+}
+
+function signUpForm(ctx, invitation, slot) {
   const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'name', required: true, maxlength: 100 } });
   const email = field({ label: 'Email', name: 'email', type: 'email', attrs: { autocomplete: 'email', required: true } });
   const password = field({ label: 'Password', name: 'password', type: 'password', hint: 'At least 8 characters.',
@@ -96,7 +148,8 @@ export function renderSignUp(main, ctx) {
     clearErrors(form);
     const problems = [];
     if (!name.input.value.trim()) problems.push(['name', 'Enter your name']);
-    if (!email.input.value.trim()) problems.push(['email', 'Enter your email address']);
+    const emailWrong = emailProblem(email.input.value);
+    if (emailWrong) problems.push(['email', emailWrong]);
     if (password.input.value.length < 8) problems.push(['password', 'Use at least 8 characters']);
     if (problems.length) {
       problems.forEach(([f, m]) => setFieldError(form, f, m));
@@ -104,17 +157,16 @@ export function renderSignUp(main, ctx) {
       return;
     }
     await signInAndEnter(ctx, form, submit, 'Creating account…',
-      () => api.signUp(name.input.value.trim(), email.input.value.trim(), password.input.value),
-      email, password, () => false);
+      () => api.signUp(name.input.value.trim(), email.input.value.trim(), password.input.value, invitation),
+      email, password, (error) => {
+        // The policy changed since the page was opened, or the invitation is used up: say so instead.
+        const kind = { signup_closed: 'closed', invitation_required: 'invite', invitation_invalid: 'invitation_invalid' }[error.code];
+        if (!kind) return false;
+        replace(slot, signUpNotice(kind));
+        return true;
+      });
   });
-
-  authLayout(main, {
-    title: 'Create your account',
-    subtitle: 'Every project gets its own PocketBase at its own address.',
-    form,
-    footer: [h('span', { class: 'muted' }, 'Already have an account? '), h('a', { href: '/signin', 'data-link': true }, 'Sign in')],
-  });
-  return null;
+  return form;
 }
 
 /**

@@ -244,6 +244,7 @@ export function busy(button, label) {
 
 export const STATUS_LABELS = {
   stopped: 'Stopped', starting: 'Starting', running: 'Running', stopping: 'Stopping', failed: 'Failed',
+  unknown: 'Unknown', // shown while the control API cannot be reached: the last status may be stale
 };
 
 export function statusPill(status) {

@@ -4,6 +4,26 @@ import { h, icon } from './dom.js';
 
 let fieldCounter = 0;
 
+/*
+ * The control API's email rule (Validate.email), to the character, so the browser refuses exactly
+ * what the server would: strip Java's whitespace (String.strip: not U+00A0, U+2007, U+202F), 1 to
+ * 254 UTF-16 units, then, lowercased, this pattern (a dot in the domain: grace@example is refused).
+ * AdminUiJourneyTest compares the two on a list of addresses.
+ */
+const JAVA_WHITESPACE = '[\\t\\n\\u000B\\f\\r\\u001C-\\u001F \\u1680\\u2000-\\u2006\\u2008-\\u200A\\u2028\\u2029\\u205F\\u3000]';
+const STRIP = new RegExp(`^${JAVA_WHITESPACE}+|${JAVA_WHITESPACE}+$`, 'g');
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** What is wrong with an email address by the server's rule; null when it would be accepted. */
+export function emailProblem(value) {
+  const stripped = String(value).replace(STRIP, '');
+  if (!stripped) return 'Enter your email address';
+  if (stripped.length > 254 || !EMAIL.test(stripped.toLowerCase())) {
+    return 'Enter a valid email address, such as ada@example.com';
+  }
+  return null;
+}
+
 export function field({ label, name, type = 'text', hint, attrs = {}, suffix, inlineSuffix = false }) {
   const id = `f-${name}-${++fieldCounter}`;
   const errorId = `${id}-error`;

@@ -4,9 +4,10 @@
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
 // the page is visible.
-import { api } from './api.js';
+import { api, isConnected, onConnectionChange } from './api.js';
 import {
-  absoluteTime, busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, statusPill, timeEl, toast,
+  absoluteTime, busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, STATUS_LABELS, statusPill, timeEl,
+  toast,
 } from './dom.js';
 import {
   capitalize, clearErrors, field, selectField, setFieldError, showError, showFormMessage,
@@ -16,7 +17,7 @@ const ACTIVE = new Set(['starting', 'running', 'stopping']);
 
 /** The idle timeouts offered in Settings; '' is the platform default (null in the API). */
 const IDLE_CHOICES = [
-  { value: '', label: 'Platform default' },
+  { value: '', label: 'Platform default' }, // its label names the default's value: idleChoices()
   { value: '60', label: '1 minute' },
   { value: '300', label: '5 minutes' },
   { value: '900', label: '15 minutes' },
@@ -71,8 +72,17 @@ export function renderInstance(main, ctx, id) {
     return Promise.all(view.polls.map((p) => p.stop()));
   }
   view.stopAll = stopAll;
+  // While the API cannot be reached the page shows no live status: the pill says Unknown and the log
+  // is not Live; once an answer comes back both are redrawn from it.
+  const unsubscribe = onConnectionChange(() => {
+    if (!built || !view.header.isConnected) return;
+    showStatus(view);
+    showLogState(view);
+    if (isConnected()) statusPoll.now();
+  });
   return () => {
-    stopAll();
+    unsubscribe();
+    return stopAll();
   };
 }
 
@@ -159,6 +169,18 @@ function update(view, before) {
   }
 }
 
+/**
+ * The status the page shows, in the header's pill and in Details alike: while a start, stop or restore
+ * this page asked for is under way it is that operation's (the API may still say "stopped" for a
+ * moment after a start was asked for); otherwise the API's.
+ */
+function shownStatus(view) {
+  if (!isConnected()) return 'unknown';
+  if (view.operation === 'start') return 'starting';
+  if (view.operation === 'stop' || view.operation === 'restore') return 'stopping';
+  return view.instance.status;
+}
+
 function headerKey(i) {
   return i ? JSON.stringify([i.name, i.status, i.statusReason, i.url]) : '';
 }
@@ -170,7 +192,7 @@ function renderHeader(view) {
     h('div', { class: 'grow min-w-0' },
       h('div', { class: 'title-row' },
         h('h1', { class: 'page-title', id: 'instance-name' }, instance.name),
-        h('span', { id: 'instance-status' }, statusPill(instance.status))),
+        h('span', { id: 'instance-status' }, statusPill(shownStatus(view)))),
       h('div', { class: 'url-row url-row-lg' },
         h('code', { class: 'url-text', id: 'instance-url' }, instance.url),
         copyButton(instance.url, 'Copy URL', { compact: true })),
@@ -193,7 +215,7 @@ function actionButton(view) {
   btn.addEventListener('click', async () => {
     view.operation = start ? 'start' : 'stop';
     busy(btn, start ? 'Starting…' : 'Stopping…');
-    view.header.querySelector('#instance-status').replaceChildren(statusPill(start ? 'starting' : 'stopping'));
+    showStatus(view);
     view.logsPoll?.now();
     try {
       view.instance = await (start ? api.start(instance.id) : api.stop(instance.id));
@@ -209,14 +231,23 @@ function actionButton(view) {
   return btn;
 }
 
+/** Redraws the status in the header's pill and in Details from shownStatus(). */
+function showStatus(view) {
+  view.header.querySelector('#instance-status')?.replaceChildren(statusPill(shownStatus(view)));
+  renderDetails(view);
+}
+
 function renderDetails(view) {
   const i = view.instance;
+  const status = shownStatus(view);
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
   replace(view.details,
     row('Subdomain', h('code', {}, i.subdomain)),
-    row('Status', i.statusReason ? `${i.status} — ${i.statusReason}` : i.status),
+    row('Status', h('span', { id: 'details-status', dataset: { status } },
+      status === i.status && i.statusReason ? `${STATUS_LABELS[status] || status} — ${i.statusReason}`
+        : STATUS_LABELS[status] || status)),
     row('Last activity', timeEl(i.lastActivityAt, 'none yet')),
-    row('Idle timeout', i.idleTimeoutSeconds == null ? 'Platform default' : duration(i.idleTimeoutSeconds)),
+    row('Idle timeout', i.idleTimeoutSeconds == null ? defaultIdleLabel(i) : duration(i.idleTimeoutSeconds)),
     row('Created', h('span', { title: absoluteTime(i.createdAt) }, absoluteTime(i.createdAt))),
     row('Instance ID', h('code', { class: 'break' }, i.id)));
 }
@@ -403,6 +434,17 @@ function openDeleteDialog(view) {
   });
 }
 
+/** "Live" while the instance runs and the API answers; "Not running"; "Paused" while the API is unreachable. */
+function showLogState(view) {
+  if (!isConnected()) {
+    replace(view.logState, 'Paused');
+  } else if (ACTIVE.has(view.instance.status)) {
+    replace(view.logState, h('span', { class: 'live' }, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), 'Live'));
+  } else {
+    replace(view.logState, 'Not running');
+  }
+}
+
 function startLogs(view) {
   let lastText = null;
   let fetchedFor = null; // the status the log was last fetched in: one more fetch after it stops
@@ -412,8 +454,7 @@ function startLogs(view) {
     fetchedFor = view.operation ? null : status;
     const { lines } = await api.logs(view.instance.id, 200);
     const text = lines.join('\n');
-    const live = ACTIVE.has(view.instance.status);
-    replace(view.logState, live ? h('span', { class: 'live' }, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), 'Live') : 'Not running');
+    showLogState(view);
     if (text === lastText) return;
     lastText = text;
     const box = view.logBox;
@@ -566,7 +607,7 @@ function openRestoreDialog(view, backup) {
     cancel.disabled = true;
     problem.hidden = true;
     view.operation = 'restore';
-    view.header.querySelector('#instance-status')?.replaceChildren(statusPill('stopping'));
+    showStatus(view);
     try {
       view.instance = await api.restore(instance.id, backup.id);
       close();
@@ -621,7 +662,7 @@ function settingsCard(view) {
   const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'off', maxlength: 100, required: true } });
   const idle = selectField({ label: 'Stop when idle for', name: 'idleTimeoutSeconds',
     hint: 'Without requests for this long, the instance is saved and stopped; the next request wakes it.',
-    options: idleChoices(instance.idleTimeoutSeconds) });
+    options: idleChoices(instance) });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'save-settings', disabled: true }, 'Save');
   const form = h('form', { id: 'settings-form', class: 'form settings-form', novalidate: true },
     name.wrapper, idle.wrapper, h('div', { class: 'form-actions' }, save));
@@ -670,8 +711,15 @@ function settingsCard(view) {
     form);
 }
 
-function idleChoices(seconds) {
-  const choices = IDLE_CHOICES.slice();
+/** "Platform default (5 min)": what the default is, as the API says (idleTimeoutDefaultSeconds). */
+function defaultIdleLabel(instance) {
+  const seconds = instance.idleTimeoutDefaultSeconds;
+  return seconds == null ? 'Platform default' : `Platform default (${duration(seconds)})`;
+}
+
+function idleChoices(instance) {
+  const seconds = instance.idleTimeoutSeconds;
+  const choices = IDLE_CHOICES.map((c) => (c.value === '' ? { value: '', label: defaultIdleLabel(instance) } : c));
   if (seconds != null && !choices.some((c) => c.value === String(seconds))) {
     choices.push({ value: String(seconds), label: `${duration(seconds)} (custom)` });
     choices.sort((a, b) => (a.value === '' ? -1 : b.value === '' ? 1 : Number(a.value) - Number(b.value)));
@@ -700,7 +748,7 @@ function syncSettings(view, force = false) {
   if (!force && s.synced && s.synced.name === instance.name && s.synced.idle === value) return;
   s.name.value = instance.name;
   if (![...s.idle.options].some((o) => o.value === value)) {
-    replace(s.idle, idleChoices(instance.idleTimeoutSeconds).map((o) => h('option', { value: o.value }, o.label)));
+    replace(s.idle, idleChoices(instance).map((o) => h('option', { value: o.value }, o.label)));
   }
   s.idle.value = value;
   s.synced = { name: instance.name, idle: value };

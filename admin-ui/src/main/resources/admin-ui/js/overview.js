@@ -1,7 +1,7 @@
 // The instances overview: one card per instance with its address, live status (polled every two
 // seconds while the page is visible) and last activity; an empty state for a new account; and the
 // create dialog that checks the subdomain as it is typed.
-import { api } from './api.js';
+import { api, isConnected, onConnectionChange } from './api.js';
 import { busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, spinner, statusPill, timeEl, toast } from './dom.js';
 import { clearErrors, field, setFieldError, showError } from './forms.js';
 
@@ -29,7 +29,8 @@ export function renderOverview(main, ctx) {
     try {
       instances = (await api.instances()).instances;
     } catch (error) {
-      if (error.status !== 401) {
+      // an unreachable API is the app's banner's to say; the cards show no live status meanwhile
+      if (error.status !== 401 && error.status !== 0) {
         alert.hidden = false;
         replace(alert, icon('alert'), h('span', {}, `Could not load your instances: ${error.message}`));
       }
@@ -73,7 +74,18 @@ export function renderOverview(main, ctx) {
   }
 
   const poll = poller(load, 2000);
-  return () => poll.stop();
+  const unsubscribe = onConnectionChange((connected) => {
+    if (connected) {
+      cards.forEach((entry) => { entry.json = null; }); // redraw every card from the next answer
+      poll.now();
+    } else {
+      list.querySelectorAll('.instance-card .pill').forEach((pill) => pill.replaceWith(statusPill('unknown')));
+    }
+  });
+  return () => {
+    unsubscribe();
+    return poll.stop();
+  };
 }
 
 function skeletonCard() {

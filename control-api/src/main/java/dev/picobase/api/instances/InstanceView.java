@@ -4,7 +4,10 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import java.time.Instant;
 
-/** The public JSON view of an instance ({@code idleTimeoutSeconds} null: the platform default). */
+/**
+ * The public JSON view of an instance ({@code idleTimeoutSeconds} null: the platform default, which
+ * {@code idleTimeoutDefaultSeconds} gives, so a client can say what "default" means).
+ */
 public record InstanceView(
         String id,
         String name,
@@ -15,11 +18,12 @@ public record InstanceView(
         Instant createdAt,
         Instant updatedAt,
         Instant lastActivityAt,
-        Long idleTimeoutSeconds) {
+        Long idleTimeoutSeconds,
+        long idleTimeoutDefaultSeconds) {
 
     static InstanceView of(Instance i, PicoBaseConfig config) {
         return new InstanceView(i.id(), i.name(), i.subdomain(), i.status().wireName(), i.statusReason().orElse(null),
                 config.instanceUrl(i.subdomain()), i.createdAt(), i.updatedAt(), i.lastActivityAt().orElse(null),
-                i.idleTimeout().map(d -> d.toSeconds()).orElse(null));
+                i.idleTimeout().map(d -> d.toSeconds()).orElse(null), config.idleTimeout().toSeconds());
     }
 }

@@ -27,7 +27,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * its SDK makes to sign the admin in and list collections — carries no key header, so the admin
  * reaching the dashboard proves the gateway's {@code picobase_apikey} cookie is set and honoured.
  * Revoking the key must end that cookie's access too, and a page opened without any key gets the
- * gateway's JSON 401 rather than the UI.
+ * gateway's 401 page (which says how to open the admin with a key) rather than the UI.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PocketBaseAdminUiThroughGatewayTest {
@@ -62,9 +62,10 @@ class PocketBaseAdminUiThroughGatewayTest {
 
         driver.get(tenant.url("/_/"));
         assertThat(driver.getPageSource())
-                .withFailMessage("a page opened without a key should get the gateway's 401, got:%n%s",
+                .withFailMessage("a page opened without a key should get the gateway's 401 page, got:%n%s",
                         driver.getPageSource())
-                .contains("unauthorized")
+                .contains("An API key is needed")
+                .contains("Open PocketBase admin with this key")
                 .doesNotContain("Admin sign in");
         browser.consoleErrors(); // drain: that refusal (and its favicon request) logged 401s on purpose
 
@@ -109,7 +110,7 @@ class PocketBaseAdminUiThroughGatewayTest {
 
         Deadline.await("the reloaded admin page to get the gateway's 401", Duration.ofSeconds(1), () -> {
             driver.get(tenant.url("/_/"));
-            return driver.getPageSource().contains("unauthorized");
+            return driver.getPageSource().contains("not valid for this instance");
         });
         assertThat(driver.getPageSource()).doesNotContain("New collection");
     }

@@ -115,13 +115,22 @@ class AdminUiJourneyTest {
         WebElement signUp = waitFor(By.id("signup-form"));
         shoot("signup");
         signUp.findElement(By.name("name")).sendKeys("Ada Lovelace");
-        signUp.findElement(By.name("email")).sendKeys(email);
+        // An address the server refuses (no dot in the domain) is refused here first, without a request.
+        WebElement emailInput = signUp.findElement(By.name("email"));
+        emailInput.sendKeys("grace@example");
         signUp.findElement(By.name("password")).sendKeys(PASSWORD);
+        signUp.findElement(By.cssSelector("button[type=submit]")).click();
+        WebElement emailError = signUp.findElement(By.cssSelector(".field[data-field=email] .field-error"));
+        wait(d -> emailError.getText().contains("valid email address"));
+        assertThat(emailInput.getAttribute("aria-invalid")).isEqualTo("true");
+        assertNoConsoleErrorsExcept(AdminUiJourneyTest::signUpPolicyNotServed);
+        emailInput.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        emailInput.sendKeys(email);
         signUp.findElement(By.cssSelector("button[type=submit]")).click();
         waitFor(By.id("create-first"));
         assertThat(driver.findElement(By.cssSelector(".empty-state")).getText()).contains("No instances yet");
         shoot("overview-empty");
-        assertNoConsoleErrors();
+        assertNoConsoleErrorsExcept(AdminUiJourneyTest::signUpPolicyNotServed);
 
         // Sign out, then a wrong password: the message is shown in the form, the user stays there.
         driver.findElement(By.id("sign-out")).click();
@@ -172,6 +181,13 @@ class AdminUiJourneyTest {
         assertThat(driver.findElement(By.id("instance-url")).getText()).isEqualTo(api.config().instanceUrl(subdomain));
         waitForStatus("stopped");
         driver.findElement(By.cssSelector("#instance-action[data-action=start]")).click();
+        // The header's pill and Details show one status throughout the start (Details said stopped).
+        assertThat(shownStatuses()).containsExactly("starting", "starting");
+        wait(d -> {
+            List<String> both = shownStatuses();
+            assertThat(both.get(1)).as("Details' status beside the header's").isEqualTo(both.get(0));
+            return both.get(0).equals("running");
+        });
         waitForStatus("running");
         wait(d -> !d.findElement(By.id("log-box")).getText().isBlank());
 
@@ -181,6 +197,16 @@ class AdminUiJourneyTest {
         String adminLink = driver.findElement(By.id("new-key-admin-link")).getAttribute("href");
         assertThat(adminLink).isEqualTo(api.config().instanceUrl(subdomain) + "/_/?apikey=" + key);
         assertThat(driver.findElement(By.cssSelector("dialog[open] .callout")).getText()).contains("not be shown again");
+        // On a phone the dialog's buttons wrap their labels instead of running past its edge.
+        try {
+            for (int width : new int[] {PHONE_WIDTH, 390}) {
+                browser.resize(width, PHONE_HEIGHT);
+                settle();
+                assertThat(overflowingTheOpenDialog()).as("elements past the dialog's edge at %d px", width).isEmpty();
+            }
+        } finally {
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+        }
         shoot("key-created");
         driver.findElement(By.id("new-key-done")).click();
         wait(d -> d.findElements(By.cssSelector("dialog[open]")).isEmpty());
@@ -193,6 +219,25 @@ class AdminUiJourneyTest {
         wait(d -> keyList.findElements(By.cssSelector(".key-row")).size() == 1);
         assertThat(keyList.getText()).contains("web app").doesNotContain(key);
         shoot("instance-running");
+
+        // The API goes away (here: the browser goes offline): a banner says so, and the page stops
+        // showing the instance as Running and its log as Live until an answer comes back.
+        assertThat(driver.findElement(By.id("connection-banner")).isDisplayed()).isFalse();
+        goOffline(true);
+        try {
+            WebElement banner = waitFor(By.id("connection-banner"));
+            assertThat(banner.getText()).isEqualTo("Connection lost, retrying…");
+            waitForStatus("unknown");
+            assertThat(driver.findElement(By.id("details-status")).getAttribute("data-status")).isEqualTo("unknown");
+            assertThat(driver.findElement(By.cssSelector(".log-state")).getText()).doesNotContain("Live");
+            shoot("connection-lost");
+        } finally {
+            goOffline(false);
+        }
+        wait(d -> !d.findElement(By.id("connection-banner")).isDisplayed());
+        waitForStatus("running");
+        wait(d -> d.findElement(By.cssSelector(".log-state")).getText().contains("Live"));
+        assertNoConsoleErrorsExcept(e -> e.getMessage().contains("ERR_INTERNET_DISCONNECTED"));
 
         // A second key, revoked in the UI: the gateway refuses it at once, the first still works.
         String doomed = createKey("to revoke");
@@ -251,6 +296,211 @@ class AdminUiJourneyTest {
         assertThat(driver.findElements(By.cssSelector(".instance-card[data-subdomain='" + subdomain + "']"))).isEmpty();
         assertThat(api.store().findInstanceBySubdomain(subdomain)).isEmpty();
         assertNoConsoleErrors();
+    }
+
+    /**
+     * The sign-up and sign-in forms check an email address as the server does: the browser accepted
+     * grace@example, which the API refuses. Each address gets the same verdict from the page's rule
+     * (forms.js) and from Validate.email.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theBrowsersEmailRuleIsTheServers() {
+        List<String> addresses = List.of("ada@example.com", "grace@example", "Grace.Hopper+navy@Example.ORG",
+                "  ada@example.com\t", "ada@example.com\u00a0", "\u00a0ada@example.com", "ada@@example.com",
+                "ada@-example.com", "ada@example-.com", "ada@ex_ample.com", "ada@example.c", "ada@.example.com",
+                "ada@example..com", "ada example@example.com", "@example.com", "ada@", "", "   ",
+                "o'brien@example.ie", "ada@\u00e9xample.com", "\u00e9@example.com", "\u212a@example.com",
+                "ada@example.com.", "a".repeat(64) + "@" + "b".repeat(63) + ".com",
+                "a".repeat(240) + "@example.com", "a".repeat(250) + "@e.co", "ada@" + "x".repeat(64) + ".com",
+                "ada\u200b@example.com", "ada@example.com\u2028", "\u2003ada@example.com\u3000");
+        browser.driver().get(base() + "/signin");
+        waitFor(By.id("signin-form"));
+        List<Boolean> browserSays = (List<Boolean>) browser.driver().executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "import('/js/forms.js').then((m) => done(arguments[0].map((a) => m.emailProblem(a) === null)));",
+                addresses);
+        for (int i = 0; i < addresses.size(); i++) {
+            boolean serverSays;
+            try {
+                dev.picobase.api.http.Validate.email(addresses.get(i));
+                serverSays = true;
+            } catch (dev.picobase.api.http.ApiException e) {
+                serverSays = false;
+            }
+            assertThat(browserSays.get(i)).as("accepted: \"%s\"", addresses.get(i)).isEqualTo(serverSays);
+        }
+        assertThat(browserSays.get(0)).isTrue();
+        assertThat(browserSays.get(1)).isFalse();
+        assertNoConsoleErrors();
+    }
+
+    /**
+     * The account page, reached from the header: the sessions are listed (this browser's marked) and
+     * another one is ended; a wrong current password is refused next to its field; the right one changes
+     * the password and signs out every other session; the account is deleted once its email is typed.
+     * Desktop and phone screenshots, and nothing runs past the phone's width.
+     */
+    @Test
+    void theAccountPageChangesThePasswordEndsSessionsAndDeletesTheAccount() {
+        ChromeDriver driver = browser.driver();
+        ApiClient.SignedIn user = api.client().signUpAndSignIn();
+        String instanceId = user.createInstance().path("id").asText();
+        driver.get(base() + "/signin");
+        WebElement form = waitFor(By.id("signin-form"));
+        form.findElement(By.name("email")).sendKeys(user.email());
+        form.findElement(By.name("password")).sendKeys(user.password(), Keys.ENTER);
+        waitFor(By.cssSelector(".instance-card"));
+
+        // From the header to the account page; two sessions: the API client's and this browser's.
+        driver.findElement(By.id("account-link")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/account"));
+        assertThat(waitFor(By.cssSelector("main h1")).getText()).isEqualTo("Account");
+        assertThat(driver.findElement(By.id("account-who")).getText()).contains(user.email());
+        wait(d -> sessionRows().size() == 2);
+        assertThat(sessionRows().get(0).getAttribute("data-current")).isEqualTo("true");
+        assertThat(sessionRows().get(0).getText()).containsIgnoringCase("This browser");
+        assertThat(sessionRows().get(0).findElements(By.cssSelector("button[data-end-session]"))).isEmpty();
+        shoot("account");
+        try {
+            browser.resize(PHONE_WIDTH, PHONE_HEIGHT);
+            settle();
+            assertThat((Boolean) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.scrollWidth <= innerWidth")).as("no sideways scrolling").isTrue();
+        } finally {
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+        }
+
+        // End the other session: its token stops working at once.
+        assertThat(user.client().get("/api/me").status()).isEqualTo(200);
+        sessionRows().get(1).findElement(By.cssSelector("button[data-end-session]")).click();
+        wait(d -> sessionRows().size() == 1);
+        assertThat(user.client().get("/api/me").status()).isEqualTo(401);
+
+        // A wrong current password is refused next to its field.
+        ApiClient other = api.client().withToken(api.client().post("/api/auth/signin",
+                ApiClient.json("email", user.email(), "password", user.password())).json().path("token").asText());
+        WebElement passwordForm = driver.findElement(By.id("password-form"));
+        passwordForm.findElement(By.name("currentPassword")).sendKeys("not the password");
+        passwordForm.findElement(By.name("newPassword")).sendKeys("a brand new password");
+        driver.findElement(By.id("change-password")).click();
+        WebElement currentError = passwordForm.findElement(By.cssSelector(".field[data-field=currentPassword] .field-error"));
+        wait(d -> currentError.getText().contains("not your current password"));
+        assertNoConsoleErrorsExcept(e -> e.getMessage().contains("/api/me/password") && e.getMessage().contains("403"));
+
+        // The right one: changed, and the session signed in meanwhile is ended; this browser stays in.
+        WebElement current = passwordForm.findElement(By.name("currentPassword"));
+        current.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        current.sendKeys(user.password());
+        driver.findElement(By.id("change-password")).click();
+        wait(d -> passwordForm.getText().contains("Password changed. 1 other session was signed out."));
+        wait(d -> sessionRows().size() == 1);
+        assertThat(other.get("/api/me").status()).isEqualTo(401);
+        assertThat(api.client().post("/api/auth/signin", ApiClient.json("email", user.email(),
+                "password", "a brand new password")).status()).isEqualTo(200);
+        shoot("account-password-changed");
+        assertNoConsoleErrors();
+
+        // Delete the account: the button waits for the email; then the browser is signed out.
+        driver.findElement(By.id("delete-account")).click();
+        WebElement confirm = waitFor(By.id("confirm-delete-account"));
+        assertThat(confirm.isEnabled()).isFalse();
+        WebElement typed = driver.findElement(By.cssSelector("#delete-account-form input[name=email]"));
+        typed.sendKeys("someone@example.com");
+        assertThat(confirm.isEnabled()).isFalse();
+        typed.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        typed.sendKeys(user.email().toUpperCase(java.util.Locale.ROOT));
+        assertThat(confirm.isEnabled()).isTrue();
+        shoot("delete-account");
+        confirm.click();
+        WebElement signIn = waitFor(By.id("signin-form"));
+        assertThat(signIn.findElement(By.cssSelector(".form-alert")).getText()).contains("account and its instances were deleted");
+        assertThat(api.client().post("/api/auth/signin", ApiClient.json("email", user.email(),
+                "password", "a brand new password")).status()).isEqualTo(401);
+        assertThat(api.store().findInstance(instanceId)).isEmpty();
+        assertNoConsoleErrors();
+    }
+
+    private static List<WebElement> sessionRows() {
+        return browser.driver().findElements(By.cssSelector("#session-list .session-row"));
+    }
+
+    /**
+     * The sign-up page under each sign-up policy. The policy endpoint is answered inside the browser
+     * here (a fetch stub injected before the page's scripts run), so the page's side of the contract is
+     * checked on its own: closed shows no form, invite without an invitation says a link is needed, and
+     * with ?invitation= the form sends it and shows the server's invitation_invalid as a notice.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theSignUpPageFollowsTheSignUpPolicy() {
+        ChromeDriver driver = browser.driver();
+        String stub = withPolicy("closed");
+        try {
+            driver.get(base() + "/signup");
+            WebElement notice = waitFor(By.id("signup-notice"));
+            assertThat(notice.getText()).contains("Sign-up is closed on this server");
+            assertThat(driver.findElements(By.id("signup-form"))).isEmpty();
+            shoot("signup-closed");
+        } finally {
+            removeStub(stub);
+        }
+
+        stub = withPolicy("invite");
+        try {
+            driver.get(base() + "/signup");
+            WebElement notice = waitFor(By.id("signup-notice"));
+            assertThat(notice.getText()).contains("An invitation link is needed");
+            assertThat(driver.findElements(By.id("signup-form"))).isEmpty();
+
+            driver.get(base() + "/signup?invitation=pbi_example123");
+            WebElement form = waitFor(By.id("signup-form"));
+            form.findElement(By.name("name")).sendKeys("Grace Hopper");
+            form.findElement(By.name("email")).sendKeys(Unique.email());
+            form.findElement(By.name("password")).sendKeys(PASSWORD);
+            form.findElement(By.cssSelector("button[type=submit]")).click();
+            WebElement refused = waitFor(By.id("signup-notice"));
+            assertThat(refused.getText()).contains("This invitation link is not valid");
+            List<Map<String, Object>> sent = (List<Map<String, Object>>) driver.executeScript("return window.__signUps");
+            assertThat(sent).singleElement().satisfies(body -> {
+                assertThat(body).containsEntry("invitation", "pbi_example123").containsEntry("name", "Grace Hopper");
+            });
+        } finally {
+            removeStub(stub);
+        }
+        assertNoConsoleErrors();
+    }
+
+    /**
+     * Answers GET /api/auth/signup-policy with {@code policy}, and a sign-up POST with 400
+     * invitation_invalid (recording its body in window.__signUps), in every page opened from now on.
+     * The stub runs before the page's scripts; the page's CSP does not apply to it.
+     */
+    private static String withPolicy(String policy) {
+        String source = """
+                (() => {
+                  const real = window.fetch.bind(window);
+                  const json = (status, body) => Promise.resolve(new Response(JSON.stringify(body),
+                      { status, headers: { 'Content-Type': 'application/json' } }));
+                  window.__signUps = [];
+                  window.fetch = (input, init) => {
+                    const url = new URL(String(input), location.href).pathname;
+                    if (url === '/api/auth/signup-policy') return json(200, { policy: '%s' });
+                    if (url === '/api/auth/signup' && init && init.method === 'POST') {
+                      window.__signUps.push(JSON.parse(init.body));
+                      return json(400, { error: { code: 'invitation_invalid', message: 'the invitation is not valid' } });
+                    }
+                    return real(input, init);
+                  };
+                })();""".formatted(policy);
+        Map<String, Object> added = browser.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument",
+                Map.of("source", source));
+        return (String) added.get("identifier");
+    }
+
+    private static void removeStub(String identifier) {
+        browser.driver().executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier", identifier));
+        browser.driver().get("about:blank");
     }
 
     @Test
@@ -380,6 +630,27 @@ class AdminUiJourneyTest {
         wait(d -> d.findElements(By.cssSelector("dialog")).isEmpty());
         assertNoConsoleErrorsExcept(e -> e.getMessage().contains("/restore") && e.getMessage().contains("status of 409"));
 
+        // A toast (here: the URL copied) covers no control, at the top of the page or over Settings' Save.
+        try {
+            for (int width : new int[] {DESKTOP_WIDTH, PHONE_WIDTH}) {
+                browser.resize(width, width == DESKTOP_WIDTH ? DESKTOP_HEIGHT : PHONE_HEIGHT);
+                ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0)");
+                settle();
+                driver.findElement(By.cssSelector("#instance-header .copy-btn")).click();
+                waitFor(By.cssSelector("#toasts .toast"));
+                assertThat(controlsUnderTheToast()).as("controls under the toast at %d px", width).isEmpty();
+                wait(d -> d.findElements(By.cssSelector("#toasts .toast")).isEmpty());
+                ((JavascriptExecutor) driver).executeScript(
+                        "document.querySelector('#instance-header .copy-btn').click();"
+                                + "document.getElementById('save-settings').scrollIntoView({block: 'center'})");
+                waitFor(By.cssSelector("#toasts .toast"));
+                assertThat(controlsUnderTheToast()).as("controls under the toast at %d px, Save in view", width).isEmpty();
+                wait(d -> d.findElements(By.cssSelector("#toasts .toast")).isEmpty());
+            }
+        } finally {
+            browser.resize(DESKTOP_WIDTH, DESKTOP_HEIGHT);
+        }
+
         // Settings: an empty name is refused next to the field; the idle timeout is saved.
         WebElement settings = driver.findElement(By.id("settings-form"));
         WebElement name = settings.findElement(By.name("name"));
@@ -406,15 +677,71 @@ class AdminUiJourneyTest {
         assertThat(user.client().get("/api/instances/" + id).json().path("name").asText()).isEqualTo("Shop backend");
         assertThat(driver.getTitle()).startsWith("Shop backend");
 
-        // Back to the platform default.
+        // Back to the platform default, which says what it is (PICOBASE_IDLE_TIMEOUT, 5 min here).
+        assertThat(user.client().get("/api/instances/" + id).json().path("idleTimeoutDefaultSeconds").asLong())
+                .isEqualTo(300);
         new org.openqa.selenium.support.ui.Select(settings.findElement(By.name("idleTimeoutSeconds")))
-                .selectByVisibleText("Platform default");
+                .selectByVisibleText("Platform default (5 min)");
         save.click();
         wait(d -> user.client().get("/api/instances/" + id).json().path("idleTimeoutSeconds").isNull());
+        wait(d -> d.findElement(By.cssSelector(".details")).getText().contains("Platform default (5 min)"));
         shoot("instance-settings");
         assertNoConsoleErrors();
         driver.findElement(By.id("sign-out")).click();
         waitFor(By.id("signin-form"));
+    }
+
+    /** The status in the header's pill and in Details, read at one instant. */
+    @SuppressWarnings("unchecked")
+    private static List<String> shownStatuses() {
+        return (List<String>) browser.driver().executeScript("return ["
+                + "document.querySelector('#instance-status .pill').dataset.status,"
+                + "document.getElementById('details-status').dataset.status]");
+    }
+
+    /** Visible elements of the open dialog that reach past its padding box, as "tag.class text". */
+    @SuppressWarnings("unchecked")
+    private static List<String> overflowingTheOpenDialog() {
+        return (List<String>) browser.driver().executeScript("""
+                const d = document.querySelector('dialog[open]');
+                const box = d.getBoundingClientRect();
+                const style = getComputedStyle(d);
+                const left = box.left + parseFloat(style.paddingLeft) - 0.5;
+                const right = box.right - parseFloat(style.paddingRight) + 0.5;
+                // The close button sits in the corner's padding on purpose; it must stay inside the border.
+                const out = [...d.querySelectorAll('*')].filter((e) => {
+                  const r = e.getBoundingClientRect();
+                  const [l, rt] = e.closest('.dialog-close') ? [box.left, box.right] : [left, right];
+                  return r.width > 1 && r.height > 1 && (r.left < l || r.right > rt);
+                }).map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className} ${(e.textContent || '').slice(0, 40)}`);
+                if (d.scrollWidth > d.clientWidth) out.push(`dialog scrolls sideways: ${d.scrollWidth} > ${d.clientWidth}`);
+                return out;""");
+    }
+
+    /**
+     * Visible controls (buttons, links, fields) that a toast overlaps, as "tag#id text". Controls scrolled
+     * under the sticky top bar do not count: the bar covers those anyway.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<String> controlsUnderTheToast() {
+        return (List<String>) browser.driver().executeScript("""
+                const toasts = [...document.querySelectorAll('#toasts .toast')].map((t) => t.getBoundingClientRect());
+                const bar = document.getElementById('topbar');
+                const barBottom = bar.getBoundingClientRect().bottom;
+                const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                return [...document.querySelectorAll('button, a[href], input, select, textarea')].filter((c) => {
+                  const r = c.getBoundingClientRect();
+                  if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.top >= innerHeight) return false;
+                  if (!bar.contains(c) && r.top < barBottom) return false;
+                  return toasts.some((t) => meets(t, r));
+                }).map((c) => `${c.tagName.toLowerCase()}#${c.id} ${(c.textContent || '').trim().slice(0, 30)}`);""");
+    }
+
+    /** Takes the browser offline (or back online) through the DevTools protocol. */
+    private static void goOffline(boolean offline) {
+        browser.driver().executeCdpCommand("Network.enable", Map.of());
+        browser.driver().executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", offline,
+                "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
     }
 
     private void startThenStop() {
@@ -519,6 +846,14 @@ class AdminUiJourneyTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A server without GET /api/auth/signup-policy answers 404, and the sign-up page then behaves as
+     * under the open policy; Chromium logs that 404 like any other.
+     */
+    private static boolean signUpPolicyNotServed(LogEntry e) {
+        return e.getMessage().contains("/api/auth/signup-policy") && e.getMessage().contains("status of 404");
     }
 
     private void assertNoConsoleErrors() {

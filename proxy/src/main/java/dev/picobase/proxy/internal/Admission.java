@@ -122,18 +122,28 @@ public final class Admission {
         }
         String key = ForwardedRequest.presentedKey(request);
         if (key == null) {
-            return done(new Outcome.Respond(GatewayErrors.unauthorized(
-                    "an API key is required (apikey header or ?apikey= parameter)")));
+            return done(new Outcome.Respond(opensPage(request) ? GatewayErrors.keyNeededPage(false)
+                    : GatewayErrors.unauthorized("an API key is required (apikey header or ?apikey= parameter)")));
         }
         return keys.verify(key, clientAddress).thenCompose(verdict -> {
             if (!verdict.validFor(instanceId)) {
-                return done(new Outcome.Respond(GatewayErrors.unauthorized("the API key is not valid for this instance")));
+                return done(new Outcome.Respond(opensPage(request) ? GatewayErrors.keyNeededPage(true)
+                        : GatewayErrors.unauthorized("the API key is not valid for this instance")));
             }
             boolean navigation = request.method().equals(HttpMethod.GET) && ForwardedRequest.keyInQuery(request)
                     && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
             return navigation ? done(new Outcome.Respond(keyCookieRedirect(request, key)))
                     : forward(instanceId, verdict.keyId(), false);
         });
+    }
+
+    /**
+     * A browser opening a page (a GET or HEAD that accepts HTML, as a navigation does), not a script or
+     * an SDK asking for JSON: refused, it gets a page that says how to open the admin with a key.
+     */
+    private static boolean opensPage(HttpRequest request) {
+        return (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
+                && request.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/html");
     }
 
     /**

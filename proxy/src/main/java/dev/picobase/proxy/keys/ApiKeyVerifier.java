@@ -199,7 +199,7 @@ public final class ApiKeyVerifier {
         boolean failed = false;
         try {
             Optional<ApiKey> stored = store.findApiKey(presented.publicId());
-            KeyVerdict verdict = KeyVerdict.INVALID;
+            KeyVerdict verdict = stored.isPresent() ? KeyVerdict.INVALID : KeyVerdict.notFound(presented.publicId());
             if (stored.isPresent()) {
                 bcryptChecks.incrementAndGet();
                 ApiKey key = stored.get();
@@ -248,6 +248,16 @@ public final class ApiKeyVerifier {
     /** Forgets every cached verdict of key {@code keyId}: it stops working on this node at once. */
     public void revoke(String keyId) {
         revoked.put(keyId, Boolean.TRUE);
+        verdicts.asMap().entrySet().removeIf(e -> keyId.equals(e.getValue().verdict().keyId()));
+    }
+
+    /**
+     * Takes back a {@link #revoke} of {@code keyId} (its account was suspended and is reactivated): the
+     * refusals cached meanwhile (the key was not found) are forgotten too, so the next request checks
+     * the key against the database again, as a fresh key is.
+     */
+    public void reinstate(String keyId) {
+        revoked.invalidate(keyId);
         verdicts.asMap().entrySet().removeIf(e -> keyId.equals(e.getValue().verdict().keyId()));
     }
 

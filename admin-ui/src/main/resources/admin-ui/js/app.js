@@ -1,11 +1,12 @@
 // The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
-// Routes are client-side (/signin, /signup, /, /instances/<id>); the server answers every path
+// Routes are client-side (/signin, /signup, /, /instances/<id>, /operator); the server answers every path
 // without a file extension with this page.
 import { api, hasSessionCookie, onSessionEnded } from './api.js';
 import { h, icon, replace, toast } from './dom.js';
 import { renderSignIn, renderSignUp } from './auth.js';
 import { renderOverview } from './overview.js';
 import { renderInstance } from './instance.js';
+import { operatorLink, renderOperator } from './operator.js';
 
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
@@ -58,6 +59,7 @@ function route(moveFocus) {
   else if (path === '/signup') state.cleanup = renderSignUp(main, ctx);
   else if (path === '/') state.cleanup = renderOverview(main, ctx);
   else if ((match = path.match(/^\/instances\/([^/]+)$/))) state.cleanup = renderInstance(main, ctx, decodeURIComponent(match[1]));
+  else if (path === '/operator') state.cleanup = renderOperator(main, ctx);
   else renderNotFound();
   if (moveFocus) {
     window.scrollTo(0, 0);
@@ -98,6 +100,7 @@ function renderUser() {
     navigate('/signin');
   });
   replace(userSlot,
+    operatorLink(state.user),
     h('div', { class: 'user-chip', title: email },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),
       h('span', { class: 'user-text hide-sm' },

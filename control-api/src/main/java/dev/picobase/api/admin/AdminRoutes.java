@@ -150,8 +150,8 @@ public final class AdminRoutes {
         List<String> stopped = new ArrayList<>();
         List<Map<String, String>> notStopped = new ArrayList<>();
         for (Instance i : store.listInstances(target.user().id())) {
-            if (i.status() == InstanceStatus.STOPPED) {
-                continue;
+            if (i.status() != InstanceStatus.RUNNING && i.status() != InstanceStatus.STARTING) {
+                continue; // stopped, stopping already, or failed (not running; a failed save retries on its own)
             }
             try {
                 ApiResponse answer = instances.stopOn(request, caller, i, "/api/admin/instances/" + i.id() + "/stop");

@@ -4,6 +4,7 @@ import static dev.picobase.api.testsupport.ApiClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.picobase.api.http.Json;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.ApiClient.Reply;
@@ -237,6 +238,13 @@ class OperatorsActOnEveryAccountTest extends PlatformPerStoreKind {
         assertThat(mine.json().has("failureCause")).isFalse();
         assertThat(mine.text()).doesNotContain(cause).doesNotContain("Exception");
         assertThat(user.client().get("/api/instances").text()).doesNotContain("Exception");
+
+        // The management port's listing (./picobase instances) has it too.
+        String listing = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + api.managementPort() + "/instances")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(Json.MAPPER.readTree(listing).path("instances").findValues("failureCause").stream()
+                .map(JsonNode::asText)).contains(cause);
     }
 
     private static String status(ApiClient.SignedIn user, ApiClient.Tenant tenant) {

@@ -52,7 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Revocation. {@link #revoke(String)} drops every cached verdict for a key at once (the control
  * API calls it in-process). A valid verdict older than {@code recheckAfter} is re-confirmed against
  * the database (a read, no bcrypt) in the background while it keeps being served, which bounds how
- * long a key deleted by another process keeps working to {@code recheckAfter} plus that read.
+ * long a key deleted by another process keeps working to {@code recheckAfter} plus that read. A
+ * suspended account's keys are revoked the same way; {@link #reinstate(String)} takes that back when
+ * the account is reactivated (and forgets the refusals cached meanwhile).
  *
  * <p>Threading: {@link #verify} may be called on an event loop; it never blocks there.
  */

@@ -1,5 +1,5 @@
 // The dashboard's entry point: who is signed in, which view the address shows, and the top bar.
-// Routes are client-side (/signin, /signup, /, /instances/<id>, /account); the server answers every path
+// Routes are client-side (/signin, /signup, /, /instances/<id>, /account, /operator); the server answers every path
 // without a file extension with this page.
 import { api, hasSessionCookie, isConnected, onConnectionChange, onSessionEnded } from './api.js';
 import { h, icon, replace, toast } from './dom.js';
@@ -7,6 +7,7 @@ import { renderSignIn, renderSignUp } from './auth.js';
 import { renderOverview } from './overview.js';
 import { renderInstance } from './instance.js';
 import { renderAccount } from './account.js';
+import { operatorLink, renderOperator } from './operator.js';
 
 const main = document.getElementById('main');
 const userSlot = document.getElementById('topbar-user');
@@ -69,6 +70,7 @@ function route(moveFocus) {
   else if (path === '/') state.cleanup = renderOverview(main, ctx);
   else if (path === '/account') state.cleanup = renderAccount(main, ctx);
   else if ((match = path.match(/^\/instances\/([^/]+)$/))) state.cleanup = renderInstance(main, ctx, decodeURIComponent(match[1]));
+  else if (path === '/operator') state.cleanup = renderOperator(main, ctx);
   else renderNotFound();
   if (moveFocus) {
     window.scrollTo(0, 0);
@@ -112,6 +114,7 @@ function renderUser() {
     ctx.signedOut('You are signed out.');
   });
   replace(userSlot,
+    operatorLink(state.user),
     h('a', { class: 'user-chip', id: 'account-link', href: '/account', 'data-link': true, title: email,
       'aria-label': `Account: ${name}, ${email}` },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),

@@ -81,6 +81,7 @@ public final class ControlApiServer implements AutoCloseable {
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
+        new dev.picobase.api.admin.AdminRoutes(store, sessions, config, instances, events).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(512), DaemonThreads.named("api-blocking"));

@@ -23,4 +23,12 @@ public interface ControlEvents {
 
     default void keyRevoked(String keyId) {
     }
+
+    /** An account was suspended: its keys stop working at once, as revoked keys do (streams closed too). */
+    default void accountSuspended(java.util.List<String> keyIds) {
+    }
+
+    /** A suspended account was reactivated: its keys are checked against the database again. */
+    default void accountReactivated(java.util.List<String> keyIds) {
+    }
 }

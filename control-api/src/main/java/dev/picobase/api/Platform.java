@@ -187,6 +187,16 @@ public final class Platform implements AutoCloseable {
             public void keyRevoked(String keyId) {
                 gateway.revokeKey(keyId); // its cached verdicts and its open streams
             }
+
+            @Override
+            public void accountSuspended(List<String> keyIds) {
+                keyIds.forEach(gateway::revokeKey);
+            }
+
+            @Override
+            public void accountReactivated(List<String> keyIds) {
+                keyIds.forEach(gateway::reinstateKey);
+            }
         };
         ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),
                 config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events,

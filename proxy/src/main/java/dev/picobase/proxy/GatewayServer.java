@@ -160,6 +160,14 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
+     * Takes back {@link #revokeKey} for a key that exists again for the gateway (its account, suspended,
+     * was reactivated): it is checked against the database on its next request.
+     */
+    public void reinstateKey(String keyId) {
+        keys.reinstate(keyId);
+    }
+
+    /**
      * Stops accepting, waits up to {@code grace} for requests in flight and for kept-alive connections to
      * fall quiet ({@link Drain}), then stops the event loops.
      */

@@ -115,6 +115,10 @@ public final class AuthRoutes {
         }
         User user = check.verify(email, body.password(), request.clientAddress())
                 .orElseThrow(() -> ApiException.unauthorized("wrong email or password"));
+        if (store.isSuspended(user.id())) { // said only to whoever knows the password
+            throw ApiException.forbidden("account_suspended",
+                    "this account is suspended; ask the platform's operators to reactivate it");
+        }
         Sessions.Issued issued = sessions.issue(user);
         ApiResponse response = ApiResponse.ok(Map.of("token", issued.token(), "csrfToken", issued.csrfToken(),
                 "expiresAt", issued.expiresAt(), "user", UserView.of(user)));

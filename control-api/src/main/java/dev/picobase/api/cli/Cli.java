@@ -204,6 +204,9 @@ public final class Cli {
             if (r.path("statusReason").isTextual()) {
                 reasons.append(r.path("subdomain").asText()).append(": ").append(r.path("status").asText())
                         .append(": ").append(r.path("statusReason").asText()).append('\n');
+                if (r.path("failureCause").isTextual()) { // the whole cause, which the tenant is not told
+                    reasons.append("  cause: ").append(r.path("failureCause").asText()).append('\n');
+                }
             }
         }
         return table + (reasons.length() > 0 ? "\n" + reasons : "");

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * (cluster mode): every half second it reads the metadata database's log of changes (written by
  * triggers in the statement that made them) and applies what is new. An instance created elsewhere
  * is routed here; one deleted elsewhere loses its route, and any PocketBase or local copy of it here
- * goes; a key deleted elsewhere loses its cached verdicts and its open streams here. Changes made
+ * goes; a key deleted elsewhere, or of an account suspended elsewhere, loses its cached verdicts and
+ * its open streams here (and a reactivated account's keys are taken back). Changes made
  * through this node come back too, and applying them again changes nothing.
  *
  * <p>Threading: one daemon thread of its own (each poll is one database read).
@@ -81,7 +82,8 @@ public final class ClusterSync implements AutoCloseable {
                 routes.remove(e.subdomain(), e.instanceId());
                 lifecycle.deletedElsewhere(e.instanceId());
             }
-            case "key_deleted" -> gateway.revokeKey(e.keyId());
+            case "key_deleted", "key_suspended" -> gateway.revokeKey(e.keyId());
+            case "key_reinstated" -> gateway.reinstateKey(e.keyId());
             default -> LOG.debug("cluster change {} of an unknown kind {}", e.id(), e.kind());
         }
     }

@@ -90,6 +90,21 @@ public final class OwnerCalls {
      */
     public ApiResponse onOwner(ApiRequest request, Caller caller, String instanceId, Supplier<ApiResponse> here,
                                Runnable forwarded, boolean hereWithoutForwarding) {
+        return onOwner(request, caller, instanceId, here, forwarded, hereWithoutForwarding, null);
+    }
+
+    /**
+     * As {@link #onOwner(ApiRequest, Caller, String, Supplier, Runnable)}, for one step of a larger
+     * call (an account's suspension stopping each of its instances): forwarded as {@code POST path}
+     * without a body, not as the request itself.
+     */
+    public ApiResponse onOwnerAs(ApiRequest request, Caller caller, String instanceId, String path,
+                                 Supplier<ApiResponse> here) {
+        return onOwner(request, caller, instanceId, here, () -> {}, false, path);
+    }
+
+    private ApiResponse onOwner(ApiRequest request, Caller caller, String instanceId, Supplier<ApiResponse> here,
+                                Runnable forwarded, boolean hereWithoutForwarding, String postPath) {
         ClusterHop.Verdict verdict = hop.check(request.headers());
         if (verdict == ClusterHop.Verdict.REFUSED) {
             throw ApiException.forbidden("cluster_hop_refused", "the cluster header is not accepted here");
@@ -99,20 +114,20 @@ public final class OwnerCalls {
             Optional<String> owner = store.leaseOf(instanceId).filter(Lease::live).map(Lease::nodeId)
                     .filter(n -> !n.equals(selfId));
             if (owner.isPresent()) {
-                return act(request, caller, owner.get(), mayForward, forwarded, null);
+                return act(request, caller, owner.get(), mayForward, forwarded, null, postPath);
             }
         }
         try {
             return here.get();
         } catch (InstanceElsewhereException e) {
-            return act(request, caller, e.owner(), mayForward, forwarded, e);
+            return act(request, caller, e.owner(), mayForward, forwarded, e, postPath);
         }
     }
 
     private ApiResponse act(ApiRequest request, Caller caller, String owner, boolean mayForward, Runnable forwarded,
-                            InstanceElsewhereException found) {
+                            InstanceElsewhereException found, String postPath) {
         if (mayForward) {
-            return forward(request, caller, owner, forwarded);
+            return forward(request, caller, owner, forwarded, postPath);
         }
         String why = found != null ? found.getMessage() : "instance is served by node " + owner;
         throw new ApiException(HttpResponseStatus.CONFLICT, "served_elsewhere", why + "; send this request to "
@@ -120,7 +135,7 @@ public final class OwnerCalls {
                 Map.of("Retry-After", "1"));
     }
 
-    private ApiResponse forward(ApiRequest request, Caller caller, String owner, Runnable forwarded) {
+    private ApiResponse forward(ApiRequest request, Caller caller, String owner, Runnable forwarded, String postPath) {
         InetSocketAddress api;
         try {
             api = nodes.controlApi(owner).get().orElseThrow(() -> unreachable(owner, "it registered no address"));
@@ -130,20 +145,25 @@ public final class OwnerCalls {
         } catch (ExecutionException e) {
             throw unreachable(owner, e.getCause().getMessage());
         }
-        QueryStringEncoder target = new QueryStringEncoder(request.path());
-        request.query().forEach((name, values) -> values.forEach(v -> target.addParam(name, v)));
+        QueryStringEncoder target = new QueryStringEncoder(postPath != null ? postPath : request.path());
+        if (postPath == null) {
+            request.query().forEach((name, values) -> values.forEach(v -> target.addParam(name, v)));
+        }
+        byte[] sent = postPath != null ? new byte[0] : request.body();
         HttpRequest.Builder call = HttpRequest.newBuilder(URI.create("http://" + hostPort(api) + target))
                 .timeout(CALL_TIMEOUT)
-                .method(request.method().name(), request.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(request.body()))
+                .method(postPath != null ? "POST" : request.method().name(), sent.length == 0
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent))
                 .header("Authorization", "Bearer " + caller.sessionToken())
                 .header(ClusterHop.HEADER, hop.headerValue());
-        request.header("Content-Type").ifPresent(t -> call.header("Content-Type", t));
+        if (postPath == null) {
+            request.header("Content-Type").ifPresent(t -> call.header("Content-Type", t));
+        }
         HttpResponse<byte[]> answer;
         try {
             answer = http.send(call.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            LOG.warn("{} {}: node {} at {} did not answer: {}", request.method(), request.path(), owner,
+            LOG.warn("{} {}: node {} at {} did not answer: {}", request.method(), target, owner,
                     hostPort(api), e.toString());
             throw unreachable(owner, "it did not answer");
         } catch (InterruptedException e) {

@@ -134,6 +134,18 @@ public final class InstanceRoutes {
     private ApiResponse start(ApiRequest request) {
         Caller caller = sessions.require(request);
         Instance instance = owned(request, caller);
+        if (store.isSuspended(caller.userId())) { // its session is refused too; this covers a race with it
+            throw ApiException.forbidden("account_suspended", "this account is suspended; its instances "
+                    + "cannot be started");
+        }
+        return startOn(request, caller, instance);
+    }
+
+    /**
+     * Starts {@code instance} here or on the node that runs it, for its owner or an operator
+     * ({@code AdminRoutes}): 200 with its view once it serves, else 503 with the tenant's notice.
+     */
+    public ApiResponse startOn(ApiRequest request, Caller caller, Instance instance) {
         return owners.onOwner(request, caller, instance.id(), () -> {
             try {
                 return ApiResponse.ok(view(lifecycle.start(instance.id())));
@@ -154,14 +166,24 @@ public final class InstanceRoutes {
 
     private ApiResponse stop(ApiRequest request) {
         Caller caller = sessions.require(request);
-        Instance instance = owned(request, caller);
-        return owners.onOwner(request, caller, instance.id(), () -> {
+        return stopOn(request, caller, owned(request, caller), null);
+    }
+
+    /**
+     * Stops {@code instance} (saving it) here or on the node that runs it, for its owner or an operator:
+     * 200 with its view. {@code forwardPath}, when not null, is the call sent to that node instead of
+     * {@code request} (a suspension stops each instance of the account with its own call).
+     */
+    public ApiResponse stopOn(ApiRequest request, Caller caller, Instance instance, String forwardPath) {
+        java.util.function.Supplier<ApiResponse> here = () -> {
             try {
                 return ApiResponse.ok(view(lifecycle.stop(instance.id())));
             } catch (InstanceDeletedException e) { // deleted while this waited for the instance
                 throw ApiException.notFound("no such instance");
             }
-        }, () -> {});
+        };
+        return forwardPath == null ? owners.onOwner(request, caller, instance.id(), here, () -> {})
+                : owners.onOwnerAs(request, caller, instance.id(), forwardPath, here);
     }
 
     /**

@@ -37,7 +37,8 @@ import java.util.Optional;
  *       backup ({@code metadataBackup}: {@code lastSuccessAt}, {@code lastKey}, {@code lastError},
  *       {@code lastAttemptAt}, and {@code skipped} saying why none are taken, with Turso or turned off);
  *   <li>{@code /instances}: every instance with its owner's email, status, last activity, current
- *       snapshot size and (cluster) the node running it, in one statement; loopback-only (emails);
+ *       snapshot size, (cluster) the node running it and the whole cause of a failed start, in one
+ *       statement; loopback-only (emails);
  *   <li>{@code /logs/<subdomain>?lines=N} (1–1000, default 200): the instance's recent PocketBase
  *       output as this node has it; loopback-only (tenants' data);
  *   <li>{@code /cluster}: the nodes sharing the metadata database.
@@ -173,7 +174,8 @@ public final class OperatorRoutes {
     }
 
     record InstanceRow(String subdomain, String id, String name, String owner, String status, String statusReason,
-                       Instant lastActivityAt, Long latestSnapshotBytes, Instant latestSnapshotAt, String node) {}
+                       Instant lastActivityAt, Long latestSnapshotBytes, Instant latestSnapshotAt, String node,
+                       String failureCause) {}
 
     List<InstanceRow> instances() {
         return store.listInstanceOverviews().stream().map(OperatorRoutes::row).toList();
@@ -184,7 +186,7 @@ public final class OperatorRoutes {
         return new InstanceRow(i.subdomain(), i.id(), i.name(), o.ownerEmail(), i.status().wireName(),
                 i.statusReason().orElse(null), i.lastActivityAt().orElse(null),
                 o.latestSnapshotBytes().isPresent() ? o.latestSnapshotBytes().getAsLong() : null,
-                o.latestSnapshotAt().orElse(null), o.leaseNode().orElse(null));
+                o.latestSnapshotAt().orElse(null), o.leaseNode().orElse(null), o.failureCause().orElse(null));
     }
 
     private JsonReply logs(URI uri) {

@@ -471,10 +471,26 @@ public final class InstanceLifecycle implements AutoCloseable {
             from.add(InstanceStatus.STARTING);
             // The whole cause for the operator; the tenant's status says what happened, not where.
             LOG.warn("instance {}: start failed: {}", instanceId, e.toString());
-            store.transition(instanceId, from, InstanceStatus.FAILED, TenantNotice.of(e).message());
+            store.transition(instanceId, from, InstanceStatus.FAILED, TenantNotice.of(e).message(), fullCause(e));
             leases.release(instanceId);
             throw e;
         }
+    }
+
+    /**
+     * A failure with each of its causes ({@code toString()}, so the exception's type too), for the
+     * operators' view of a failed instance; at most a few kilobytes.
+     */
+    static String fullCause(Throwable failure) {
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 8; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (depth > 0) {
+                text.append("; caused by: ");
+            }
+            text.append(t);
+        }
+        return text.length() > 4000 ? text.substring(0, 4000) + "…" : text.toString();
     }
 
     /**

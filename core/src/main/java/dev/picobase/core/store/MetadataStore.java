@@ -101,10 +101,14 @@ public final class MetadataStore implements AutoCloseable {
                 tokenHash, userId, now(), expiresAt);
     }
 
-    /** The user of a session that exists and has not expired. */
+    /**
+     * The user of a session that exists and has not expired. A suspended account has none: its
+     * sessions are deleted when it is suspended, and one issued at that very moment is not honoured.
+     */
     public Optional<User> findSessionUser(String tokenHash) {
         return sql.queryOne("SELECT u.id, u.name, u.email, u.created_at FROM sessions s "
-                + "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+                + "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? "
+                + "AND u.suspended_at IS NULL",
                 MetadataStore::user, tokenHash, now());
     }
 
@@ -147,6 +151,55 @@ public final class MetadataStore implements AutoCloseable {
 
     public void deleteExpiredSessions() {
         sql.execute("DELETE FROM sessions WHERE expires_at <= ?", now());
+    }
+
+    /** One line of the operators' account listing: the account, when it was suspended, how many instances it has. */
+    public record AccountOverview(User user, Optional<Instant> suspendedAt, int instances) {}
+
+    /** Every account with its instance count, oldest first: one statement (a correlated count per row). */
+    public List<AccountOverview> listAccountOverviews() {
+        return sql.query(ACCOUNT_OVERVIEW + "ORDER BY u.created_at, u.id", MetadataStore::accountOverview);
+    }
+
+    public Optional<AccountOverview> findAccountOverview(String userId) {
+        return sql.queryOne(ACCOUNT_OVERVIEW + "WHERE u.id = ?", MetadataStore::accountOverview, userId);
+    }
+
+    private static final String ACCOUNT_OVERVIEW = "SELECT u.id, u.name, u.email, u.created_at, u.suspended_at, "
+            + "(SELECT count(*) FROM instances i WHERE i.owner_id = u.id) AS instances FROM users u ";
+
+    private static AccountOverview accountOverview(ResultSet rs) throws SQLException {
+        return new AccountOverview(user(rs), Sql.instant(rs, "suspended_at"), rs.getInt("instances"));
+    }
+
+    /**
+     * Suspends the account and ends its sessions (two statements: a session issued between them is
+     * refused anyway, {@link #findSessionUser}); false when it does not exist or is suspended already.
+     * The update's trigger logs its keys for the other nodes of a cluster (migration 11).
+     */
+    public boolean suspendUser(String userId) {
+        boolean suspended = sql.queryOne("UPDATE users SET suspended_at = ? WHERE id = ? AND suspended_at IS NULL "
+                + "RETURNING id", rs -> true, now(), userId).isPresent();
+        sql.execute("DELETE FROM sessions WHERE user_id = ?", userId);
+        return suspended;
+    }
+
+    /** Lifts a suspension; false when the account does not exist or is not suspended. */
+    public boolean reactivateUser(String userId) {
+        return sql.queryOne("UPDATE users SET suspended_at = NULL WHERE id = ? AND suspended_at IS NOT NULL "
+                + "RETURNING id", rs -> true, userId).isPresent();
+    }
+
+    /** Whether the account is suspended (false for an account that does not exist). */
+    public boolean isSuspended(String userId) {
+        return sql.queryOne("SELECT suspended_at IS NOT NULL AS suspended FROM users WHERE id = ?",
+                rs -> rs.getLong("suspended") != 0, userId).orElse(false);
+    }
+
+    /** The ids of every API key of every instance of the account. */
+    public List<String> listApiKeyIdsOfUser(String userId) {
+        return sql.query("SELECT k.id FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = ? "
+                + "ORDER BY k.id", rs -> rs.getString("id"), userId);
     }
 
     // ---- instances ------------------------------------------------------------------------------
@@ -195,7 +248,7 @@ public final class MetadataStore implements AutoCloseable {
     public List<InstanceOverview> listInstanceOverviews() {
         return sql.query("SELECT " + INSTANCE_COLUMNS_OF_I + ", u.email AS owner_email, "
                         + "s.id AS snapshot_id, s.size_bytes AS snapshot_bytes, s.created_at AS snapshot_at, "
-                        + "l.node_id AS lease_node FROM instances i "
+                        + "l.node_id AS lease_node, i.failure_cause AS failure_cause FROM instances i "
                         + "LEFT JOIN users u ON u.id = i.owner_id "
                         + "LEFT JOIN snapshots s ON s.id = i.latest_snapshot_id "
                         + "LEFT JOIN leases l ON l.instance_id = i.id AND l.expires_at >= " + DB_NOW + " "
@@ -205,7 +258,7 @@ public final class MetadataStore implements AutoCloseable {
                     return new InstanceOverview(instance(rs), Sql.text(rs, "owner_email").orElse(""),
                             saved ? OptionalLong.of(rs.getLong("snapshot_bytes")) : OptionalLong.empty(),
                             saved ? Optional.of(Instant.ofEpochMilli(rs.getLong("snapshot_at"))) : Optional.empty(),
-                            Sql.text(rs, "lease_node"));
+                            Sql.text(rs, "lease_node"), Sql.text(rs, "failure_cause"));
                 });
     }
 
@@ -223,10 +276,19 @@ public final class MetadataStore implements AutoCloseable {
      * was in another status (or is gone). {@code reason} is kept for {@code failed}, cleared otherwise.
      */
     public Optional<Instance> transition(String id, Set<InstanceStatus> from, InstanceStatus to, String reason) {
+        return transition(id, from, to, reason, null);
+    }
+
+    /**
+     * {@link #transition}, also keeping {@code failureCause}: the whole cause of a failure, which only the
+     * operators read ({@link #listInstanceOverviews}); like the reason, it is cleared by the next transition.
+     */
+    public Optional<Instance> transition(String id, Set<InstanceStatus> from, InstanceStatus to, String reason,
+                                         String failureCause) {
         String allowed = from.stream().map(s -> "'" + s.wireName() + "'").collect(Collectors.joining(", "));
-        return sql.queryOne("UPDATE instances SET status = ?, status_reason = ?, updated_at = ? "
+        return sql.queryOne("UPDATE instances SET status = ?, status_reason = ?, failure_cause = ?, updated_at = ? "
                         + "WHERE id = ? AND status IN (" + allowed + ") RETURNING " + INSTANCE_COLUMNS,
-                MetadataStore::instance, to.wireName(), reason, now(), id);
+                MetadataStore::instance, to.wireName(), reason, failureCause, now(), id);
     }
 
     /** Renames the instance and/or sets its idle timeout ({@code null} seconds: the platform default). */
@@ -271,9 +333,15 @@ public final class MetadataStore implements AutoCloseable {
                 MetadataStore::apiKey, instanceId);
     }
 
-    /** Looks a key up by its public id: one primary-key read, no scan. */
+    /**
+     * Looks a key up by its public id: primary-key reads, no scan. A key of a suspended account is not
+     * found: the gateway refuses it as it refuses an unknown one, and wakes nothing for it.
+     */
     public Optional<ApiKey> findApiKey(String publicId) {
-        return sql.queryOne("SELECT " + KEY_COLUMNS + " FROM api_keys WHERE id = ?", MetadataStore::apiKey, publicId);
+        return sql.queryOne("SELECT " + KEY_COLUMNS + " FROM api_keys k WHERE id = ? AND NOT EXISTS (SELECT 1 "
+                        + "FROM instances i JOIN users u ON u.id = i.owner_id "
+                        + "WHERE i.id = k.instance_id AND u.suspended_at IS NOT NULL)",
+                MetadataStore::apiKey, publicId);
     }
 
     public boolean deleteApiKey(String instanceId, String keyId) {

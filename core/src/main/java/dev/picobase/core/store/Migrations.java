@@ -108,7 +108,25 @@ public final class Migrations {
                     Migration.addColumn("users", "suspended_at", "INTEGER"),
                     Migration.sql("CREATE TABLE IF NOT EXISTS audit_log ("
                             + "id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor_id TEXT NOT NULL, "
-                            + "actor_email TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT)"))));
+                            + "actor_email TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT)"))),
+            // The whole cause of an instance's last failed start, for the operators only (the tenant's
+            // status_reason says what happened, not where). And a suspended or reactivated account's
+            // keys are logged for the other nodes by trigger, in the statement that (un)suspends it:
+            // they forget the keys' cached verdicts, or take them back.
+            new Migration(11, "operators: the whole cause of a failure, suspension reaches every node", List.of(
+                    Migration.addColumn("instances", "failure_cause", "TEXT"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS users_suspended_event "
+                            + "AFTER UPDATE OF suspended_at ON users "
+                            + "WHEN NEW.suspended_at IS NOT NULL AND OLD.suspended_at IS NULL "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) "
+                            + "SELECT 'key_suspended', k.instance_id, k.id, " + MetadataStore.DB_NOW
+                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS users_reactivated_event "
+                            + "AFTER UPDATE OF suspended_at ON users "
+                            + "WHEN NEW.suspended_at IS NULL AND OLD.suspended_at IS NOT NULL "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) "
+                            + "SELECT 'key_reinstated', k.instance_id, k.id, " + MetadataStore.DB_NOW
+                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END"))));
 
     private Migrations() {}
 

@@ -52,7 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Revocation. {@link #revoke(String)} drops every cached verdict for a key at once (the control
  * API calls it in-process). A valid verdict older than {@code recheckAfter} is re-confirmed against
  * the database (a read, no bcrypt) in the background while it keeps being served, which bounds how
- * long a key deleted by another process keeps working to {@code recheckAfter} plus that read.
+ * long a key deleted by another process keeps working to {@code recheckAfter} plus that read. A
+ * suspended account's keys are revoked the same way; {@link #reinstate(String)} takes that back when
+ * the account is reactivated (and forgets the refusals cached meanwhile).
  *
  * <p>Threading: {@link #verify} may be called on an event loop; it never blocks there.
  */
@@ -199,7 +201,7 @@ public final class ApiKeyVerifier {
         boolean failed = false;
         try {
             Optional<ApiKey> stored = store.findApiKey(presented.publicId());
-            KeyVerdict verdict = KeyVerdict.INVALID;
+            KeyVerdict verdict = stored.isPresent() ? KeyVerdict.INVALID : KeyVerdict.notFound(presented.publicId());
             if (stored.isPresent()) {
                 bcryptChecks.incrementAndGet();
                 ApiKey key = stored.get();
@@ -248,6 +250,16 @@ public final class ApiKeyVerifier {
     /** Forgets every cached verdict of key {@code keyId}: it stops working on this node at once. */
     public void revoke(String keyId) {
         revoked.put(keyId, Boolean.TRUE);
+        verdicts.asMap().entrySet().removeIf(e -> keyId.equals(e.getValue().verdict().keyId()));
+    }
+
+    /**
+     * Takes back a {@link #revoke} of {@code keyId} (its account was suspended and is reactivated): the
+     * refusals cached meanwhile (the key was not found) are forgotten too, so the next request checks
+     * the key against the database again, as a fresh key is.
+     */
+    public void reinstate(String keyId) {
+        revoked.invalidate(keyId);
         verdicts.asMap().entrySet().removeIf(e -> keyId.equals(e.getValue().verdict().keyId()));
     }
 

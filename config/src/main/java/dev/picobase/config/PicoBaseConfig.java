@@ -45,6 +45,7 @@ public record PicoBaseConfig(
         Set<String> reservedSubdomains,
         int maxKeysPerInstance,
         ClusterConfig cluster,
+        DeployConfig deploy,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -64,7 +65,8 @@ public record PicoBaseConfig(
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
             "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
-            "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS");
+            "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS", "PICOBASE_DEPLOY_MAX_BYTES", "PICOBASE_DEPLOY_MAX_FILES",
+            "PICOBASE_SECRETS_KEY");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -183,7 +185,25 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
                 reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000),
-                cluster(s, gatewayPort, hostName), warnings);
+                cluster(s, gatewayPort, hostName), deploy(s), warnings);
+    }
+
+    private static DeployConfig deploy(Settings s) {
+        Optional<byte[]> key = s.optional("PICOBASE_SECRETS_KEY").map(raw -> {
+            byte[] decoded;
+            try {
+                decoded = java.util.Base64.getDecoder().decode(raw.strip());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("PICOBASE_SECRETS_KEY", "not base64 (generate one with: openssl rand -base64 32)");
+            }
+            if (decoded.length != 32) {
+                throw new ConfigException("PICOBASE_SECRETS_KEY", "must be 32 bytes, base64-encoded, not "
+                        + decoded.length + " (generate one with: openssl rand -base64 32)");
+            }
+            return decoded;
+        });
+        return new DeployConfig(s.bytes("PICOBASE_DEPLOY_MAX_BYTES", 25L << 20, 1024, 1L << 30),
+                s.integer("PICOBASE_DEPLOY_MAX_FILES", 1000, 1, 100_000), key);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

@@ -83,7 +83,12 @@ public final class ControlApiServer implements AutoCloseable {
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
-        new dev.picobase.api.instances.FileRoutes(instances, new dev.picobase.api.instances.DeployCallers(sessions),
+        dev.picobase.core.secret.SecretBox secrets = dev.picobase.core.secret.SecretBox.load(
+                config.deploy().secretsKey(), config.dataDir());
+        new dev.picobase.api.instances.EnvRoutes(store, sessions, instances, config, lifecycle, owners, secrets)
+                .register(router);
+        new dev.picobase.api.instances.DeployTokenRoutes(store, sessions, instances).register(router);
+        new dev.picobase.api.instances.FileRoutes(instances, new dev.picobase.api.instances.DeployCallers(sessions, store),
                 config, lifecycle, owners).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,

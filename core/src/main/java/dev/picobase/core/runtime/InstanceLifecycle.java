@@ -541,6 +541,30 @@ public final class InstanceLifecycle implements AutoCloseable {
         });
     }
 
+    /**
+     * Restarts the instance if it runs here, under its lock (its data saved at the stop), so that a
+     * change made outside its data — its secrets — applies: requests that arrive meanwhile are held
+     * and served by the new process. A stopped instance is left as it is (its next start reads the
+     * change). Returns the instance as it is after: running, or {@code failed} with the reason.
+     */
+    public Instance restartIfRunning(String instanceId) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.checkNotElsewhere(instanceId);
+            if (runtime.running(instanceId).isPresent()) {
+                stop(instanceId, SnapshotReason.STOP);
+                try {
+                    markRunningIfCold(instanceId, startLocked(instanceId));
+                } catch (InstanceStartException e) {
+                    // `failed` with PocketBase's message (startLocked wrote it); the caller reads it below.
+                }
+            }
+            return current(instanceId);
+        });
+    }
+
     /** What {@link #changeData} returned, and the instance after it (running again, stopped or failed). */
     public record Changed<T>(T result, Instance instance) {}
 

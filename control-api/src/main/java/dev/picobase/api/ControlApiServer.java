@@ -87,8 +87,10 @@ public final class ControlApiServer implements AutoCloseable {
                 config.deploy().secretsKey(), config.dataDir());
         new dev.picobase.api.instances.EnvRoutes(store, sessions, instances, config, lifecycle, owners, secrets)
                 .register(router);
-        new dev.picobase.api.instances.DeployTokenRoutes(store, sessions, instances).register(router);
-        new dev.picobase.api.instances.FileRoutes(instances, new dev.picobase.api.instances.DeployCallers(sessions, store),
+        dev.picobase.api.instances.DeployCallers deployCallers = new dev.picobase.api.instances.DeployCallers(sessions,
+                store);
+        new dev.picobase.api.instances.DeployTokenRoutes(store, sessions, instances, deployCallers).register(router);
+        new dev.picobase.api.instances.FileRoutes(instances, deployCallers,
                 config, lifecycle, owners).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,

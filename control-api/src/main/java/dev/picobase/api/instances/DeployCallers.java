@@ -27,17 +27,26 @@ public final class DeployCallers {
         this.store = store;
     }
 
-    /** The caller of a files route of the instance named by {@code :id}, or 401/403. */
-    public Caller forFiles(ApiRequest request) {
-        Optional<String> bearer = request.header(HttpHeaderNames.AUTHORIZATION)
+    /** The request's deploy token, its use recorded; empty without one, 401 for a revoked or unknown one. */
+    public Optional<MetadataStore.DeployToken> token(ApiRequest request) {
+        return bearer(request).map(b -> store.useDeployToken(Tokens.sha256Hex(b))
+                .orElseThrow(() -> ApiException.unauthorized("the deploy token is invalid or was revoked")));
+    }
+
+    private static Optional<String> bearer(ApiRequest request) {
+        return request.header(HttpHeaderNames.AUTHORIZATION)
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
                 .map(h -> h.substring(7).strip())
                 .filter(t -> t.startsWith(Sessions.DEPLOY_TOKEN_PREFIX));
+    }
+
+    /** The caller of a files route of the instance named by {@code :id}, or 401/403. */
+    public Caller forFiles(ApiRequest request) {
+        Optional<String> bearer = bearer(request);
         if (bearer.isEmpty()) {
             return sessions.require(request);
         }
-        MetadataStore.DeployToken token = store.useDeployToken(Tokens.sha256Hex(bearer.get()))
-                .orElseThrow(() -> ApiException.unauthorized("the deploy token is invalid or was revoked"));
+        MetadataStore.DeployToken token = token(request).orElseThrow();
         if (!token.instanceId().equals(request.pathParam("id"))) {
             throw ApiException.forbidden("deploy_token_scope", "this deploy token is for another instance");
         }

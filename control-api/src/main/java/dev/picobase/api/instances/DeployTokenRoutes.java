@@ -36,8 +36,10 @@ public final class DeployTokenRoutes {
     private final MetadataStore store;
     private final Sessions sessions;
     private final InstanceRoutes instances;
+    private final DeployCallers callers;
 
-    public DeployTokenRoutes(MetadataStore store, Sessions sessions, InstanceRoutes instances) {
+    public DeployTokenRoutes(MetadataStore store, Sessions sessions, InstanceRoutes instances, DeployCallers callers) {
+        this.callers = callers;
         this.store = store;
         this.sessions = sessions;
         this.instances = instances;
@@ -46,7 +48,22 @@ public final class DeployTokenRoutes {
     public void register(Router router) {
         router.add(HttpMethod.GET, "/api/instances/:id/deploy-tokens", this::list)
                 .add(HttpMethod.POST, "/api/instances/:id/deploy-tokens", this::create)
-                .add(HttpMethod.DELETE, "/api/instances/:id/deploy-tokens/:tokenId", this::revoke);
+                .add(HttpMethod.DELETE, "/api/instances/:id/deploy-tokens/:tokenId", this::revoke)
+                .add(HttpMethod.GET, "/api/deploy-token", this::self);
+    }
+
+    /** For a deploy token itself ({@code ./picobase deploy}): which instance it deploys to. */
+    private ApiResponse self(ApiRequest request) {
+        MetadataStore.DeployToken token = callers.token(request)
+                .orElseThrow(() -> ApiException.unauthorized("send a deploy token (Authorization: Bearer pbd_...)"));
+        Instance instance = store.findInstance(token.instanceId())
+                .orElseThrow(() -> ApiException.notFound("no such instance"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", token.id());
+        body.put("name", token.name());
+        body.put("instanceId", instance.id());
+        body.put("subdomain", instance.subdomain());
+        return ApiResponse.ok(body);
     }
 
     private ApiResponse list(ApiRequest request) {

@@ -17,7 +17,9 @@ public enum SnapshotReason {
     BEFORE_RESTORE("before_restore"),
     SET_ASIDE("set_aside"),
     /** Saved right after a code deploy (files, secrets) changed the instance. */
-    DEPLOY("deploy");
+    DEPLOY("deploy"),
+    /** A new instance's first data: a copy of another instance's snapshot. */
+    CLONE("clone");
 
     private final String code;
 

@@ -565,6 +565,26 @@ public final class InstanceLifecycle implements AutoCloseable {
         });
     }
 
+    /**
+     * Gives a new instance, never started, {@code source} (a snapshot of another instance) as its
+     * data: stored again as the new instance's own current snapshot (reason {@code clone}), so the
+     * two never share an object and each prunes its own. In cluster mode under the new instance's lease.
+     */
+    public Snapshot seed(String instanceId, Snapshot source) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.take(instanceId);
+            try {
+                return snapshots.copy(source, instanceId, runtime.directories().instanceDir(instanceId),
+                        SnapshotReason.CLONE);
+            } finally {
+                leases.release(instanceId);
+            }
+        });
+    }
+
     /** What {@link #changeData} returned, and the instance after it (running again, stopped or failed). */
     public record Changed<T>(T result, Instance instance) {}
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Code deployed through the control API is what the instance runs: a hook's route answers through
  * the gateway, a migration creates its collection at the next start, {@code pb_public/index.html} is
- * served at {@code /}; all of it survives a stop and a cold start from object storage with the local
+ * served at {@code /}; all of it survives an idle stop and a cold start from object storage with the local
  * copy deleted. A hook that does not load leaves the instance {@code failed} with PocketBase's own
  * message, and a restore brings the working code back. Hostile uploads change nothing. Run on both
  * metadata back ends and both object stores (SQLite with a local directory, sqld with S3).
@@ -114,8 +114,11 @@ class DeployedCodeTest {
         TenantGateway gateway = new TenantGateway(api.gatewayPort(), tenant.subdomain(), tenant.key());
         assertServesTheDeployedCode(gateway);
 
-        // Stopped, its local copy deleted: the cold start brings everything back from object storage.
-        assertThat(user.client().post("/api/instances/" + tenant.id() + "/stop").status()).isEqualTo(200);
+        // Stopped when idle, its local copy deleted: the cold start brings everything back from object storage.
+        assertThat(user.client().send("PATCH", "/api/instances/" + tenant.id(),
+                ApiClient.json("idleTimeoutSeconds", 10)).status()).isEqualTo(200);
+        Deadline.await("the idle stop", Duration.ofSeconds(60), () -> user.client()
+                .get("/api/instances/" + tenant.id()).json().path("status").asText().equals("stopped"));
         FileTrees.delete(dir.resolve("instances").resolve(tenant.id()));
         assertServesTheDeployedCode(gateway);
     }

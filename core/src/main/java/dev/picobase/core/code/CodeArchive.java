@@ -50,6 +50,8 @@ public final class CodeArchive {
     private static void unpack(byte[] zip, CodeLimits limits, Path into) {
         Map<String, Integer> modes = centralDirectory(zip);
         Set<String> seen = new HashSet<>();
+        Set<String> files_ = new HashSet<>();
+        Set<String> dirs = new HashSet<>();
         long bytes = 0;
         int files = 0;
         byte[] buffer = new byte[1 << 16];
@@ -58,6 +60,7 @@ public final class CodeArchive {
                 String name = entry.getName();
                 boolean directory = name.endsWith("/");
                 String path = CodeFiles.checkedPath(directory ? name.substring(0, name.length() - 1) : name);
+                conflicts(path, directory, files_, dirs);
                 if (!seen.add(path)) {
                     throw new CodeRejectedException("invalid_zip", "the zip names '" + CodeFiles.shown(path)
                             + "' twice");
@@ -118,6 +121,29 @@ public final class CodeArchive {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Refuses a path that is a file where another entry needs a directory, or the other way round
+     * ({@code lib} and {@code lib/x.js}), found before anything is written, so {@link #check} finds it too.
+     */
+    private static void conflicts(String path, boolean directory, Set<String> files, Set<String> dirs) {
+        if (files.contains(path) || (!directory && dirs.contains(path))) {
+            if (files.contains(path) && !directory) {
+                return; // the same file twice: reported as such by the caller
+            }
+            throw new CodeRejectedException("invalid_zip", "the zip has '" + CodeFiles.shown(path)
+                    + "' both as a file and as a directory");
+        }
+        for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+            String parent = path.substring(0, i);
+            if (files.contains(parent)) {
+                throw new CodeRejectedException("invalid_zip", "the zip has '" + CodeFiles.shown(parent)
+                        + "' both as a file and as a directory");
+            }
+            dirs.add(parent);
+        }
+        (directory ? dirs : files).add(path);
     }
 
     /** Each entry's name in the central directory, with its Unix mode (0 when the zip recorded none). */

@@ -519,14 +519,17 @@ public final class InstanceLifecycle implements AutoCloseable {
                 stop(instanceId, SnapshotReason.STOP); // reentrant: saves what PocketBase wrote so far
             }
             Path pbData = runtime.directories().pbData(instanceId);
-            NodeLeases.Taken lease = leases.take(instanceId);
-            T result;
+            T result = null;
+            RuntimeException failure = null;
             try {
+                NodeLeases.Taken lease = leases.take(instanceId);
                 bringLocalCopyUpToDate(instanceId, pbData, lease, false);
                 diskBudget.touched(instanceId);
                 snapshots.markDirty(instanceId, pbData); // changed below: the next save must upload it
                 result = change.apply(pbData);
                 saveStopped(instanceId, 0, SnapshotReason.DEPLOY); // a failed save keeps the copy and retries
+            } catch (RuntimeException e) {
+                failure = e; // a refused change changed nothing: the instance still runs again below
             } finally {
                 releaseIfSaved(instanceId);
             }
@@ -536,6 +539,9 @@ public final class InstanceLifecycle implements AutoCloseable {
                 } catch (InstanceStartException e) {
                     // `failed` with PocketBase's message (startLocked wrote it); the caller reads it below.
                 }
+            }
+            if (failure != null) {
+                throw failure;
             }
             return new Changed<>(result, current(instanceId));
         });

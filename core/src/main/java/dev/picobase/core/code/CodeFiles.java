@@ -32,6 +32,8 @@ import java.util.List;
 public final class CodeFiles {
     /** Beside {@code pb_data}, never in a snapshot: a tree being extracted, or the one it replaced. */
     static final String STAGING = "code-staging";
+    /** In {@link #STAGING}: the tree a replace moved aside, {@code old-<tree>}. */
+    private static final String OLD = "old-";
 
     private CodeFiles() {}
 
@@ -161,13 +163,38 @@ public final class CodeFiles {
             Path treeDir = tree.in(pbData);
             Files.createDirectories(treeDir.getParent());
             if (Files.exists(treeDir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.move(treeDir, staging.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(treeDir, staging.resolve(OLD + tree.dirName()), StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(fresh, treeDir, StandardCopyOption.ATOMIC_MOVE);
             FileTrees.delete(staging);
             return list(treeDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot replace " + tree.dirName(), e);
+        }
+    }
+
+    /**
+     * At the platform's start, for an instance whose {@link #replace} a crash cut between its two
+     * renames: the tree it had moved aside goes back (its replacement was never saved), so the
+     * instance does not start, or get saved, without it. Then the staging directory goes.
+     */
+    public static void recoverInterruptedReplace(Path pbData) {
+        Path staging = pbData.resolveSibling(STAGING);
+        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            for (CodeTree tree : CodeTree.values()) {
+                Path old = staging.resolve(OLD + tree.dirName());
+                if (Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.exists(tree.in(pbData), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(tree.in(pbData).getParent());
+                    Files.move(old, tree.in(pbData), StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            FileTrees.delete(staging);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot put back the code trees of " + pbData, e);
         }
     }
 

@@ -269,6 +269,11 @@ public final class InstanceLifecycle implements AutoCloseable {
             }
             runtime.stopStray(i.id());
             Path pbData = runtime.directories().pbData(i.id());
+            try {
+                dev.picobase.core.code.CodeFiles.recoverInterruptedReplace(pbData);
+            } catch (RuntimeException e) {
+                LOG.warn("instance {}: {}", i.id(), e.getMessage());
+            }
             if (Files.isDirectory(pbData) && snapshots.isDirty(i.id(), pbData)) {
                 LOG.warn("instance {}: local data newer than its last snapshot (the platform stopped without "
                         + "saving it); saving it now", i.id());

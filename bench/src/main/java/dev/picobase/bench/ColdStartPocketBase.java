@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * PocketBase on its own, without PicoBase: {@code pocketbase serve} for an instance directory (which
  * holds {@code pb_data}) with the flags PicoBase's runtime uses ({@code PocketBaseProcess.command()}
- * in core: same {@code --dir}, {@code --publicDir}, {@code --hooksDir}, {@code --migrationsDir},
- * {@code --automigrate=false}, {@code --dev=false}), its output going to {@code pocketbase.log} in
+ * in core: same {@code --dir}, {@code --publicDir}, {@code --hooksDir}, {@code --migrationsDir} (inside
+ * {@code pb_data/picobase}), {@code --hooksWatch=false}, {@code --automigrate=false}, {@code --dev=false}), its output going to {@code pocketbase.log} in
  * that directory. Used to build the benchmark's data sets and to measure the floor: spawn to first
  * healthy answer, polled every millisecond on a fresh connection.
  */
@@ -41,9 +41,10 @@ final class ColdStartPocketBase implements AutoCloseable {
         List<String> command = List.of(Tools.pocketbase().toAbsolutePath().toString(), "serve",
                 "--http=127.0.0.1:" + port,
                 "--dir=" + dir.resolve("pb_data"),
-                "--publicDir=" + dir.resolve("pb_public"),
-                "--hooksDir=" + dir.resolve("pb_hooks"),
-                "--migrationsDir=" + dir.resolve("pb_migrations"),
+                "--publicDir=" + dir.resolve("pb_data/picobase/pb_public"),
+                "--hooksDir=" + dir.resolve("pb_data/picobase/pb_hooks"),
+                "--migrationsDir=" + dir.resolve("pb_data/picobase/pb_migrations"),
+                "--hooksWatch=false",
                 "--automigrate=false",
                 "--dev=false");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)

@@ -46,6 +46,7 @@ public record PicoBaseConfig(
         int maxKeysPerInstance,
         ClusterConfig cluster,
         MetadataBackupConfig metadataBackup,
+        DeployConfig deploy,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -66,7 +67,8 @@ public record PicoBaseConfig(
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
             "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
             "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS",
-            "PICOBASE_METADATA_BACKUP_INTERVAL", "PICOBASE_METADATA_BACKUP_RETENTION");
+            "PICOBASE_METADATA_BACKUP_INTERVAL", "PICOBASE_METADATA_BACKUP_RETENTION",
+            "PICOBASE_DEPLOY_MAX_BYTES", "PICOBASE_DEPLOY_MAX_FILES", "PICOBASE_SECRETS_KEY");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -185,7 +187,25 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
                 reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000),
-                cluster(s, gatewayPort, hostName), metadataBackup(s), warnings);
+                cluster(s, gatewayPort, hostName), metadataBackup(s), deploy(s), warnings);
+    }
+
+    private static DeployConfig deploy(Settings s) {
+        Optional<byte[]> key = s.optional("PICOBASE_SECRETS_KEY").map(raw -> {
+            byte[] decoded;
+            try {
+                decoded = java.util.Base64.getDecoder().decode(raw.strip());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("PICOBASE_SECRETS_KEY", "not base64 (generate one with: openssl rand -base64 32)");
+            }
+            if (decoded.length != 32) {
+                throw new ConfigException("PICOBASE_SECRETS_KEY", "must be 32 bytes, base64-encoded, not "
+                        + decoded.length + " (generate one with: openssl rand -base64 32)");
+            }
+            return decoded;
+        });
+        return new DeployConfig(s.bytes("PICOBASE_DEPLOY_MAX_BYTES", 25L << 20, 1024, 1L << 30),
+                s.integer("PICOBASE_DEPLOY_MAX_FILES", 1000, 1, 100_000), key);
     }
 
     private static void requireDistinct(int gateway, int api, int management) {

@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  * ({@link RequestDeadline}), so slow or idle connections cannot hold those slots.
  */
 public final class ControlApiServer implements AutoCloseable {
+    /** Code uploads held in memory at once, each up to {@code PICOBASE_DEPLOY_MAX_BYTES} (429 past it). */
+    private static final int UPLOADS_AT_ONCE = 4;
     private final EventLoopGroup group;
     private final ThreadPoolExecutor blocking;
     private final Channel channel;
@@ -82,6 +84,15 @@ public final class ControlApiServer implements AutoCloseable {
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
         new dev.picobase.api.admin.AdminRoutes(store, sessions, config, instances, events).register(router);
+        dev.picobase.core.secret.SecretBox secrets = dev.picobase.core.secret.SecretBox.load(
+                config.deploy().secretsKey(), config.dataDir());
+        new dev.picobase.api.instances.EnvRoutes(store, sessions, instances, config, lifecycle, owners, secrets)
+                .register(router);
+        dev.picobase.api.instances.DeployCallers deployCallers = new dev.picobase.api.instances.DeployCallers(sessions,
+                store);
+        new dev.picobase.api.instances.DeployTokenRoutes(store, sessions, instances, deployCallers).register(router);
+        new dev.picobase.api.instances.FileRoutes(instances, deployCallers,
+                config, lifecycle, owners).register(router);
 
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(512), DaemonThreads.named("api-blocking"));
@@ -91,6 +102,8 @@ public final class ControlApiServer implements AutoCloseable {
         int maxBody = (int) config.apiMaxBodyBytes();
         // The gateway's head timeout, applied to the whole request: control-API bodies are small.
         long requestMillis = config.gateway().requestHeadTimeout().toMillis();
+        // Code uploads: larger bodies than JSON, so only a few held in memory at once.
+        java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(UPLOADS_AT_ONCE);
 
         ConnectionLimiter connections = new ConnectionLimiter(config.apiConnections(),
                 proxies::trusts);
@@ -112,6 +125,8 @@ public final class ControlApiServer implements AutoCloseable {
                                     .addLast(new HttpServerCodec(8192, 16384, 8192))
                                     .addLast(new RequestDeadline(requestMillis))
                                     .addLast(new HttpServerKeepAliveHandler())
+                                    .addLast(new dev.picobase.api.http.UploadBodies(config.deploy().maxBytes(),
+                                            uploads))
                                     .addLast(new JsonBodyAggregator(maxBody))
                                     .addLast(handler);
                         }

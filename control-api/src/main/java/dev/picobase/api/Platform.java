@@ -146,6 +146,16 @@ public final class Platform implements AutoCloseable {
                 config.holdMaxRequests(), config.holdTimeout(), config.snapshotInterval(), config.diskBudgetBytes(),
                 leases, config.cluster().leaseRenewInterval());
         started.push(lifecycle::close);
+        // Each instance's secrets, decrypted at each start of its PocketBase, into its environment only.
+        dev.picobase.core.secret.SecretBox secrets = dev.picobase.core.secret.SecretBox.load(
+                config.deploy().secretsKey(), config.dataDir());
+        lifecycle.instanceEnvironment(id -> {
+            java.util.Map<String, String> env = new java.util.HashMap<>();
+            for (MetadataStore.StoredSecret s : store.listSecrets(id)) {
+                env.put(s.name(), secrets.decrypt(id, s.name(), s.encryptedValue()));
+            }
+            return env;
+        });
         lifecycle.onColdStart(metrics);
         lifecycle.reconcile();
 

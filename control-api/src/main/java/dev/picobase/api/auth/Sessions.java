@@ -33,6 +33,8 @@ public final class Sessions {
     public static final String SESSION_COOKIE = "picobase_session";
     public static final String CSRF_COOKIE = "picobase_csrf";
     public static final String CSRF_HEADER = "X-CSRF-Token";
+    /** Deploy tokens ({@code pbd_...}): accepted by the files routes of their instance only. */
+    public static final String DEPLOY_TOKEN_PREFIX = "pbd_";
     private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
     private final MetadataStore store;
@@ -68,6 +70,11 @@ public final class Sessions {
         } else {
             token = request.cookie(SESSION_COOKIE).orElseThrow(() -> ApiException.unauthorized("sign in first"));
             viaCookie = true;
+        }
+        if (token.startsWith(DEPLOY_TOKEN_PREFIX)) {
+            // A deploy token may only deploy (the files routes take it before asking here).
+            throw ApiException.forbidden("deploy_token_scope", "a deploy token may only deploy code to its "
+                    + "instance (/api/instances/:id/files); sign in for anything else");
         }
         User user = store.findSessionUser(Tokens.sha256Hex(token))
                 .orElseThrow(() -> ApiException.unauthorized("the session is invalid or has expired; sign in again"));

@@ -21,8 +21,9 @@ import java.util.StringJoiner;
  * The operator commands of {@code ./picobase}, run as {@code java -cp picobase.jar dev.picobase.api.cli.Cli}:
  * {@code version} (this build), {@code status}, {@code instances} and {@code logs} (asked of the
  * running platform on its management port, {@link ManagementClient}), printed as a person reads
- * them, or as the platform's JSON with {@code --json}, and {@code restore-metadata}
- * ({@link RestoreMetadataCommand}, while no platform runs). The script itself answers {@code help} and
+ * them, or as the platform's JSON with {@code --json}; {@code restore-metadata}
+ * ({@link RestoreMetadataCommand}, while no platform runs); and {@code deploy} ({@link Deploy}, which asks
+ * the control API). The script itself answers {@code help} and
  * every {@code --help}, so that help needs neither a build nor a JVM.
  *
  * <p>Exit codes: 0 done; 1 the platform could not be asked or refused (not running, no such
@@ -78,6 +79,9 @@ public final class Cli {
                 err.println("picobase: configuration error: " + e.getMessage());
                 return 2;
             }
+            if (command.equals("deploy")) {
+                return deploy(config, rest);
+            }
             ManagementClient client = ManagementClient.of(config);
             boolean json = rest.remove("--json");
             switch (command) {
@@ -109,6 +113,56 @@ public final class Cli {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
+        }
+    }
+
+    /** {@code deploy}: exit 0 deployed, 1 refused or not started (the reason printed), 2 misuse. */
+    private int deploy(PicoBaseConfig config, List<String> rest) throws Usage, InterruptedException {
+        String instance = null;
+        String token = null;
+        String api = "http://localhost:" + config.apiPort();
+        String folder = null;
+        Path from = Path.of("").toAbsolutePath();
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            switch (a) {
+                case "--instance", "--token", "--api", "--from-dir" -> {
+                    if (i + 1 >= rest.size()) {
+                        throw new Usage(a + " needs a value; " + Deploy.USAGE);
+                    }
+                    String value = rest.get(++i);
+                    if (a.equals("--instance")) {
+                        instance = value;
+                    } else if (a.equals("--token")) {
+                        token = value;
+                    } else if (a.equals("--from-dir")) { // the script's: where the command was typed
+                        from = Path.of(value);
+                    } else {
+                        api = value;
+                    }
+                }
+                default -> {
+                    if (a.startsWith("-") || folder != null) {
+                        throw new Usage("unexpected argument '" + a + "'; " + Deploy.USAGE);
+                    }
+                    folder = a;
+                }
+            }
+        }
+        if (instance == null || token == null || folder == null) {
+            throw new Usage(Deploy.USAGE);
+        }
+        Path app = from.resolve(folder).normalize();
+        if (!java.nio.file.Files.isDirectory(app)) {
+            throw new Usage(folder + " is not a folder; " + Deploy.USAGE);
+        }
+        try {
+            new Deploy(out).run(api, instance, token, app);
+            return 0;
+        } catch (Deploy.Failure e) {
+            out.flush();
+            err.println("picobase: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Maps {@code METHOD /path/:param} to handlers. A path that matches no route is a 404; a path that
+ * Maps {@code METHOD /path/:param} to handlers; a last segment {@code *name} takes the rest of the
+ * path (a file path, with its slashes). A path that matches no route is a 404; a path that
  * matches with another method is a 405 with {@code Allow}. Immutable once built; safe to share.
  */
 public final class Router {
@@ -49,11 +50,17 @@ public final class Router {
     }
 
     private static Map<String, String> match(String[] pattern, String[] path) {
-        if (pattern.length != path.length) {
+        boolean rest = pattern.length > 0 && pattern[pattern.length - 1].startsWith("*");
+        if (rest ? path.length < pattern.length : pattern.length != path.length) {
             return null;
         }
         Map<String, String> params = new HashMap<>();
         for (int i = 0; i < pattern.length; i++) {
+            if (rest && i == pattern.length - 1) {
+                // A last segment *name takes the rest of the path, slashes and all (a file path).
+                params.put(pattern[i].substring(1), String.join("/", java.util.Arrays.copyOfRange(path, i, path.length)));
+                break;
+            }
             if (pattern[i].startsWith(":")) {
                 if (path[i].isEmpty()) {
                     return null;

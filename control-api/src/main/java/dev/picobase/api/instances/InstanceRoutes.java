@@ -45,7 +45,10 @@ import java.util.Map;
  */
 public final class InstanceRoutes {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InstanceRoutes.class);
-    record CreateInstance(String name, String subdomain) {}
+    record CreateInstance(String name, String subdomain, From from) {}
+
+    /** A clone's source: one of the caller's instances, and one of its snapshots (its current one if absent). */
+    record From(String instanceId, String snapshotId) {}
 
     record Restore(String snapshotId) {}
 
@@ -123,11 +126,43 @@ public final class InstanceRoutes {
         subdomains.problem(subdomain).ifPresent(p -> {
             throw ApiException.invalid("subdomain", "subdomain " + p);
         });
+        Snapshot source = body.from() == null ? null : cloneSource(caller, body.from());
         Instance created = store.createInstance(caller.userId(), name, subdomain)
                 .orElseThrow(() -> ApiException.conflict("subdomain_taken", "subdomain",
                         "the subdomain '" + subdomain + "' is already taken"));
+        if (source != null) {
+            try {
+                lifecycle.seed(created.id(), source);
+            } catch (RuntimeException e) { // nothing half-made is left: the new instance goes again
+                LOG.warn("instance {}: clone of {} failed: {}", created.id(), source.id(), e.toString());
+                lifecycle.delete(created.id());
+                if (e instanceof SnapshotCorruptException) {
+                    throw ApiException.conflict("snapshot_corrupt", "from.snapshotId", e.getMessage());
+                }
+                throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "clone_failed",
+                        "the snapshot could not be copied; try again shortly", null, Map.of("Retry-After", "5"));
+            }
+        }
         events.instanceCreated(created);
         return ApiResponse.created(view(created));
+    }
+
+    /**
+     * The snapshot a clone starts from: {@code from.snapshotId} of the caller's instance
+     * {@code from.instanceId}, or that instance's current snapshot. Another user's instance is a 404.
+     */
+    private Snapshot cloneSource(Caller caller, From from) {
+        String sourceId = Validate.text("from.instanceId", from.instanceId(), 1, 64);
+        Instance sourceInstance = store.findInstance(sourceId).filter(i -> i.ownerId().equals(caller.userId()))
+                .orElseThrow(() -> ApiException.notFound("no such instance to clone"));
+        if (from.snapshotId() == null) {
+            return store.latestSnapshot(sourceInstance.id()).orElseThrow(() -> ApiException.conflict(
+                    "nothing_to_clone", "from.instanceId", "that instance has no saved data yet: start it once, "
+                            + "or back it up"));
+        }
+        return lifecycle.snapshots(sourceInstance.id()).stream().filter(s -> s.id().equals(from.snapshotId()))
+                .findFirst().orElseThrow(() -> ApiException.invalid("from.snapshotId",
+                        "no such snapshot of that instance"));
     }
 
     /** Starts PocketBase and answers once it is healthy (or with the reason it failed). */

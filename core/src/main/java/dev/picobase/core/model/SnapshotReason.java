@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Why a snapshot was taken, as the owner reads it in the backups list: a stop (asked for, an idle
  * stop, or the save of a platform shutting down), a periodic snapshot of a running instance, a manual
- * "back up now", the save of the current data before a restore replaces it, or unsaved writes set
- * aside by a node that may not make them current. {@link #code} is what is stored and what the API
+ * "back up now", the save of the current data before a restore replaces it, unsaved writes set
+ * aside by a node that may not make them current, or a deploy of code or secrets. {@link #code} is what is stored and what the API
  * shows; snapshots taken before reasons were recorded have none.
  */
 public enum SnapshotReason {
@@ -15,7 +15,11 @@ public enum SnapshotReason {
     PERIODIC("periodic"),
     MANUAL("manual"),
     BEFORE_RESTORE("before_restore"),
-    SET_ASIDE("set_aside");
+    SET_ASIDE("set_aside"),
+    /** Saved right after a code deploy (files, secrets) changed the instance. */
+    DEPLOY("deploy"),
+    /** A new instance's first data: a copy of another instance's snapshot. */
+    CLONE("clone");
 
     private final String code;
 

@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class PocketBaseProcess {
     private static final Logger LOG = LoggerFactory.getLogger(PocketBaseProcess.class);
     private static final int OUTPUT_LINES_IN_REASONS = 20;
+    /** Inside {@code pb_data}: the deployed code trees ({@code pb_hooks}, {@code pb_migrations}, {@code pb_public}). */
+    public static final String CODE_DIR = "picobase";
     /** Perl, which every Debian system has ({@code perl-base} is essential), for {@code setpgid} then exec. */
     private static final Optional<Path> PERL = firstExecutable("/usr/bin/perl", "/bin/perl");
     /** util-linux's {@code setsid}: the fallback (a new session, so also a scheduler autogroup of its own). */
@@ -68,13 +70,15 @@ public final class PocketBaseProcess {
     private final InstanceLog log;
     private final long outputMark;
     private final Instant startedAt;
+    private final Path instanceDir;
     private final AtomicReference<State> state = new AtomicReference<>(State.BOOTING);
     private final CompletableFuture<ProcessExit> exited;
     private volatile Duration bootDuration;
     private StopOutcome stopOutcome; // guarded by this
 
     private PocketBaseProcess(String instanceId, int port, Process process, InstanceLog log, long outputMark,
-            Instant startedAt, PidFile pidFile) {
+            Instant startedAt, PidFile pidFile, Path instanceDir) {
+        this.instanceDir = instanceDir;
         this.instanceId = instanceId;
         this.port = port;
         this.process = process;
@@ -101,6 +105,16 @@ public final class PocketBaseProcess {
      */
     public static PocketBaseProcess start(String instanceId, Path binary, Path instanceDir, int port,
             InstanceLog log, Duration bootTimeout) {
+        return start(instanceId, binary, instanceDir, port, log, bootTimeout, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, Path, Path, int, InstanceLog, Duration)}, with the instance's own
+     * environment variables (its secrets, which hooks read with {@code $os.getenv}) added to the few
+     * of the platform's that PocketBase is given.
+     */
+    public static PocketBaseProcess start(String instanceId, Path binary, Path instanceDir, int port,
+            InstanceLog log, Duration bootTimeout, Map<String, String> instanceEnv) {
         // Absolute, because PocketBase runs with the instance directory as its working directory.
         binary = binary.toAbsolutePath();
         instanceDir = instanceDir.toAbsolutePath();
@@ -120,6 +134,7 @@ public final class PocketBaseProcess {
         pidFile.stopStray(dirArgument);
         ProcessBuilder builder = new ProcessBuilder(launched(command)).directory(instanceDir.toFile()).redirectErrorStream(true);
         restrictEnvironment(builder.environment());
+        builder.environment().putAll(instanceEnv);
         log.append("---- picobase: starting PocketBase on 127.0.0.1:" + port + " at " + Instant.now());
         long mark = log.mark();
         long begin = System.nanoTime();
@@ -131,7 +146,8 @@ public final class PocketBaseProcess {
             throw new InstanceStartException(instanceId, "cannot run " + binary + ": " + e.getMessage(), false, e);
         }
         pidFile.write(process.pid());
-        PocketBaseProcess p = new PocketBaseProcess(instanceId, port, process, log, mark, Instant.now(), pidFile);
+        PocketBaseProcess p = new PocketBaseProcess(instanceId, port, process, log, mark, Instant.now(), pidFile,
+                instanceDir);
         p.awaitHealthy(begin, bootTimeout);
         LOG.info("instance {}: PocketBase pid {} healthy on port {} after {} ms",
                 instanceId, p.pid(), port, p.bootDuration.toMillis());
@@ -139,12 +155,16 @@ public final class PocketBaseProcess {
     }
 
     static List<String> command(Path binary, Path instanceDir, int port) {
+        Path code = instanceDir.resolve(InstanceDirectories.PB_DATA).resolve(CODE_DIR);
         return List.of(binary.toString(), "serve",
                 "--http=127.0.0.1:" + port,
                 dirArgument(instanceDir),
-                "--publicDir=" + instanceDir.resolve("pb_public"),
-                "--hooksDir=" + instanceDir.resolve("pb_hooks"),
-                "--migrationsDir=" + instanceDir.resolve("pb_migrations"),
+                // The deployed code lives inside pb_data, so every snapshot carries it and a restore brings it back.
+                "--publicDir=" + code.resolve("pb_public"),
+                "--hooksDir=" + code.resolve("pb_hooks"),
+                "--migrationsDir=" + code.resolve("pb_migrations"),
+                // A deploy restarts PocketBase itself (holding requests); its own watcher would restart it unseen.
+                "--hooksWatch=false",
                 // Generated migration files would sit outside pb_data, in no snapshot; the database is the record.
                 "--automigrate=false",
                 // Dev mode (PocketBase's default when its binary lies under /tmp) prints every SQL statement.
@@ -230,7 +250,27 @@ public final class PocketBaseProcess {
         String message = "PocketBase for instance " + instanceId + " " + what + " (" + ProcessExit.describe(exit.exitCode())
                 + ")" + (exit.lastOutput().isEmpty() ? ", printing nothing" : "; its last output:\n  "
                 + String.join("\n  ", exit.lastOutput()));
-        return new InstanceStartException(instanceId, message, portConflict, null);
+        return new InstanceStartException(instanceId, message, portConflict, null,
+                firstError(log.since(outputMark, 500)).orElse(null));
+    }
+
+    /**
+     * PocketBase's first error line since the launch (a hook that does not compile, a migration that
+     * fails), for the tenant's status: its own message, with the instance's directory taken out of any
+     * path it names (the platform's paths are the operator's business) and the Go panic's decoration off.
+     */
+    Optional<String> firstError(List<String> output) {
+        String dir = instanceDir.resolve(InstanceDirectories.PB_DATA).resolve(CODE_DIR) + "/";
+        String data = instanceDir + "/";
+        for (String line : output) {
+            String l = line.strip();
+            if (l.startsWith("panic: ") || l.startsWith("Error: ")) {
+                l = l.replaceFirst("^panic: ", "").replace(" [recovered]", "");
+                l = l.replace(dir, "").replace(data, "");
+                return Optional.of(l.length() > 300 ? l.substring(0, 300) + "…" : l);
+            }
+        }
+        return Optional.empty();
     }
 
     private ProcessExit exit() {

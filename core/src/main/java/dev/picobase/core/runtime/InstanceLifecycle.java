@@ -269,6 +269,11 @@ public final class InstanceLifecycle implements AutoCloseable {
             }
             runtime.stopStray(i.id());
             Path pbData = runtime.directories().pbData(i.id());
+            try {
+                dev.picobase.core.code.CodeFiles.recoverInterruptedReplace(pbData);
+            } catch (RuntimeException e) {
+                LOG.warn("instance {}: {}", i.id(), e.getMessage());
+            }
             if (Files.isDirectory(pbData) && snapshots.isDirty(i.id(), pbData)) {
                 LOG.warn("instance {}: local data newer than its last snapshot (the platform stopped without "
                         + "saving it); saving it now", i.id());
@@ -442,18 +447,7 @@ public final class InstanceLifecycle implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             Path pbData = runtime.directories().pbData(instanceId);
-            boolean restored = false;
-            if (leases.enabled() && Files.isDirectory(pbData)) {
-                setAsideIfStale(instanceId, pbData, lease.current());
-            }
-            if (!Files.isDirectory(pbData)) {
-                Optional<Snapshot> latest = leases.enabled() ? lease.current() : snapshots.latest(instanceId);
-                if (latest.isEmpty()) {
-                    Snapshots.recordNoBase(pbData); // a new instance: its copy descends from no snapshot
-                }
-                latest.ifPresent(s -> snapshots.restoreToStart(s, pbData)); // forced to disk below, after the start
-                restored = latest.isPresent();
-            }
+            boolean restored = bringLocalCopyUpToDate(instanceId, pbData, lease, true); // forced to disk after the start
             long t1 = System.nanoTime();
             diskBudget.touched(instanceId);
             snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
@@ -491,6 +485,166 @@ public final class InstanceLifecycle implements AutoCloseable {
             text.append(t);
         }
         return text.length() > 4000 ? text.substring(0, 4000) + "…" : text.toString();
+    }
+
+    /**
+     * With the lease just taken: makes the local copy the instance's newest data. In cluster mode a
+     * stale copy is set aside first ({@link #setAsideIfStale}); without a local copy the current
+     * snapshot is restored ({@code forStart}: without waiting for the disk, which {@link #settleLater}
+     * forces once PocketBase serves). Returns whether it restored one.
+     */
+    private boolean bringLocalCopyUpToDate(String instanceId, Path pbData, NodeLeases.Taken lease, boolean forStart) {
+        if (leases.enabled() && Files.isDirectory(pbData)) {
+            setAsideIfStale(instanceId, pbData, lease.current());
+        }
+        if (Files.isDirectory(pbData)) {
+            return false;
+        }
+        Optional<Snapshot> latest = leases.enabled() ? lease.current() : snapshots.latest(instanceId);
+        if (latest.isEmpty()) {
+            Snapshots.recordNoBase(pbData); // a new instance: its copy descends from no snapshot
+            return false;
+        }
+        if (forStart) {
+            snapshots.restoreToStart(latest.get(), pbData);
+        } else {
+            snapshots.restore(latest.get(), pbData);
+        }
+        return true;
+    }
+
+    /**
+     * Changes the instance's data while it is not running — a code deploy: files under
+     * {@code pb_data/picobase}, or its secrets — and saves the result as a new current snapshot (reason
+     * {@code deploy}), so every later start, on any node, and every restore of that snapshot has it. A
+     * running instance is stopped first (its data saved), changed, and started again, all under its
+     * lock: requests that arrive meanwhile are held by the gateway and served by the new process, not
+     * refused. A stopped instance stays stopped. In cluster mode this acts under the instance's lease,
+     * given back once saved; {@link InstanceElsewhereException} when another node runs it.
+     *
+     * <p>A start that fails (a hook that does not compile) leaves the instance {@code failed} with
+     * PocketBase's message, as any start does; the change stays saved and a restore of the snapshot
+     * before it brings the previous code back. {@code change} gets {@code pb_data} (it may not exist
+     * yet for an instance that never ran) and its result is returned with the instance as it is after.
+     *
+     * @throws InstanceDeletedException when the instance was deleted meanwhile
+     */
+    public <T> Changed<T> changeData(String instanceId, java.util.function.Function<Path, T> change) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.checkNotElsewhere(instanceId);
+            boolean wasRunning = runtime.running(instanceId).isPresent();
+            if (wasRunning) {
+                stop(instanceId, SnapshotReason.STOP); // reentrant: saves what PocketBase wrote so far
+            }
+            Path pbData = runtime.directories().pbData(instanceId);
+            T result = null;
+            RuntimeException failure = null;
+            try {
+                NodeLeases.Taken lease = leases.take(instanceId);
+                bringLocalCopyUpToDate(instanceId, pbData, lease, false);
+                diskBudget.touched(instanceId);
+                snapshots.markDirty(instanceId, pbData); // changed below: the next save must upload it
+                result = change.apply(pbData);
+                saveStopped(instanceId, 0, SnapshotReason.DEPLOY); // a failed save keeps the copy and retries
+            } catch (RuntimeException e) {
+                failure = e; // a refused change changed nothing: the instance still runs again below
+            } finally {
+                releaseIfSaved(instanceId);
+            }
+            if (wasRunning) {
+                try {
+                    markRunningIfCold(instanceId, startLocked(instanceId));
+                } catch (InstanceStartException e) {
+                    // `failed` with PocketBase's message (startLocked wrote it); the caller reads it below.
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return new Changed<>(result, current(instanceId));
+        });
+    }
+
+    /**
+     * Restarts the instance if it runs here, under its lock (its data saved at the stop), so that a
+     * change made outside its data — its secrets — applies: requests that arrive meanwhile are held
+     * and served by the new process. A stopped instance is left as it is (its next start reads the
+     * change). Returns the instance as it is after: running, or {@code failed} with the reason.
+     */
+    public Instance restartIfRunning(String instanceId) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.checkNotElsewhere(instanceId);
+            if (runtime.running(instanceId).isPresent()) {
+                stop(instanceId, SnapshotReason.STOP);
+                try {
+                    markRunningIfCold(instanceId, startLocked(instanceId));
+                } catch (InstanceStartException e) {
+                    // `failed` with PocketBase's message (startLocked wrote it); the caller reads it below.
+                }
+            }
+            return current(instanceId);
+        });
+    }
+
+    /**
+     * Gives a new instance, never started, {@code source} (a snapshot of another instance) as its
+     * data: stored again as the new instance's own current snapshot (reason {@code clone}), so the
+     * two never share an object and each prunes its own. In cluster mode under the new instance's lease.
+     */
+    public Snapshot seed(String instanceId, Snapshot source) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.take(instanceId);
+            try {
+                return snapshots.copy(source, instanceId, runtime.directories().instanceDir(instanceId),
+                        SnapshotReason.CLONE);
+            } finally {
+                leases.release(instanceId);
+            }
+        });
+    }
+
+    /** What {@link #changeData} returned, and the instance after it (running again, stopped or failed). */
+    public record Changed<T>(T result, Instance instance) {}
+
+    /**
+     * Reads the instance's newest data ({@code read} gets {@code pb_data}, which may not exist for an
+     * instance that never ran): a running instance's own directory; otherwise, under its lease in
+     * cluster mode, the local copy brought up to date first (the current snapshot restored when this
+     * node has none, which then serves its next start as a warm copy).
+     */
+    public <T> T readData(String instanceId, java.util.function.Function<Path, T> read) {
+        return locks.withLock(instanceId, () -> {
+            if (deleted.contains(instanceId)) {
+                throw new InstanceDeletedException(instanceId);
+            }
+            leases.checkNotElsewhere(instanceId);
+            Path pbData = runtime.directories().pbData(instanceId);
+            if (runtime.running(instanceId).isPresent()) {
+                return read.apply(pbData);
+            }
+            NodeLeases.Taken lease = leases.take(instanceId);
+            try {
+                bringLocalCopyUpToDate(instanceId, pbData, lease, false);
+                diskBudget.touched(instanceId);
+                return read.apply(pbData);
+            } finally {
+                releaseIfSaved(instanceId);
+            }
+        });
+    }
+
+    /** Set once at wiring time: each instance's own environment variables, read at each start. */
+    public void instanceEnvironment(java.util.function.Function<String, java.util.Map<String, String>> env) {
+        runtime.environment(env);
     }
 
     /**

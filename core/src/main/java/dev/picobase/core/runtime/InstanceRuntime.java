@@ -60,6 +60,8 @@ public final class InstanceRuntime implements AutoCloseable {
     private final UnexpectedExitListener listener;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile java.util.function.Function<String, java.util.Map<String, String>> environment =
+            id -> java.util.Map.of();
 
     /** One instance's current process, from the first start call until its exit is handled. */
     private static final class Entry {
@@ -85,6 +87,14 @@ public final class InstanceRuntime implements AutoCloseable {
         return new InstanceRuntime(PocketBaseBinary.resolve(config.pocketbaseBinary(), config.dataDir()),
                 new InstanceDirectories(config.dataDir()), new PortAllocator(config.instancesBasePort()),
                 DEFAULT_BOOT_TIMEOUT, DEFAULT_STOP_GRACE, listener);
+    }
+
+    /**
+     * Set once at wiring time, before traffic: each instance's own environment variables (its secrets),
+     * read at every start of its PocketBase, on the starting thread (it may block on the database).
+     */
+    public void environment(java.util.function.Function<String, java.util.Map<String, String>> environment) {
+        this.environment = environment;
     }
 
     public InstanceDirectories directories() {
@@ -127,15 +137,16 @@ public final class InstanceRuntime implements AutoCloseable {
                 return await(current.ready);
             } catch (InstanceStartException e) {
                 // The launch we waited on failed; say so from this caller's point of view too.
-                throw new InstanceStartException(instanceId, e.getMessage(), false, e);
+                throw new InstanceStartException(instanceId, e.getMessage(), false, e, e.tenantDetail().orElse(null));
             }
         }
     }
 
     private PocketBaseProcess launch(String instanceId, Entry entry) {
         try {
+            java.util.Map<String, String> env = environment.apply(instanceId);
             entry.log = InstanceLog.open(dirs.logFile(instanceId));
-            PocketBaseProcess process = launchOnFreePort(instanceId, entry.log);
+            PocketBaseProcess process = launchOnFreePort(instanceId, entry.log, env);
             process.exited().thenAccept(exit -> exited(instanceId, entry, process, exit));
             entry.ready.complete(process);
             return process;
@@ -150,7 +161,7 @@ public final class InstanceRuntime implements AutoCloseable {
         }
     }
 
-    private PocketBaseProcess launchOnFreePort(String instanceId, InstanceLog log) {
+    private PocketBaseProcess launchOnFreePort(String instanceId, InstanceLog log, java.util.Map<String, String> env) {
         // A port someone took under us stays leased until we are done, so the retry gets another.
         List<Integer> taken = new ArrayList<>();
         try {
@@ -158,7 +169,7 @@ public final class InstanceRuntime implements AutoCloseable {
                 int port = ports.allocate();
                 try {
                     return PocketBaseProcess.start(instanceId, binary, dirs.instanceDir(instanceId), port, log,
-                            bootTimeout);
+                            bootTimeout, env);
                 } catch (InstanceStartException e) {
                     if (!e.portConflict() || attempt == START_ATTEMPTS) {
                         ports.release(port);

@@ -25,8 +25,11 @@ public record TenantNotice(String code, String message) {
     /** The notice for a start that failed with {@code failure} (the cause of a wrapper is looked at too). */
     public static TenantNotice of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof InstanceStartException) {
-                return START_FAILED;
+            if (t instanceof InstanceStartException start) {
+                // PocketBase's own words (a hook's error) are the tenant's business; paths are taken out.
+                return start.tenantDetail().map(d -> new TenantNotice(START_FAILED.code(),
+                        "PocketBase did not start: " + d + " (its whole output is in the instance's logs)"))
+                        .orElse(START_FAILED);
             }
             if (t instanceof SnapshotCorruptException) {
                 return DATA_UNREADABLE;

@@ -196,6 +196,16 @@ public final class Snapshots {
     public Snapshot backUpCurrent(String instanceId, Path instanceDir) {
         Snapshot current = latest(instanceId).orElseThrow(() -> new java.util.NoSuchElementException(
                 "the instance has no data to back up yet: start it once"));
+        return copy(current, instanceId, instanceDir, SnapshotReason.MANUAL);
+    }
+
+    /**
+     * Stores {@code current}'s archive again, checked against its SHA-256, as a new current snapshot of
+     * {@code instanceId} (the same instance for a manual backup, a new one for a clone), taken for
+     * {@code why}; {@code workDir} holds the temporary copy.
+     */
+    public Snapshot copy(Snapshot current, String instanceId, Path workDir, SnapshotReason why) {
+        Path instanceDir = workDir;
         Path archive = null;
         try {
             Files.createDirectories(instanceDir);
@@ -206,7 +216,7 @@ public final class Snapshots {
                 throw new SnapshotCorruptException("snapshot " + current.id() + " is corrupted: its SHA-256 is " + sha
                         + " but " + current.sha256() + " was recorded when it was taken");
             }
-            return store(instanceId, archive, sha, clock.instant(), true, SnapshotReason.MANUAL, System.nanoTime());
+            return store(instanceId, archive, sha, clock.instant(), true, why, System.nanoTime());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy snapshot " + current.id() + ": " + e.getMessage(), e);
         } finally {

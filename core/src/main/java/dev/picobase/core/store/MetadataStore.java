@@ -589,6 +589,73 @@ public final class MetadataStore implements AutoCloseable {
         return json.append('}').toString();
     }
 
+    // ---- instance secrets and deploy tokens ------------------------------------------------------
+
+    /** A secret as stored: its name, its encrypted value ({@link dev.picobase.core.secret.SecretBox}) and when it was set. */
+    public record StoredSecret(String name, String encryptedValue, Instant setAt) {}
+
+    /**
+     * Sets the instance's secrets, adding or replacing each, unless it would then have more than
+     * {@code maxPerInstance}; false (nothing set) past it.
+     */
+    public boolean putSecrets(String instanceId, Map<String, String> encrypted, int maxPerInstance) {
+        List<String> names = List.copyOf(encrypted.keySet());
+        long kept = listSecrets(instanceId).stream().filter(s -> !names.contains(s.name())).count();
+        if (kept + names.size() > maxPerInstance) {
+            return false;
+        }
+        Instant now = now();
+        for (Map.Entry<String, String> e : encrypted.entrySet()) {
+            sql.execute("INSERT INTO instance_secrets (instance_id, name, value_enc, set_at) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (instance_id, name) DO UPDATE SET value_enc = excluded.value_enc, "
+                    + "set_at = excluded.set_at", instanceId, e.getKey(), e.getValue(), now);
+        }
+        return true;
+    }
+
+    public List<StoredSecret> listSecrets(String instanceId) {
+        return sql.query("SELECT name, value_enc, set_at FROM instance_secrets WHERE instance_id = ? ORDER BY name",
+                rs -> new StoredSecret(rs.getString("name"), rs.getString("value_enc"),
+                        Instant.ofEpochMilli(rs.getLong("set_at"))), instanceId);
+    }
+
+    public boolean deleteSecret(String instanceId, String name) {
+        return sql.queryOne("DELETE FROM instance_secrets WHERE instance_id = ? AND name = ? RETURNING name",
+                rs -> true, instanceId, name).isPresent();
+    }
+
+    /** A deploy token as listed (its hash is never read back). */
+    public record DeployToken(String id, String instanceId, String name, Instant createdAt, Optional<Instant> lastUsedAt) {}
+
+    private static final String DEPLOY_TOKEN_COLUMNS = "id, instance_id, name, created_at, last_used_at";
+
+    private static DeployToken deployToken(ResultSet rs) throws SQLException {
+        return new DeployToken(rs.getString("id"), rs.getString("instance_id"), rs.getString("name"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), Sql.instant(rs, "last_used_at"));
+    }
+
+    public DeployToken createDeployToken(String instanceId, String name, String tokenHash) {
+        return sql.queryOne("INSERT INTO deploy_tokens (id, instance_id, name, token_hash, created_at) "
+                        + "VALUES (?, ?, ?, ?, ?) RETURNING " + DEPLOY_TOKEN_COLUMNS, MetadataStore::deployToken,
+                "dtk_" + Tokens.randomId(16), instanceId, name, tokenHash, now()).orElseThrow();
+    }
+
+    public List<DeployToken> listDeployTokens(String instanceId) {
+        return sql.query("SELECT " + DEPLOY_TOKEN_COLUMNS + " FROM deploy_tokens WHERE instance_id = ? "
+                + "ORDER BY created_at, id", MetadataStore::deployToken, instanceId);
+    }
+
+    /** The token with this SHA-256, its last use recorded in the same statement; empty if revoked or unknown. */
+    public Optional<DeployToken> useDeployToken(String tokenHash) {
+        return sql.queryOne("UPDATE deploy_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING "
+                + DEPLOY_TOKEN_COLUMNS, MetadataStore::deployToken, now(), tokenHash);
+    }
+
+    public boolean deleteDeployToken(String instanceId, String tokenId) {
+        return sql.queryOne("DELETE FROM deploy_tokens WHERE id = ? AND instance_id = ? RETURNING id", rs -> true,
+                tokenId, instanceId).isPresent();
+    }
+
     // ---- sign-up invitations ---------------------------------------------------------------------
 
     private static final String INVITATION_COLUMNS =

@@ -126,7 +126,21 @@ public final class Migrations {
                             + "WHEN NEW.suspended_at IS NULL AND OLD.suspended_at IS NOT NULL "
                             + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) "
                             + "SELECT 'key_reinstated', k.instance_id, k.id, " + MetadataStore.DB_NOW
-                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END"))));
+                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END")),
+            // Instances' secrets, each value AES-GCM encrypted with the
+            // platform key (never in clear here), and deploy tokens (only their SHA-256); both go
+            // with their instance, by trigger, in the delete's own statement.
+            new Migration(12, "instance secrets and deploy tokens", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS instance_secrets ("
+                            + "instance_id TEXT NOT NULL, name TEXT NOT NULL, value_enc TEXT NOT NULL, "
+                            + "set_at INTEGER NOT NULL, PRIMARY KEY (instance_id, name))"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS deploy_tokens ("
+                            + "id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, name TEXT NOT NULL, "
+                            + "token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS deploy_tokens_instance ON deploy_tokens(instance_id)"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_secrets AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM instance_secrets WHERE instance_id = OLD.id; "
+                            + "DELETE FROM deploy_tokens WHERE instance_id = OLD.id; END"))));
 
     private Migrations() {}
 

@@ -1,0 +1,55 @@
+package dev.picobase.api.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.picobase.api.testsupport.ApiClient;
+import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.testsupport.RawHttp;
+import dev.picobase.testsupport.StoreKind;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Code uploads take their own aggregator, larger than the JSON one: curl's {@code Expect:
+ * 100-continue} (sent for bodies over 1 MiB) gets its {@code 100 Continue} and then the answer; a
+ * {@code Content-Length} over {@code PICOBASE_DEPLOY_MAX_BYTES} is answered 413 before the body is
+ * sent; an upload larger than the JSON limit but within the deploy limit is accepted.
+ */
+@Timeout(60)
+class CodeUploadsAreBoundedTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void uploadsAreAggregatedUpToTheirOwnLimit() {
+        try (RunningApi api = RunningApi.start(StoreKind.SQLITE, dir, Map.of("PICOBASE_DEPLOY_MAX_BYTES", "1m"),
+                Clock.systemUTC())) {
+            ApiClient.SignedIn user = api.client().signUpAndSignIn();
+            String id = user.createInstance().path("id").asText();
+            byte[] page = "x".repeat(200 * 1024).getBytes(StandardCharsets.UTF_8); // over the 64 KiB JSON limit
+            try (RawHttp http = RawHttp.connect(api.port())) {
+                http.send("PUT /api/instances/" + id + "/files/pb_public/big.html HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + user.token() + "\r\nContent-Length: " + page.length
+                        + "\r\nExpect: 100-continue\r\n\r\n");
+                assertThat(http.readHead().status()).isEqualTo(100);
+                http.send(page);
+                RawHttp.Response stored = http.readResponse();
+                assertThat(stored.status()).as(stored.text()).isEqualTo(200);
+                assertThat(stored.json().path("file").path("size").asLong()).isEqualTo(page.length);
+            }
+            try (RawHttp http = RawHttp.connect(api.port())) {
+                http.send("PUT /api/instances/" + id + "/files/pb_public/huge.bin HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + user.token() + "\r\nContent-Length: " + (2 << 20)
+                        + "\r\nExpect: 100-continue\r\n\r\n");
+                RawHttp.Response refused = http.readResponse();
+                assertThat(refused.status()).isEqualTo(413);
+                assertThat(refused.errorCode()).isEqualTo("too_large");
+            }
+        }
+    }
+}

@@ -126,7 +126,7 @@ public final class Migrations {
                             + "WHEN NEW.suspended_at IS NULL AND OLD.suspended_at IS NOT NULL "
                             + "BEGIN INSERT INTO cluster_events (kind, instance_id, key_id, at) "
                             + "SELECT 'key_reinstated', k.instance_id, k.id, " + MetadataStore.DB_NOW
-                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END")),
+                            + " FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE i.owner_id = NEW.id; END"))),
             // Instances' secrets, each value AES-GCM encrypted with the
             // platform key (never in clear here), and deploy tokens (only their SHA-256); both go
             // with their instance, by trigger, in the delete's own statement.

@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * Encrypts instances' secret values at rest with the platform key: AES-256-GCM, a fresh random
  * 96-bit nonce per value, the instance id and the secret's name as associated data (a value copied
  * to another instance's or name's row does not decrypt). Stored as {@code v1.<base64 nonce+ciphertext>}.
- * The key is {@code PICOBASE_SECRETS_KEY}, or else {@code <dataDir>/secrets.key}, generated (mode
- * 0600) on first start with a warning: losing it loses every secret, and every node of a cluster
- * needs the same one.
+ * The key is {@code PICOBASE_SECRETS_KEY}, or else {@code <dataDir>/secrets.key}, read when a secret
+ * is first sealed or opened and generated then (mode 0600) with a warning if it does not exist yet:
+ * losing it loses every secret, and every node of a cluster needs the same one. (Not at start: a
+ * platform whose tenants set no secret needs no key, and a start that fails for another reason says
+ * only why.)
  *
  * <p>Threading: immutable; any thread (each call makes its own {@link Cipher}).
  */
@@ -33,20 +35,47 @@ public final class SecretBox {
     private static final int NONCE_BYTES = 12;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final SecretKeySpec key;
+    private final java.util.function.Supplier<SecretKeySpec> keys;
+    private volatile SecretKeySpec key;
 
     public SecretBox(byte[] key) {
+        SecretKeySpec spec = spec(key);
+        this.keys = () -> spec;
+    }
+
+    private SecretBox(java.util.function.Supplier<SecretKeySpec> keys) {
+        this.keys = keys;
+    }
+
+    private static SecretKeySpec spec(byte[] key) {
         if (key.length != 32) {
             throw new IllegalArgumentException("the secrets key must be 32 bytes");
         }
-        this.key = new SecretKeySpec(key.clone(), "AES");
+        return new SecretKeySpec(key.clone(), "AES");
     }
 
-    /** The configured key, or the one in {@code <dataDir>/secrets.key}, generated there on first start. */
+    /** The configured key, or the one in {@code <dataDir>/secrets.key}, generated there when first needed. */
     public static SecretBox load(Optional<byte[]> configured, Path dataDir) {
         if (configured.isPresent()) {
             return new SecretBox(configured.get());
         }
+        return new SecretBox(() -> fromFile(dataDir));
+    }
+
+    private SecretKeySpec key() {
+        SecretKeySpec k = key;
+        if (k == null) {
+            synchronized (SecretBox.class) { // one generation, whichever box asks first
+                if (key == null) {
+                    key = keys.get();
+                }
+                k = key;
+            }
+        }
+        return k;
+    }
+
+    private static SecretKeySpec fromFile(Path dataDir) {
         Path file = dataDir.resolve("secrets.key");
         try {
             if (!Files.exists(file)) {
@@ -61,7 +90,7 @@ public final class SecretBox {
                         + "key in PICOBASE_SECRETS_KEY", file);
             }
             byte[] key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
-            return new SecretBox(key);
+            return spec(key);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the secrets key " + file, e);
         } catch (IllegalArgumentException e) {
@@ -74,7 +103,7 @@ public final class SecretBox {
         RANDOM.nextBytes(nonce);
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+            cipher.init(Cipher.ENCRYPT_MODE, key(), new GCMParameterSpec(128, nonce));
             cipher.updateAAD(aad(instanceId, name));
             byte[] sealed = cipher.doFinal(value.getBytes(StandardCharsets.UTF_8));
             byte[] out = new byte[nonce.length + sealed.length];
@@ -94,7 +123,7 @@ public final class SecretBox {
         byte[] in = Base64.getDecoder().decode(stored.substring(PREFIX.length()));
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
+            cipher.init(Cipher.DECRYPT_MODE, key(), new GCMParameterSpec(128, in, 0, NONCE_BYTES));
             cipher.updateAAD(aad(instanceId, name));
             return new String(cipher.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
         } catch (javax.crypto.AEADBadTagException e) {

@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 public final class ControlApiServer implements AutoCloseable {
     /** Code uploads held in memory at once, each up to {@code PICOBASE_DEPLOY_MAX_BYTES} (429 past it). */
     private static final int UPLOADS_AT_ONCE = 4;
+    private static final int UPLOADS_PER_ADDRESS = 2;
     private final EventLoopGroup group;
     private final ThreadPoolExecutor blocking;
     private final Channel channel;
@@ -102,8 +103,9 @@ public final class ControlApiServer implements AutoCloseable {
         int maxBody = (int) config.apiMaxBodyBytes();
         // The gateway's head timeout, applied to the whole request: control-API bodies are small.
         long requestMillis = config.gateway().requestHeadTimeout().toMillis();
-        // Code uploads: larger bodies than JSON, so only a few held in memory at once.
-        java.util.concurrent.Semaphore uploads = new java.util.concurrent.Semaphore(UPLOADS_AT_ONCE);
+        // Code uploads: larger bodies than JSON, so only a few held in memory at once, a share per address.
+        dev.picobase.api.http.UploadSlots uploads = new dev.picobase.api.http.UploadSlots(UPLOADS_AT_ONCE,
+                UPLOADS_PER_ADDRESS, proxies::trusts);
 
         ConnectionLimiter connections = new ConnectionLimiter(config.apiConnections(),
                 proxies::trusts);

@@ -21,35 +21,40 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
-import java.util.concurrent.Semaphore;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Collects the bodies of code uploads ({@code PUT /api/instances/:id/files/...}), which may be far
  * larger than the JSON bodies {@link JsonBodyAggregator} allows: up to {@code maxBytes}
  * ({@code PICOBASE_DEPLOY_MAX_BYTES}), then passed on whole (the JSON aggregator lets a whole
- * request through). Memory stays bounded: an upload holds one of a few permits shared by every
- * connection from its head until its answer is written; with none free it is answered 429 with
- * {@code Retry-After} before its body is read. A body over the limit is answered 413 as soon as
+ * request through). Memory stays bounded: an upload holds one of the {@link UploadSlots} (a few in
+ * all, a share per client address, one per instance) from its head until its answer is written;
+ * with none to take it is answered 429 with {@code Retry-After} before its body is read. A body over the limit is answered 413 as soon as
  * its {@code Content-Length} or its bytes show it, and the connection closed so the rest is never read.
  *
- * <p>Threading: one instance per connection, on its event loop; the permits are shared.
+ * <p>Threading: one instance per connection, on its event loop; the slots are shared.
  */
 public final class UploadBodies extends ChannelDuplexHandler {
-    private static final Pattern UPLOAD = Pattern.compile("/api/instances/[^/?]+/files/[^?]+(\\?.*)?");
+    private static final Pattern UPLOAD = Pattern.compile("/api/instances/([^/?]+)/files/[^?]+(\\?.*)?");
+    private static final Runnable NOT_AN_UPLOAD = () -> {};
 
     private final long maxBytes;
-    private final Semaphore permits;
-    /** For each request passed on, in order: whether it is an upload holding a permit until its answer. */
-    private final ArrayDeque<Boolean> answersOwed = new ArrayDeque<>();
+    private final UploadSlots slots;
+    /** For each request passed on, in order: what its answer gives back (an upload's slot, or nothing). */
+    private final ArrayDeque<Runnable> answersOwed = new ArrayDeque<>();
     private HttpRequest head;
+    private Runnable slot;
     private CompositeByteBuf body;
     private boolean discarding;
 
-    /** @param permits shared by every connection: how many uploads may be held in memory at once */
-    public UploadBodies(long maxBytes, Semaphore permits) {
+    /** @param slots shared by every connection: which uploads may be held in memory at once */
+    public UploadBodies(long maxBytes, UploadSlots slots) {
         this.maxBytes = maxBytes;
-        this.permits = permits;
+        this.slots = slots;
     }
 
     @Override
@@ -59,9 +64,9 @@ public final class UploadBodies extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpRequest request && !(msg instanceof HttpContent)) {
-            if (request.decoderResult().isSuccess() && HttpMethod.PUT.equals(request.method())
-                    && UPLOAD.matcher(request.uri()).matches()) {
-                begin(ctx, request);
+            Matcher upload = UPLOAD.matcher(request.uri());
+            if (request.decoderResult().isSuccess() && HttpMethod.PUT.equals(request.method()) && upload.matches()) {
+                begin(ctx, request, upload.group(1));
                 return;
             }
         }
@@ -70,24 +75,27 @@ public final class UploadBodies extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof LastHttpContent) {
-            answersOwed.add(false);
+            answersOwed.add(NOT_AN_UPLOAD);
         }
         ctx.fireChannelRead(msg);
     }
 
-    private void begin(ChannelHandlerContext ctx, HttpRequest request) {
+    private void begin(ChannelHandlerContext ctx, HttpRequest request, String instanceId) {
         if (HttpUtil.getContentLength(request, -1L) > maxBytes) {
             refuse(ctx, ErrorResponses.of(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
                     "the upload is larger than " + maxBytes + " bytes (PICOBASE_DEPLOY_MAX_BYTES)"));
             return;
         }
-        if (!permits.tryAcquire()) {
+        InetAddress peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        Optional<Runnable> taken = slots.take(peer, instanceId);
+        if (taken.isEmpty()) {
             FullHttpResponse busy = ErrorResponses.of(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited",
-                    "too many uploads at once; try again shortly");
+                    "too many uploads at once (from this address, or to this instance); try again shortly");
             busy.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
             refuse(ctx, busy);
             return;
         }
+        slot = taken.get();
         head = request;
         body = ctx.alloc().compositeBuffer(1024);
         if (HttpUtil.is100ContinueExpected(request)) {
@@ -113,7 +121,8 @@ public final class UploadBodies extends ChannelDuplexHandler {
             whole.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
             head = null;
             body = null;
-            answersOwed.add(true);
+            answersOwed.add(slot);
+            slot = null;
             ctx.fireChannelRead(whole);
         }
     }
@@ -124,13 +133,14 @@ public final class UploadBodies extends ChannelDuplexHandler {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** An upload given up before it was passed on: its bytes and its permit go back. */
+    /** An upload given up before it was passed on: its bytes and its slot go back. */
     private void dropUpload() {
         if (head != null) {
             body.release();
             head = null;
             body = null;
-            permits.release();
+            slot.run();
+            slot = null;
         }
     }
 
@@ -138,8 +148,9 @@ public final class UploadBodies extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse r
                 && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
-            if (Boolean.TRUE.equals(answersOwed.poll())) {
-                permits.release();
+            Runnable owed = answersOwed.poll();
+            if (owed != null) {
+                owed.run();
             }
         }
         ctx.write(msg, promise);
@@ -148,10 +159,8 @@ public final class UploadBodies extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         dropUpload();
-        for (Boolean upload; (upload = answersOwed.poll()) != null; ) {
-            if (upload) {
-                permits.release();
-            }
+        for (Runnable owed; (owed = answersOwed.poll()) != null; ) {
+            owed.run();
         }
         ctx.fireChannelInactive();
     }

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.picobase.api.testsupport.ApiClient;
 import dev.picobase.api.testsupport.RunningApi;
+import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
 import dev.picobase.testsupport.StoreKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,6 +52,47 @@ class CodeUploadsAreBoundedTest {
                 assertThat(refused.status()).isEqualTo(413);
                 assertThat(refused.errorCode()).isEqualTo("too_large");
             }
+        }
+    }
+
+    /**
+     * Held uploads (a head sent, the body trickling) are bounded per instance and per client address,
+     * so one tenant or one stranger cannot take every upload slot from the others.
+     */
+    @Test
+    void heldUploadsAreBoundedPerInstanceAndPerAddress() {
+        try (RunningApi api = RunningApi.start(StoreKind.SQLITE, dir, Map.of(), Clock.systemUTC())) {
+            ApiClient.SignedIn user = api.client().signUpAndSignIn();
+            String a = user.createInstance().path("id").asText();
+            String b = user.createInstance().path("id").asText();
+            String c = user.createInstance().path("id").asText();
+            try (RawHttp heldA = RawHttp.connect(api.port()); RawHttp heldC = RawHttp.connect(api.port())) {
+                heldA.send(head(user, a, "held.html", 1000) + "<p>");
+                RawHttp.Response sameInstance = upload(api, user, a, "other.html");
+                assertThat(sameInstance.status()).as(sameInstance.text()).isEqualTo(429);
+                assertThat(sameInstance.errorCode()).isEqualTo("rate_limited");
+                assertThat(sameInstance.header("Retry-After")).isEqualTo("5");
+                assertThat(upload(api, user, b, "ok.html").status()).as("another instance").isEqualTo(200);
+
+                heldC.send(head(user, c, "held.html", 1000) + "<p>");
+                RawHttp.Response sameAddress = upload(api, user, b, "again.html");
+                assertThat(sameAddress.status()).as("two held from this address").isEqualTo(429);
+            }
+            Deadline.await("the held uploads' slots come back", Duration.ofSeconds(10),
+                    () -> upload(api, user, b, "after.html").status() == 200);
+            assertThat(upload(api, user, a, "after.html").status()).isEqualTo(200);
+        }
+    }
+
+    private static String head(ApiClient.SignedIn user, String instanceId, String file, int length) {
+        return "PUT /api/instances/" + instanceId + "/files/pb_public/" + file + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + user.token() + "\r\nContent-Length: " + length + "\r\n\r\n";
+    }
+
+    private static RawHttp.Response upload(RunningApi api, ApiClient.SignedIn user, String instanceId, String file) {
+        try (RawHttp http = RawHttp.connect(api.port())) {
+            http.send(head(user, instanceId, file, 5) + "<p>x\n");
+            return http.readResponse();
         }
     }
 }

@@ -66,10 +66,12 @@ public final class ControlApiServer implements AutoCloseable {
      *
      * @param events told of created and deleted instances and revoked keys (the gateway's caches)
      * @param owners  where calls on a running instance act: here, or on the node holding its lease
+     * @param secrets the platform key that seals and opens instances' secrets (the one the lifecycle uses)
      */
     public static ControlApiServer start(PicoBaseConfig config, MetadataStore store, Clock clock,
                                          InstanceLifecycle lifecycle, ControlEvents events,
-                                         dev.picobase.api.cluster.OwnerCalls owners)
+                                         dev.picobase.api.cluster.OwnerCalls owners,
+                                         dev.picobase.core.secret.SecretBox secrets)
             throws InterruptedException {
         Passwords passwords = new Passwords(config.auth().bcryptCost());
         Sessions sessions = new Sessions(store, config.auth(), clock);
@@ -85,8 +87,6 @@ public final class ControlApiServer implements AutoCloseable {
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
         new dev.picobase.api.admin.AdminRoutes(store, sessions, config, instances, events).register(router);
-        dev.picobase.core.secret.SecretBox secrets = dev.picobase.core.secret.SecretBox.load(
-                config.deploy().secretsKey(), config.dataDir());
         new dev.picobase.api.instances.EnvRoutes(store, sessions, instances, config, lifecycle, owners, secrets)
                 .register(router);
         dev.picobase.api.instances.DeployCallers deployCallers = new dev.picobase.api.instances.DeployCallers(sessions,

@@ -211,7 +211,7 @@ public final class Platform implements AutoCloseable {
         ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),
                 config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events,
                         leases.enabled() ? new OwnerCalls(store, leases.nodeId(), nodes, hops,
-                                config.cluster().leaseTtl()) : OwnerCalls.none()));
+                                config.cluster().leaseTtl()) : OwnerCalls.none(), secrets));
         started.push(api);
         if (leases.enabled()) {
             // Registered once both ports are bound: other nodes may send requests and calls from now on.

@@ -5,22 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.api.testsupport.Unique;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,29 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ParameterizedClass
 @CsvSource({"SQLITE, LOCAL", "LIBSQL, S3PROXY"})
 @Timeout(180)
-class CloneTest {
-    @Parameter(0)
-    StoreKind store;
-    @Parameter(1)
-    StorageKind storage;
-    @TempDir
-    Path dir;
-
-    RunningApi api;
-    ApiClient.SignedIn user;
-
-    @BeforeEach
-    void start() {
-        Map<String, String> env = new HashMap<>(storage.environment(dir));
-        env.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        api = RunningApi.start(store, dir, env, Clock.systemUTC());
-        user = api.client().signUpAndSignIn();
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
-    }
+class CloneTest extends PlatformPerBackEnds {
 
     @Test
     void aCloneHasTheDataAndTheCodeButNotTheKeysOrSecrets() {

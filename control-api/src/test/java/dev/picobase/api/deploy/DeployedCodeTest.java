@@ -5,29 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
-import dev.picobase.testsupport.StorageKind;
-import dev.picobase.testsupport.StoreKind;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -42,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ParameterizedClass
 @CsvSource({"SQLITE, LOCAL", "LIBSQL, S3PROXY"})
 @Timeout(240)
-class DeployedCodeTest {
+class DeployedCodeTest extends PlatformPerBackEnds {
     static final String HOOK = """
             routerAdd("GET", "/hello", (c) => {
                 return c.string(200, "hello from a deployed hook")
@@ -62,29 +52,9 @@ class DeployedCodeTest {
             """;
     static final String INDEX = "<!doctype html><title>hello</title><h1>Deployed page</h1>\n";
 
-    @Parameter(0)
-    StoreKind store;
-    @Parameter(1)
-    StorageKind storage;
-    @TempDir
-    Path dir;
-
-    RunningApi api;
-    ApiClient.SignedIn user;
-
-    @BeforeEach
-    void start() {
-        Map<String, String> env = new HashMap<>(storage.environment(dir));
-        env.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        env.put("PICOBASE_DEPLOY_MAX_BYTES", "64k");
-        env.put("PICOBASE_DEPLOY_MAX_FILES", "20");
-        api = RunningApi.start(store, dir, env, Clock.systemUTC());
-        user = api.client().signUpAndSignIn();
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
+    @Override
+    Map<String, String> settings() {
+        return Map.of("PICOBASE_DEPLOY_MAX_BYTES", "64k", "PICOBASE_DEPLOY_MAX_FILES", "20");
     }
 
     @Test

@@ -5,26 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.picobase.api.scale.TenantGateway;
 import dev.picobase.api.testsupport.ApiClient;
-import dev.picobase.api.testsupport.RunningApi;
 import dev.picobase.core.store.MetadataStore;
-import dev.picobase.testsupport.StorageKind;
 import dev.picobase.testsupport.StoreKind;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,36 +29,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ParameterizedClass
 @CsvSource({"SQLITE, LOCAL", "LIBSQL, S3PROXY"})
 @Timeout(180)
-class SecretsAndDeployTokensTest {
+class SecretsAndDeployTokensTest extends PlatformPerBackEnds {
     static final String HOOK = """
             routerAdd("GET", "/secret", (c) => {
                 return c.string(200, $os.getenv("GREETING") + "|" + $os.getenv("HOME") + "|"
                     + $os.getenv("PICOBASE_BIND_ADDRESS"))
             })
             """;
-
-    @Parameter(0)
-    StoreKind store;
-    @Parameter(1)
-    StorageKind storage;
-    @TempDir
-    Path dir;
-
-    RunningApi api;
-    ApiClient.SignedIn user;
-
-    @BeforeEach
-    void start() {
-        Map<String, String> env = new HashMap<>(storage.environment(dir));
-        env.put("PICOBASE_IDLE_TIMEOUT", "1h");
-        api = RunningApi.start(store, dir, env, Clock.systemUTC());
-        user = api.client().signUpAndSignIn();
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
-    }
 
     @Test
     void aSecretIsReadByTheHookAndAppearsNowhereInClear() throws Exception {

@@ -123,14 +123,14 @@ class AdminUiJourneyTest {
         WebElement emailError = signUp.findElement(By.cssSelector(".field[data-field=email] .field-error"));
         wait(d -> emailError.getText().contains("valid email address"));
         assertThat(emailInput.getAttribute("aria-invalid")).isEqualTo("true");
-        assertNoConsoleErrorsExcept(AdminUiJourneyTest::signUpPolicyNotServed);
+        assertNoConsoleErrors();
         emailInput.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
         emailInput.sendKeys(email);
         signUp.findElement(By.cssSelector("button[type=submit]")).click();
         waitFor(By.id("create-first"));
         assertThat(driver.findElement(By.cssSelector(".empty-state")).getText()).contains("No instances yet");
         shoot("overview-empty");
-        assertNoConsoleErrorsExcept(AdminUiJourneyTest::signUpPolicyNotServed);
+        assertNoConsoleErrors();
 
         // Sign out, then a wrong password: the message is shown in the form, the user stays there.
         driver.findElement(By.id("sign-out")).click();
@@ -425,83 +425,6 @@ class AdminUiJourneyTest {
         return browser.driver().findElements(By.cssSelector("#session-list .session-row"));
     }
 
-    /**
-     * The sign-up page under each sign-up policy. The policy endpoint is answered inside the browser
-     * here (a fetch stub injected before the page's scripts run), so the page's side of the contract is
-     * checked on its own: closed shows no form, invite without an invitation says a link is needed, and
-     * with ?invitation= the form sends it and shows the server's invitation_invalid as a notice.
-     */
-    @Test
-    @SuppressWarnings("unchecked")
-    void theSignUpPageFollowsTheSignUpPolicy() {
-        ChromeDriver driver = browser.driver();
-        String stub = withPolicy("closed");
-        try {
-            driver.get(base() + "/signup");
-            WebElement notice = waitFor(By.id("signup-notice"));
-            assertThat(notice.getText()).contains("Sign-up is closed on this server");
-            assertThat(driver.findElements(By.id("signup-form"))).isEmpty();
-            shoot("signup-closed");
-        } finally {
-            removeStub(stub);
-        }
-
-        stub = withPolicy("invite");
-        try {
-            driver.get(base() + "/signup");
-            WebElement notice = waitFor(By.id("signup-notice"));
-            assertThat(notice.getText()).contains("An invitation link is needed");
-            assertThat(driver.findElements(By.id("signup-form"))).isEmpty();
-
-            driver.get(base() + "/signup?invitation=pbi_example123");
-            WebElement form = waitFor(By.id("signup-form"));
-            form.findElement(By.name("name")).sendKeys("Grace Hopper");
-            form.findElement(By.name("email")).sendKeys(Unique.email());
-            form.findElement(By.name("password")).sendKeys(PASSWORD);
-            form.findElement(By.cssSelector("button[type=submit]")).click();
-            WebElement refused = waitFor(By.id("signup-notice"));
-            assertThat(refused.getText()).contains("This invitation link is not valid");
-            List<Map<String, Object>> sent = (List<Map<String, Object>>) driver.executeScript("return window.__signUps");
-            assertThat(sent).singleElement().satisfies(body -> {
-                assertThat(body).containsEntry("invitation", "pbi_example123").containsEntry("name", "Grace Hopper");
-            });
-        } finally {
-            removeStub(stub);
-        }
-        assertNoConsoleErrors();
-    }
-
-    /**
-     * Answers GET /api/auth/signup-policy with {@code policy}, and a sign-up POST with 400
-     * invitation_invalid (recording its body in window.__signUps), in every page opened from now on.
-     * The stub runs before the page's scripts; the page's CSP does not apply to it.
-     */
-    private static String withPolicy(String policy) {
-        String source = """
-                (() => {
-                  const real = window.fetch.bind(window);
-                  const json = (status, body) => Promise.resolve(new Response(JSON.stringify(body),
-                      { status, headers: { 'Content-Type': 'application/json' } }));
-                  window.__signUps = [];
-                  window.fetch = (input, init) => {
-                    const url = new URL(String(input), location.href).pathname;
-                    if (url === '/api/auth/signup-policy') return json(200, { policy: '%s' });
-                    if (url === '/api/auth/signup' && init && init.method === 'POST') {
-                      window.__signUps.push(JSON.parse(init.body));
-                      return json(400, { error: { code: 'invitation_invalid', message: 'the invitation is not valid' } });
-                    }
-                    return real(input, init);
-                  };
-                })();""".formatted(policy);
-        Map<String, Object> added = browser.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument",
-                Map.of("source", source));
-        return (String) added.get("identifier");
-    }
-
-    private static void removeStub(String identifier) {
-        browser.driver().executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier", identifier));
-        browser.driver().get("about:blank");
-    }
 
     @Test
     void escapeClosesADialogAndReturnsFocusToItsOpener() {
@@ -846,14 +769,6 @@ class AdminUiJourneyTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * A server without GET /api/auth/signup-policy answers 404, and the sign-up page then behaves as
-     * under the open policy; Chromium logs that 404 like any other.
-     */
-    private static boolean signUpPolicyNotServed(LogEntry e) {
-        return e.getMessage().contains("/api/auth/signup-policy") && e.getMessage().contains("status of 404");
     }
 
     private void assertNoConsoleErrors() {

@@ -10,6 +10,7 @@ import dev.picobase.api.operator.OperatorRoutes;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.backup.MetadataBackupSchedule;
 import dev.picobase.core.model.Instance;
+import dev.picobase.core.model.StoredSecret;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.core.runtime.InstanceLifecycle;
@@ -149,9 +150,9 @@ public final class Platform implements AutoCloseable {
         // Each instance's secrets, decrypted at each start of its PocketBase, into its environment only.
         dev.picobase.core.secret.SecretBox secrets = dev.picobase.core.secret.SecretBox.load(
                 config.deploy().secretsKey(), config.dataDir());
-        lifecycle.instanceEnvironment(id -> {
+        lifecycle.secretOpener((id, stored) -> {
             java.util.Map<String, String> env = new java.util.HashMap<>();
-            for (MetadataStore.StoredSecret s : store.listSecrets(id)) {
+            for (StoredSecret s : stored) {
                 env.put(s.name(), secrets.decrypt(id, s.name(), s.encryptedValue()));
             }
             return env;

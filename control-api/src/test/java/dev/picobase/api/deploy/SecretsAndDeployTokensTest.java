@@ -70,7 +70,7 @@ class SecretsAndDeployTokensTest extends PlatformPerBackEnds {
         assertThat(vars.get(0).has("value")).isFalse();
         assertThat(listed.text()).doesNotContain(value).doesNotContain(second);
         assertThat(user.client().get(base + "/logs?lines=1000").text()).doesNotContain(value).doesNotContain(second);
-        for (MetadataStore.StoredSecret s : api.store().listSecrets(tenant.id())) {
+        for (dev.picobase.core.model.StoredSecret s : api.store().listSecrets(tenant.id())) {
             assertThat(s.encryptedValue()).doesNotContain(value).doesNotContain(second);
         }
         if (store == StoreKind.SQLITE) {

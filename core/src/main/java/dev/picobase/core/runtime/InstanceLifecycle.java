@@ -4,6 +4,7 @@ import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.io.FileTrees;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.SnapshotReason;
+import dev.picobase.core.model.StoredSecret;
 import dev.picobase.core.snapshot.Snapshots;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceStatus;
@@ -102,6 +103,7 @@ public final class InstanceLifecycle implements AutoCloseable {
     private volatile boolean shuttingDown;
 
     private volatile ColdStartListener coldStarts = (restoreNanos, bootNanos) -> { };
+    private volatile SecretOpener secretOpener = (instanceId, secrets) -> java.util.Map.of();
 
     /** Told of every cold start (once per start, however many requests waited for it), for metrics. */
     @FunctionalInterface
@@ -435,7 +437,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             throw new HoldLimitException("the platform is shutting down; try again shortly");
         }
         // Cluster mode: taken before anything else; the same statement says which snapshot is current
-        // and what the instance's idle timeout is. It is the one metadata round trip before the spawn.
+        // what the instance's idle timeout is and its secrets. It is the one metadata round trip before the spawn.
         NodeLeases.Taken lease = leases.take(instanceId);
         if (leases.enabled()) {
             idleReaper.idleTimeout(instanceId, lease.idleTimeout());
@@ -451,7 +453,8 @@ public final class InstanceLifecycle implements AutoCloseable {
             long t1 = System.nanoTime();
             diskBudget.touched(instanceId);
             snapshots.markDirty(instanceId, pbData); // from now on the local copy may be newer
-            PocketBaseProcess process = runtime.start(instanceId);
+            List<StoredSecret> secrets = leases.enabled() ? lease.secrets() : store.listSecrets(instanceId);
+            PocketBaseProcess process = runtime.start(instanceId, secretOpener.open(instanceId, secrets));
             exitedOnTheirOwn.remove(instanceId);
             long t2 = System.nanoTime();
             traffic.touch(instanceId);
@@ -642,9 +645,19 @@ public final class InstanceLifecycle implements AutoCloseable {
         });
     }
 
-    /** Set once at wiring time: each instance's own environment variables, read at each start. */
-    public void instanceEnvironment(java.util.function.Function<String, java.util.Map<String, String>> env) {
-        runtime.environment(env);
+    /** Opens an instance's stored secrets into environment variables for its PocketBase. */
+    @FunctionalInterface
+    public interface SecretOpener {
+        java.util.Map<String, String> open(String instanceId, List<StoredSecret> secrets);
+    }
+
+    /**
+     * Set once at wiring time, before traffic: how each start turns the instance's secrets into its
+     * environment. The secrets themselves come with the lease in cluster mode (no extra round trip
+     * before the spawn) and from the local database on a single node.
+     */
+    public void secretOpener(SecretOpener opener) {
+        this.secretOpener = opener;
     }
 
     /**

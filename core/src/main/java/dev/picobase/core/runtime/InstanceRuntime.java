@@ -60,8 +60,6 @@ public final class InstanceRuntime implements AutoCloseable {
     private final UnexpectedExitListener listener;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private volatile java.util.function.Function<String, java.util.Map<String, String>> environment =
-            id -> java.util.Map.of();
 
     /** One instance's current process, from the first start call until its exit is handled. */
     private static final class Entry {
@@ -89,14 +87,6 @@ public final class InstanceRuntime implements AutoCloseable {
                 DEFAULT_BOOT_TIMEOUT, DEFAULT_STOP_GRACE, listener);
     }
 
-    /**
-     * Set once at wiring time, before traffic: each instance's own environment variables (its secrets),
-     * read at every start of its PocketBase, on the starting thread (it may block on the database).
-     */
-    public void environment(java.util.function.Function<String, java.util.Map<String, String>> environment) {
-        this.environment = environment;
-    }
-
     public InstanceDirectories directories() {
         return dirs;
     }
@@ -113,12 +103,18 @@ public final class InstanceRuntime implements AutoCloseable {
         }
     }
 
+    /** {@link #start(String, java.util.Map)} with no environment variables of the instance's own. */
+    public PocketBaseProcess start(String instanceId) {
+        return start(instanceId, java.util.Map.of());
+    }
+
     /**
-     * Starts the instance's PocketBase, or returns the process already running it, once healthy.
+     * Starts the instance's PocketBase, or returns the process already running it, once healthy. A new
+     * process gets {@code env} (the instance's secrets) in its environment.
      *
      * @throws InstanceStartException if PocketBase did not become healthy (the message quotes its output)
      */
-    public PocketBaseProcess start(String instanceId) {
+    public PocketBaseProcess start(String instanceId, java.util.Map<String, String> env) {
         dirs.instanceDir(instanceId); // rejects a bad id before anything is registered
         while (true) {
             if (closed) {
@@ -127,7 +123,7 @@ public final class InstanceRuntime implements AutoCloseable {
             Entry fresh = new Entry();
             Entry current = entries.putIfAbsent(instanceId, fresh);
             if (current == null) {
-                return launch(instanceId, fresh);
+                return launch(instanceId, fresh, env);
             }
             if (current.stopping) {
                 await(current.gone); // then start anew
@@ -142,9 +138,8 @@ public final class InstanceRuntime implements AutoCloseable {
         }
     }
 
-    private PocketBaseProcess launch(String instanceId, Entry entry) {
+    private PocketBaseProcess launch(String instanceId, Entry entry, java.util.Map<String, String> env) {
         try {
-            java.util.Map<String, String> env = environment.apply(instanceId);
             entry.log = InstanceLog.open(dirs.logFile(instanceId));
             PocketBaseProcess process = launchOnFreePort(instanceId, entry.log, env);
             process.exited().thenAccept(exit -> exited(instanceId, entry, process, exit));

@@ -2,10 +2,12 @@ package dev.picobase.core.runtime;
 
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.StoredSecret;
 import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.store.MetadataStore;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -40,9 +42,11 @@ public final class NodeLeases {
     /**
      * A lease taken: its epoch, the instance's current snapshot as the same statement saw it, and
      * whether it continues this node's previous lease on the instance (the epoch is exactly one more:
-     * no other node held it in between, so what this node has of the instance is still the newest).
+     * no other node held it in between, so what this node has of the instance is still the newest);
+     * with the instance's idle timeout and secrets, read by the same statement.
      */
-    public record Taken(long epoch, Optional<Snapshot> current, boolean continuous, Optional<Duration> idleTimeout) {}
+    public record Taken(long epoch, Optional<Snapshot> current, boolean continuous, Optional<Duration> idleTimeout,
+            List<StoredSecret> secrets) {}
 
     /** Another node seen holding an instance's lease, believed until {@code untilNanos}. */
     private record Owner(String nodeId, long untilNanos) {}
@@ -97,7 +101,7 @@ public final class NodeLeases {
      */
     Taken take(String instanceId) {
         if (!enabled()) {
-            return new Taken(0, Optional.empty(), true, Optional.empty());
+            return new Taken(0, Optional.empty(), true, Optional.empty(), List.of());
         }
         long sent = System.nanoTime();
         Optional<TakenLease> taken = store.takeLeaseWithSnapshot(instanceId, nodeId, ttl);
@@ -115,7 +119,7 @@ public final class NodeLeases {
         Long previous = lastEpochs.put(instanceId, epoch);
         held.put(instanceId, new Held(epoch, sent + ttl.toNanos() - marginNanos));
         return new Taken(epoch, taken.get().current(), previous != null && epoch == previous + 1,
-                taken.get().idleTimeout());
+                taken.get().idleTimeout(), taken.get().secrets());
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Node;
 import dev.picobase.core.model.Snapshot;
 import dev.picobase.core.model.SnapshotReason;
+import dev.picobase.core.model.StoredSecret;
 import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.model.User;
 import dev.picobase.core.secret.Tokens;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -499,11 +501,34 @@ public final class MetadataStore implements AutoCloseable {
                         + "WHERE leases.expires_at < " + DB_NOW + " OR leases.node_id = excluded.node_id "
                         + "RETURNING " + LEASE_COLUMNS + ", 1 AS live, released = -1 AS taken_over, "
                         + "(SELECT i.idle_timeout_seconds FROM instances i WHERE i.id = leases.instance_id) "
-                        + "AS idle_timeout_seconds, " + CURRENT_SNAPSHOT_OF_LEASE,
+                        + "AS idle_timeout_seconds, " + SECRETS_OF_LEASE + ", " + CURRENT_SNAPSHOT_OF_LEASE,
                 rs -> new TakenLease(lease(rs), Sql.text(rs, "snapshot_id").isEmpty()
                         ? Optional.empty() : Optional.of(snapshot(rs, "snapshot_")), rs.getLong("taken_over") != 0,
-                        idleTimeout(rs)),
+                        idleTimeout(rs), secrets(Sql.text(rs, "secrets").orElse(""))),
                 instanceId, nodeId, ttl.toMillis(), instanceId);
+    }
+
+    /**
+     * The instance's secrets, for a statement on {@code leases}: one line per secret, its name, encrypted
+     * value and time set separated by spaces. Neither a name ({@code [A-Z0-9_]}) nor an encrypted value
+     * ({@code v1.} and base64) can hold a space or a line break; {@link #secrets} checks it anyway.
+     */
+    private static final String SECRETS_OF_LEASE = "(SELECT group_concat(s.name || ' ' || s.value_enc || ' ' || s.set_at, "
+            + "char(10)) FROM instance_secrets s WHERE s.instance_id = leases.instance_id) AS secrets";
+
+    private static List<StoredSecret> secrets(String lines) {
+        List<StoredSecret> secrets = new ArrayList<>();
+        for (String line : lines.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            if (parts.length != 3) {
+                throw new StoreException("an instance secret is stored in an unexpected shape", null);
+            }
+            secrets.add(new StoredSecret(parts[0], parts[1], Instant.ofEpochMilli(Long.parseLong(parts[2]))));
+        }
+        return secrets;
     }
 
     /** The current snapshot's columns, as {@code snapshot_<column>}, for a statement on {@code leases}. */
@@ -590,9 +615,6 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     // ---- instance secrets and deploy tokens ------------------------------------------------------
-
-    /** A secret as stored: its name, its encrypted value ({@link dev.picobase.core.secret.SecretBox}) and when it was set. */
-    public record StoredSecret(String name, String encryptedValue, Instant setAt) {}
 
     /**
      * Sets the instance's secrets, adding or replacing each, unless it would then have more than

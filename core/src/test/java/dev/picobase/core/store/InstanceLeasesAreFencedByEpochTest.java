@@ -7,6 +7,7 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.Lease;
 import dev.picobase.core.model.Snapshot;
+import dev.picobase.core.model.StoredSecret;
 import dev.picobase.core.model.TakenLease;
 import dev.picobase.core.secret.Tokens;
 import dev.picobase.testsupport.Deadline;
@@ -242,6 +243,28 @@ class InstanceLeasesAreFencedByEpochTest {
             assertThat(first.takeover()).as("a first take").isFalse();
             assertThat(next.takeover()).as("a handover: a released it").isFalse();
             assertThat(next.idleTimeout()).as("the instance's own idle timeout comes with the take").isEmpty();
+        }
+    }
+
+    /**
+     * A wake in cluster mode makes one metadata round trip before the spawn: the instance's secrets
+     * (still encrypted) come with the lease, exactly as stored, and only the instance's own.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void takingALeaseReturnsTheInstancesSecretsAsStored(StoreKind kind) {
+        try (MetadataStore store = open(kind)) {
+            String a = node();
+            String id = instance(store).id();
+            String other = instance(store).id();
+            assertThat(store.takeLeaseWithSnapshot(id, a, LONG).orElseThrow().secrets()).isEmpty();
+            assertThat(store.putSecrets(id, Map.of("API_TOKEN", "v1.AAEC+/9=", "SMTP_PASSWORD", "v1.Zm9v"), 50)).isTrue();
+            assertThat(store.putSecrets(other, Map.of("OTHERS", "v1.b3RoZXI="), 50)).isTrue();
+
+            List<StoredSecret> taken = store.takeLeaseWithSnapshot(id, a, LONG).orElseThrow().secrets();
+            assertThat(taken).containsExactlyInAnyOrderElementsOf(store.listSecrets(id));
+            assertThat(taken).extracting(StoredSecret::name).containsExactlyInAnyOrder("API_TOKEN", "SMTP_PASSWORD");
+            assertThat(taken).extracting(StoredSecret::encryptedValue).containsExactlyInAnyOrder("v1.AAEC+/9=", "v1.Zm9v");
         }
     }
 

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,6 +70,9 @@ class CodeUploadsAreBoundedTest {
             String c = user.createInstance().path("id").asText();
             try (RawHttp heldA = RawHttp.connect(api.port()); RawHttp heldC = RawHttp.connect(api.port())) {
                 heldA.send(head(user, a, "held.html", 1000) + "<p>");
+                // A held upload takes its slot once the server has read its head, on another connection.
+                Deadline.await("the held upload takes its instance's slot", Duration.ofSeconds(10),
+                        () -> upload(api, user, a, "probe.html").status() == 429);
                 RawHttp.Response sameInstance = upload(api, user, a, "other.html");
                 assertThat(sameInstance.status()).as(sameInstance.text()).isEqualTo(429);
                 assertThat(sameInstance.errorCode()).isEqualTo("rate_limited");
@@ -75,12 +80,52 @@ class CodeUploadsAreBoundedTest {
                 assertThat(upload(api, user, b, "ok.html").status()).as("another instance").isEqualTo(200);
 
                 heldC.send(head(user, c, "held.html", 1000) + "<p>");
+                Deadline.await("the second held upload takes this address's second slot", Duration.ofSeconds(10),
+                        () -> upload(api, user, b, "probe.html").status() == 429);
                 RawHttp.Response sameAddress = upload(api, user, b, "again.html");
                 assertThat(sameAddress.status()).as("two held from this address").isEqualTo(429);
             }
             Deadline.await("the held uploads' slots come back", Duration.ofSeconds(10),
                     () -> upload(api, user, b, "after.html").status() == 200);
             assertThat(upload(api, user, a, "after.html").status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Behind a trusted proxy every client shares one address, so the per-address share does not apply
+     * there; the bound in all still does: with four uploads held (on four instances), a fifth is
+     * answered 429 with Retry-After at once, and served once a held one ends.
+     */
+    @Test
+    void heldUploadsAreBoundedInAllBehindATrustedProxy() {
+        try (RunningApi api = RunningApi.start(StoreKind.SQLITE, dir, Map.of("PICOBASE_TRUSTED_PROXIES", "127.0.0.1/32"),
+                Clock.systemUTC())) {
+            ApiClient.SignedIn user = api.client().signUpAndSignIn();
+            List<String> held = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                held.add(user.createInstance().path("id").asText());
+            }
+            String fifth = user.createInstance().path("id").asText();
+            List<RawHttp> holding = new ArrayList<>();
+            try {
+                for (String id : held) {
+                    RawHttp connection = RawHttp.connect(api.port());
+                    holding.add(connection);
+                    connection.send(head(user, id, "held.html", 1000) + "<p>");
+                }
+                // Each held upload takes its slot once its head is read: poll until all four are in.
+                Deadline.await("four uploads hold every slot", Duration.ofSeconds(10),
+                        () -> upload(api, user, fifth, "probe.html").status() == 429);
+                RawHttp.Response refused = upload(api, user, fifth, "fifth.html");
+                assertThat(refused.status()).as(refused.text()).isEqualTo(429);
+                assertThat(refused.errorCode()).isEqualTo("rate_limited");
+                assertThat(refused.header("Retry-After")).isEqualTo("5");
+                holding.remove(0).close();
+            } finally {
+                holding.forEach(RawHttp::close);
+            }
+            Deadline.await("a slot comes back when a held upload ends", Duration.ofSeconds(10),
+                    () -> upload(api, user, fifth, "after.html").status() == 200);
         }
     }
 

@@ -62,8 +62,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * wake-up itself is queued and run by the test after it has subscribed to the request's future, so
  * the count at the release is read deterministically. For a wake from the local copy, a wake that
  * restores from object storage and a wake of a new instance: exactly one statement (the lease take)
- * before the spawn and before the release, and the status reaches {@code running} afterwards. The
- * embedded SQLite file (one node, no leases, no round trips) is measured too, to show what it does.
+ * before the spawn and before the release (it brings the instance's secrets too), and the status
+ * reaches {@code running} afterwards. The embedded SQLite file (one node, no leases, no round trips) is
+ * measured too, to show what it does.
  */
 class AWakeMakesOneMetadataRoundTripBeforeTheSpawnTest {
     /** The lease outlives the test; renewal is not due during it, so no background statement runs. */
@@ -130,8 +131,8 @@ class AWakeMakesOneMetadataRoundTripBeforeTheSpawnTest {
 
     /**
      * One node on the embedded SQLite file, its copy evicted (disk budget of one byte): the start
-     * marks the instance {@code starting} and then reads its current snapshot to restore it. Two
-     * statements, but on a local file, not round trips; recorded so that a change shows.
+     * marks the instance {@code starting}, reads its current snapshot to restore it, and reads its
+     * secrets. Three statements, but on a local file, not round trips; recorded so that a change shows.
      */
     @Test
     void aSingleNodeWakeThatRestoresReadsTheSnapshotAfterTheStartingMark() throws Exception {
@@ -146,7 +147,8 @@ class AWakeMakesOneMetadataRoundTripBeforeTheSpawnTest {
         assertThat(wake.objectReads()).isEqualTo(1);
         assertThat(wake.beforeSpawn()).as("statements before the spawn").satisfiesExactly(
                 s -> assertThat(s.sql()).startsWith("UPDATE instances SET status").contains("RETURNING"),
-                s -> assertThat(s.sql()).startsWith("SELECT").contains("JOIN snapshots"));
+                s -> assertThat(s.sql()).startsWith("SELECT").contains("JOIN snapshots"),
+                s -> assertThat(s.sql()).startsWith("SELECT").contains("FROM instance_secrets"));
         assertThat(wake.beforeRelease()).isEqualTo(wake.beforeSpawn());
         a.awaitRunning(id);
     }
@@ -192,11 +194,16 @@ class AWakeMakesOneMetadataRoundTripBeforeTheSpawnTest {
 
     private static void assertOneStatementBeforeTheSpawn(StoreKind kind, Measured wake) {
         assertThat(wake.woken().cold()).isTrue();
-        assertThat(wake.beforeSpawn()).as("statements between ensureRunning and the spawn").satisfiesExactly(
-                kind == StoreKind.LIBSQL
-                        ? s -> assertThat(s.sql()).as("the lease take").startsWith("INSERT INTO leases")
-                                .contains("RETURNING")
-                        : s -> assertThat(s.params()).as("the starting mark").contains("starting"));
+        if (kind == StoreKind.LIBSQL) {
+            assertThat(wake.beforeSpawn()).as("statements between ensureRunning and the spawn").satisfiesExactly(
+                    s -> assertThat(s.sql()).as("the lease take, secrets and all").startsWith("INSERT INTO leases")
+                            .contains("RETURNING").contains("instance_secrets"));
+        } else {
+            assertThat(wake.beforeSpawn()).as("statements between ensureRunning and the spawn (a local file)")
+                    .satisfiesExactly(
+                            s -> assertThat(s.params()).as("the starting mark").contains("starting"),
+                            s -> assertThat(s.sql()).as("the secrets").contains("FROM instance_secrets"));
+        }
         assertThat(wake.beforeRelease()).as("statements before the held requests were released")
                 .isEqualTo(wake.beforeSpawn());
         assertThat(wake.afterRelease()).as("statements after the release: the running mark among them")

@@ -1,264 +1,257 @@
 package dev.picobase.core.process;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One instance's PocketBase output: every line goes to {@code logs/pocketbase.log} and into a ring
- * of the most recent lines for {@link #recent} reads. Disk use is bounded: the file is rotated to
- * {@code pocketbase.log.1} before it would grow past its cap, so an instance never holds more than
- * twice the cap, and lines are cut at a quarter of the cap (at most 4096 characters) so one line
- * can neither break the cap nor hold unbounded memory. The file outlives the process, so
- * {@link #readRecent} still answers for a stopped instance (and after PicoBase restarts), and a
- * newly opened log starts its ring with the previous run's last lines.
+ * One instance's PocketBase output, in {@code logs/pocketbase.log}. The operating system writes it:
+ * PocketBase's stdout and stderr are the file itself ({@link #redirect}, opened for appending), so no
+ * thread of ours copies output while the instance runs; lines are read from the file on demand
+ * ({@link #recent}, {@link #since}). The file outlives the process, so {@link #readRecent} answers for a
+ * stopped instance too (and after PicoBase restarts).
  *
- * <p>Threading: {@link #capture} reads a process's output on its own daemon thread until end of
- * stream; appends and reads are thread-safe (one lock, held for a buffered write and flush, never
- * while reading the stream). A disk error is logged once and the log goes on in memory only.
+ * <p>Disk use is bounded: {@link #enforceCap} (called on each of our own appends and every second by
+ * the runtime for running instances) moves the file's newest {@code maxBytes} to
+ * {@code pocketbase.log.1} and empties the file once it has grown past its cap; PocketBase goes on
+ * writing at the start of the emptied file, as with logrotate's {@code copytruncate}. An instance
+ * therefore holds at most twice the cap plus what PocketBase prints in a second. Lines are cut at a
+ * quarter of the cap (at most 4096 characters) when read, so one endless line holds no more memory
+ * than that.
+ *
+ * <p>Threading: thread-safe; every method blocks on small file operations (at most a few MiB read).
+ * A disk error while appending our own lines is logged once and those lines are dropped.
  */
 public final class InstanceLog implements AutoCloseable {
     public static final long DEFAULT_MAX_BYTES = 1 << 20;
-    public static final int DEFAULT_RECENT_LINES = 500;
+    private static final long READ_LIMIT = 8 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(InstanceLog.class);
 
     private final Path file;
     private final Path rotated;
     private final long maxBytes;
     private final int maxLineChars;
-    private final int capacity;
-    private final ArrayDeque<String> ring;
-    private long appended;
-    private long fileBytes;
-    private Writer writer;
+    /** Bytes moved out of the file by rotations since this log was opened: marks stay valid across them. */
+    private long rotatedAway;
     private boolean diskFailed;
     private boolean closed;
 
-    private InstanceLog(Path file, long maxBytes, int capacity) throws IOException {
+    private InstanceLog(Path file, long maxBytes) {
         this.file = file;
-        this.rotated = file.resolveSibling(file.getFileName() + ".1");
+        this.rotated = rotatedFile(file);
         this.maxBytes = maxBytes;
-        this.maxLineChars = (int) Math.max(1, Math.min(4096, maxBytes / 4)); // UTF-8: at most 4 bytes a char
-        this.capacity = capacity;
-        this.ring = new ArrayDeque<>(readRecent(file, capacity));
-        this.fileBytes = Files.exists(file) ? Files.size(file) : 0;
+        this.maxLineChars = maxLineChars(maxBytes);
     }
 
     public static InstanceLog open(Path file) {
-        return open(file, DEFAULT_MAX_BYTES, DEFAULT_RECENT_LINES);
+        return open(file, DEFAULT_MAX_BYTES);
     }
 
-    /** @param maxBytes the cap of each file; @param recentLines how many lines {@link #recent} keeps */
-    public static InstanceLog open(Path file, long maxBytes, int recentLines) {
-        if (maxBytes < 64 || recentLines < 1) {
-            throw new IllegalArgumentException("log cap must be at least 64 bytes and 1 line");
+    /** @param maxBytes the cap of each of the two files */
+    public static InstanceLog open(Path file, long maxBytes) {
+        if (maxBytes < 64) {
+            throw new IllegalArgumentException("log cap must be at least 64 bytes");
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            return new InstanceLog(file, maxBytes, recentLines);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the instance log " + file, e);
         }
+        InstanceLog log = new InstanceLog(file, maxBytes);
+        log.enforceCap();
+        return log;
     }
 
     public Path file() {
         return file;
     }
 
-    /**
-     * Reads {@code in} line by line on a new daemon thread until end of stream; the future
-     * completes when everything has been appended.
-     */
-    public CompletableFuture<Void> capture(InputStream in, String threadName) {
-        CompletableFuture<Void> drained = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-                pump(r);
-            } catch (IOException e) {
-                // The process went away with the pipe: nothing more to read.
-            } finally {
-                drained.complete(null);
-            }
-        }, threadName);
-        reader.setDaemon(true);
-        reader.start();
-        return drained;
+    /** Where a process's output goes: appended to the file by the operating system. */
+    public synchronized ProcessBuilder.Redirect redirect() {
+        enforceCap();
+        return ProcessBuilder.Redirect.appendTo(file.toFile());
     }
 
-    private void pump(Reader r) throws IOException {
-        char[] buf = new char[8192];
-        StringBuilder line = new StringBuilder();
-        List<String> lines = new ArrayList<>();
-        int n;
-        while ((n = r.read(buf)) != -1) {
-            for (int i = 0; i < n; i++) {
-                char c = buf[i];
-                if (c == '\n') {
-                    lines.add(stripCr(line));
-                    line.setLength(0);
-                } else {
-                    line.append(c);
-                    if (line.length() >= maxLineChars) {
-                        lines.add(line.toString());
-                        line.setLength(0);
-                    }
-                }
-            }
-            appendAll(lines);
-            lines.clear();
-        }
-        if (line.length() > 0) {
-            appendAll(List.of(stripCr(line)));
-        }
-    }
-
-    private static String stripCr(StringBuilder line) {
-        int end = line.length();
-        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
-    }
-
-    public void append(String line) {
-        appendAll(List.of(line));
-    }
-
-    private synchronized void appendAll(List<String> lines) {
-        for (String line : lines) {
-            String cut = line.length() > maxLineChars ? line.substring(0, maxLineChars) : line;
-            ring.addLast(cut);
-            if (ring.size() > capacity) {
-                ring.removeFirst();
-            }
-            appended++;
-            write(cut);
-        }
-        flush();
-    }
-
-    private void write(String line) {
+    /** Adds a line of our own (a start or an exit), cut to the line limit. */
+    public synchronized void append(String line) {
         if (closed || diskFailed) {
             return;
         }
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        String cut = line.length() > maxLineChars ? line.substring(0, maxLineChars) : line;
         try {
-            if (fileBytes > 0 && fileBytes + bytes.length > maxBytes) {
-                rotate();
-            }
-            if (writer == null) {
-                writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
-            writer.write(line);
-            writer.write('\n');
-            fileBytes += bytes.length;
+            Files.write(file, (cut + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
-            diskFailed(e);
+            LOG.warn("cannot write {}, dropping the platform's own lines in it: {}", file, e.toString());
+            diskFailed = true;
+        }
+        enforceCap();
+    }
+
+    /**
+     * Rotates if the file has grown past its cap: its newest {@code maxBytes} (from a line start)
+     * replace {@code pocketbase.log.1}, and the file is emptied in place, so a process appending to it
+     * goes on at its start. What the process writes between the copy and the truncation (a moment) is
+     * lost, as with {@code copytruncate}.
+     */
+    public synchronized void enforceCap() {
+        try {
+            if (Files.size(file) <= maxBytes) {
+                return;
+            }
+        } catch (IOException e) {
+            return; // nothing written yet, or unreadable: nothing to rotate
+        }
+        try (FileChannel current = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = current.size();
+            if (size <= maxBytes) {
+                return;
+            }
+            long from = size - maxBytes;
+            byte[] tail = read(current, from, size - from);
+            int start = 0;
+            if (tail.length > 0 && !endsLine(current, from)) {
+                // From the first whole line; an endless line (no line break at all) is kept as its last piece.
+                while (start < tail.length && tail[start] != '\n') {
+                    start++;
+                }
+                start = start < tail.length ? start + 1 : 0;
+            }
+            Path fresh = rotated.resolveSibling(rotated.getFileName() + ".tmp");
+            try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(ByteBuffer.wrap(tail, start, tail.length - start));
+            }
+            Files.move(fresh, rotated, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            current.truncate(0);
+            rotatedAway += size;
+        } catch (NoSuchFileException e) {
+            // nothing written yet
+        } catch (IOException e) {
+            LOG.warn("cannot rotate {}: {}", file, e.toString());
         }
     }
 
-    private void rotate() throws IOException {
-        closeWriter();
-        Files.move(file, rotated, StandardCopyOption.REPLACE_EXISTING);
-        fileBytes = 0;
+    /** Whether the byte before {@code position} ends a line (or there is none). */
+    private static boolean endsLine(FileChannel channel, long position) throws IOException {
+        return position == 0 || read(channel, position - 1, 1)[0] == '\n';
     }
 
-    private void flush() {
-        if (writer != null) {
-            try {
-                writer.flush();
-            } catch (IOException e) {
-                diskFailed(e);
+    private static byte[] read(FileChannel channel, long position, long length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) length);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                break;
             }
         }
-    }
-
-    private void diskFailed(IOException e) {
-        LOG.warn("cannot write {}, keeping its output in memory only: {}", file, e.toString());
-        diskFailed = true;
-        try {
-            closeWriter();
-        } catch (IOException ignored) {
-            // already failing
-        }
-    }
-
-    private void closeWriter() throws IOException {
-        if (writer != null) {
-            Writer w = writer;
-            writer = null;
-            w.close();
-        }
+        return buffer.position() == buffer.capacity() ? buffer.array()
+                : java.util.Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     /** The last {@code max} lines, oldest first. */
-    public synchronized List<String> recent(int max) {
-        return tail(new ArrayList<>(ring), max);
+    public List<String> recent(int max) {
+        return readRecent(file, max, maxLineChars);
     }
 
-    /** A position to pass to {@link #since}: the number of lines appended so far. */
-    synchronized long mark() {
-        return appended;
+    /** A position to pass to {@link #since}: how many bytes the log has taken so far. */
+    public synchronized long mark() {
+        try {
+            return rotatedAway + (Files.exists(file) ? Files.size(file) : 0);
+        } catch (IOException e) {
+            return rotatedAway;
+        }
     }
 
-    /** Up to {@code max} of the lines appended after {@code mark}, oldest first. */
-    synchronized List<String> since(long mark, int max) {
-        int count = (int) Math.min(Math.min(appended - mark, ring.size()), max);
-        return tail(new ArrayList<>(ring), count);
+    /** Up to {@code max} of the lines written after {@code mark}, oldest first (the newest if more). */
+    public synchronized List<String> since(long mark, int max) {
+        byte[] newer = bytesFrom(file, Math.max(0, mark - rotatedAway));
+        if (mark < rotatedAway) {
+            // Rotated since the mark: the older file holds the log's bytes [rotatedAway - its size, rotatedAway).
+            byte[] whole = bytesFrom(rotated, 0);
+            int from = (int) Math.max(0, Math.min(whole.length, mark - (rotatedAway - whole.length)));
+            byte[] both = new byte[whole.length - from + newer.length];
+            System.arraycopy(whole, from, both, 0, whole.length - from);
+            System.arraycopy(newer, 0, both, whole.length - from, newer.length);
+            newer = both;
+        }
+        return tail(lines(new String(newer, StandardCharsets.UTF_8), maxLineChars), max);
     }
 
-    /** Stops writing to disk; {@link #recent} keeps answering from memory. */
+    /** Stops our own appends; the file stays for {@link #readRecent}. */
     @Override
     public synchronized void close() {
         closed = true;
-        try {
-            closeWriter();
-        } catch (IOException e) {
-            LOG.warn("cannot close {}: {}", file, e.toString());
-        }
     }
 
     /** The last {@code max} lines of the log file and its rotated predecessor, oldest first. */
     public static List<String> readRecent(Path file, int max) {
-        List<String> current = readLines(file);
+        return readRecent(file, max, maxLineChars(DEFAULT_MAX_BYTES));
+    }
+
+    private static List<String> readRecent(Path file, int max, int maxLineChars) {
+        List<String> current = lines(new String(bytesFrom(file, 0), StandardCharsets.UTF_8), maxLineChars);
         if (current.size() >= max) {
             return tail(current, max);
         }
-        List<String> both = new ArrayList<>(readLines(file.resolveSibling(file.getFileName() + ".1")));
+        List<String> both = new ArrayList<>(lines(new String(bytesFrom(rotatedFile(file), 0), StandardCharsets.UTF_8),
+                maxLineChars));
         both.addAll(current);
         return tail(both, max);
     }
 
-    private static List<String> readLines(Path file) {
-        try {
-            String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            if (text.isEmpty()) {
-                return List.of();
-            }
-            if (text.endsWith("\n")) {
-                text = text.substring(0, text.length() - 1);
-            }
-            return Arrays.asList(text.split("\n", -1));
+    private static Path rotatedFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".1");
+    }
+
+    private static int maxLineChars(long maxBytes) {
+        return (int) Math.max(1, Math.min(4096, maxBytes / 4)); // UTF-8: at most 4 bytes a char
+    }
+
+    /**
+     * The file's bytes from {@code offset} on, at most its last {@link #READ_LIMIT} (a file that grew
+     * far past its cap between two rotations is read by its end); none if it does not exist.
+     */
+    private static byte[] bytesFrom(Path file, long offset) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long from = Math.max(offset, size - READ_LIMIT);
+            return from >= size ? new byte[0] : read(channel, from, size - from);
         } catch (NoSuchFileException e) {
-            return List.of();
+            return new byte[0];
         } catch (IOException e) {
             LOG.warn("cannot read {}: {}", file, e.toString());
-            return List.of();
+            return new byte[0];
         }
+    }
+
+    /** The text's lines without their {@code \n} or {@code \r\n}; a line longer than {@code maxChars} in pieces. */
+    static List<String> lines(String text, int maxChars) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            int stop = end < 0 ? text.length() : end;
+            int lineEnd = stop > start && text.charAt(stop - 1) == '\r' ? stop - 1 : stop;
+            for (int piece = start; piece < lineEnd || piece == start; piece += maxChars) {
+                lines.add(text.substring(piece, Math.min(lineEnd, piece + maxChars)));
+                if (lineEnd == start) {
+                    break;
+                }
+            }
+            start = stop + 1;
+        }
+        return lines;
     }
 
     private static List<String> tail(List<String> lines, int max) {

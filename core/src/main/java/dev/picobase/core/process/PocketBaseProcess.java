@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: {@link #start} and {@link #stop} block (up to the boot timeout and the grace
  * period) and belong on a bounded blocking executor, never a Netty event loop; the accessors are
- * safe from any thread. {@link #exited()} completes on a JDK process-reaper or log-reader thread.
+ * safe from any thread. {@link #exited()} completes on a JDK process-reaper thread.
  */
 public final class PocketBaseProcess {
     private static final Logger LOG = LoggerFactory.getLogger(PocketBaseProcess.class);
@@ -85,10 +85,8 @@ public final class PocketBaseProcess {
         this.log = log;
         this.outputMark = outputMark;
         this.startedAt = startedAt;
-        CompletableFuture<Void> drained = log.capture(process.getInputStream(), "pocketbase-log-" + instanceId);
-        // A grandchild holding the pipe open must not delay the exit report for long.
+        // The output is in the log file already (the OS wrote it there): nothing to drain.
         this.exited = process.onExit()
-                .thenCompose(p -> drained.completeOnTimeout(null, 2, TimeUnit.SECONDS))
                 .handle((ignored, error) -> {
                     pidFile.delete();
                     return exit();
@@ -132,7 +130,10 @@ public final class PocketBaseProcess {
                     + (Files.exists(binary) ? "not executable" : "no such file"), false, null);
         }
         pidFile.stopStray(dirArgument);
-        ProcessBuilder builder = new ProcessBuilder(launched(command)).directory(instanceDir.toFile()).redirectErrorStream(true);
+        // Output straight to the log file: no thread of ours per running instance copies it.
+        ProcessBuilder builder = new ProcessBuilder(launched(command)).directory(instanceDir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.redirect());
         restrictEnvironment(builder.environment());
         builder.environment().putAll(instanceEnv);
         log.append("---- picobase: starting PocketBase on 127.0.0.1:" + port + " at " + Instant.now());
@@ -141,7 +142,6 @@ public final class PocketBaseProcess {
         Process process;
         try {
             process = builder.start();
-            process.getOutputStream().close();
         } catch (IOException e) {
             throw new InstanceStartException(instanceId, "cannot run " + binary + ": " + e.getMessage(), false, e);
         }

@@ -146,6 +146,14 @@ public final class InstanceLifecycle implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("instance-timer"));
         long period = idleReaper.period().toMillis();
         timer.scheduleWithFixedDelay(idleReaper::tick, period, period, TimeUnit.MILLISECONDS);
+        // PocketBase writes its log file itself; the caps are kept off the timer (it renews leases).
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                blocking.execute(runtime::enforceLogCaps);
+            } catch (java.util.concurrent.RejectedExecutionException busy) {
+                // the next second's sweep will do
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         if (!snapshotInterval.isZero()) {
             long every = snapshotInterval.toMillis();
             timer.scheduleWithFixedDelay(periodic::tick, every, every, TimeUnit.MILLISECONDS);

@@ -268,6 +268,19 @@ public final class InstanceRuntime implements AutoCloseable {
         return Optional.ofNullable(entry.ready.getNow(null)).filter(PocketBaseProcess::isAlive);
     }
 
+    /**
+     * Keeps each running instance's log under its cap ({@link InstanceLog#enforceCap}): PocketBase
+     * appends to the file itself, so someone must look. Called every second; a few file sizes read.
+     */
+    public void enforceLogCaps() {
+        for (Entry entry : entries.values()) {
+            InstanceLog log = entry.log;
+            if (log != null) {
+                log.enforceCap();
+            }
+        }
+    }
+
     /** The last {@code max} lines PocketBase printed for this instance, also after it stopped. */
     public List<String> logs(String instanceId, int max) {
         Entry entry = entries.get(instanceId);

@@ -73,8 +73,8 @@ curl -H "apikey: $KEY" -H 'content-type: application/json' \\
 }
 
 const SNIPPETS = [
-  { id: 'browser', label: 'Browser (JS SDK)', code: browserSnippet },
-  { id: 'node', label: 'Node.js (JS SDK)', code: nodeSnippet },
+  { id: 'browser', label: 'Browser', code: browserSnippet },
+  { id: 'node', label: 'Node.js', code: nodeSnippet },
   { id: 'curl', label: 'curl', code: curlSnippet },
 ];
 
@@ -123,7 +123,7 @@ export function connectCard(view) {
         + 'gets an HttpOnly cookie for this instance only, so the page\'s later requests need no key.')),
     tabs,
     panels,
-    h('p', { class: 'hint' }, 'The realtime examples listen to a collection named ', h('code', {}, 'posts'),
+    h('p', { class: 'hint' }, 'The browser and Node snippets use the PocketBase JS SDK. The realtime examples listen to a collection named ', h('code', {}, 'posts'),
       '; its list and view rules decide who receives its events.'));
 }
 

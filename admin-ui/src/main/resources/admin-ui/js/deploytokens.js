@@ -50,14 +50,14 @@ function render(card) {
     return;
   }
   replace(card.list, card.tokens.map((token) => {
-    const revoke = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-danger-text', dataset: { revokeToken: token.id },
-      'aria-label': `Revoke deploy token ${token.name}` }, icon('trash'), h('span', { class: 'hide-sm' }, 'Revoke'));
+    const revoke = h('button', { type: 'button', class: 'btn btn-ghost btn-icon btn-danger-text', dataset: { revokeToken: token.id },
+      'aria-label': `Revoke deploy token ${token.name}`, title: 'Revoke' }, icon('trash'));
     revoke.addEventListener('click', () => openRevokeDialog(card, token));
     return h('li', { class: 'token-row', dataset: { tokenId: token.id } },
       h('div', { class: 'token-main' },
         h('div', { class: 'key-name' }, token.name),
         h('div', { class: 'muted token-meta' }, h('span', {}, 'created ', timeEl(token.createdAt)),
-          h('span', {}, ' · last used ', timeEl(token.lastUsedAt, 'never')))),
+          h('span', { 'aria-hidden': 'true' }, '·'), h('span', {}, 'last used ', timeEl(token.lastUsedAt, 'never')))),
       revoke);
   }));
 }

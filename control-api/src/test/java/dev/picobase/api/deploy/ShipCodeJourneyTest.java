@@ -48,9 +48,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * through the gateway; a refused upload's message is shown in the dialog; a zip replaces pb_public and
  * {@code /} serves it; a file is deleted; a deploy token is created (shown once, with its command
  * line), works, and is refused once revoked; the Connect panel's Node snippet, copied to the clipboard,
- * is run as it is in Node and gets a realtime event through the gateway; and the instance is cloned
- * from its page, the clone serving the same hook route. Each card is saved under
- * {@code target/screenshots} (ship-*), the Connect panel also at 390 px.
+ * is run as it is in Node and gets a realtime event through the gateway, and its curl commands
+ * answer; and the instance is cloned from its page, the clone serving the same hook route. Each card is
+ * saved under {@code target/screenshots} (ship-*), the Connect panel also at 390 px.
  */
 @ParameterizedClass
 @CsvSource({"SQLITE, LOCAL", "LIBSQL, S3PROXY"})
@@ -216,6 +216,17 @@ class ShipCodeJourneyTest extends PlatformPerBackEnds {
                         return written.stream().anyMatch(id -> app.output().contains("create " + id));
                     });
         }
+
+        // The curl snippet's first commands, with the key put in, answer as PocketBase does (curl
+        // resolves *.localhost to the loopback by itself).
+        driver.findElement(By.id("connect-tab-curl")).click();
+        String curl = driver.findElement(By.id("snippet-curl")).getText();
+        String firstCommands = curl.substring(0, curl.indexOf("\n\n")).replace("KEY=pbk_…", "KEY=" + tenant.key());
+        assertThat(firstCommands.lines()).hasSize(3);
+        Process shell = new ProcessBuilder("bash", "-c", firstCommands).redirectErrorStream(true).start();
+        String answered = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(shell.waitFor()).as(answered).isZero();
+        assertThat(answered).contains("\"message\":\"API is healthy.\"").contains("\"title\":\"hello\"");
 
         // Clone from the instance page: the new instance opens, and serves the same hook route.
         scrollTo("instance-header");

@@ -49,7 +49,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code /} serves it; a file is deleted; a deploy token is created (shown once, with its command
  * line), works, and is refused once revoked; the Connect panel's Node snippet, copied to the clipboard,
  * is run as it is in Node and gets a realtime event through the gateway, and its curl commands
- * answer; and the instance is cloned from its page, the clone serving the same hook route. Each card is
+ * answer; and the instance is cloned from its page, the clone serving the same hook route, and that clone
+ * from a backup row. Each card is
  * saved under {@code target/screenshots} (ship-*), the Connect panel also at 390 px.
  */
 @ParameterizedClass
@@ -249,6 +250,17 @@ class ShipCodeJourneyTest extends PlatformPerBackEnds {
                 .send("GET", "/greeting", null, WAKE);
         assertThat(cloned.status()).isEqualTo(200);
         assertThat(cloned.text()).isEqualTo("greeting: "); // the hook came along, the secret did not
+
+        // "Clone from this backup" on a backup row: the dialog names it, and the clone's clone opens.
+        waitFor(By.cssSelector(".backup-row [data-clone]")).click();
+        WebElement fromBackup = waitFor(By.id("create-instance-form"));
+        assertThat(driver.findElement(By.cssSelector("dialog[open] .dialog-title")).getText()).isEqualTo("Clone from this backup");
+        fromBackup.findElement(By.name("subdomain")).sendKeys(Keys.chord(Keys.CONTROL, "a"), Unique.subdomain());
+        wait(d -> d.findElement(By.id("subdomain-preview")).getText().contains("is available"));
+        fromBackup.findElement(By.name("name")).sendKeys(Keys.ENTER);
+        wait(d -> !d.getCurrentUrl().endsWith("/instances/" + cloneId));
+        wait(d -> d.findElement(By.id("instance-name")).getText().equals("Test app copy copy"));
+        waitFor(By.cssSelector("li[data-path='pb_hooks/main.pb.js']"));
         assertNoConsoleErrorsExcept(e -> false);
     }
 

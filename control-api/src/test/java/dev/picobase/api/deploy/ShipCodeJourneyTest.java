@@ -49,9 +49,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code /} serves it; a file is deleted; a deploy token is created (shown once, with its command
  * line), works, and is refused once revoked; the Connect panel's Node snippet, copied to the clipboard,
  * is run as it is in Node and gets a realtime event through the gateway, and its curl commands
- * answer; and the instance is cloned from its page, the clone serving the same hook route, and that clone
- * from a backup row. Each card is
- * saved under {@code target/screenshots} (ship-*), the Connect panel also at 390 px.
+ * answer; and the instance is cloned from its page, the clone serving the same hook route, and that
+ * clone cloned again from a backup row. Each card is saved under {@code target/screenshots} (ship-*),
+ * the Connect panel also at 390 px.
  */
 @ParameterizedClass
 @CsvSource({"SQLITE, LOCAL", "LIBSQL, S3PROXY"})

@@ -56,9 +56,10 @@ export function onSessionEnded(fn) {
  * Calls the API. A 401 on anything but sign-in means the session ended: listeners are told so the
  * app can go back to the sign-in page.
  */
-export async function request(method, path, body, { quiet401 = false } = {}) {
+export async function request(method, path, body, { quiet401 = false, contentType } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // With a contentType the body (a file, a zip) is sent as it is; otherwise as JSON.
+  if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
   if (method !== 'GET') {
     const token = cookie('picobase_csrf') || csrfFromSignIn;
     if (token) headers['X-CSRF-Token'] = token;
@@ -68,7 +69,7 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });

@@ -1,5 +1,7 @@
-// One instance: status with start/stop, its address, API keys (a new key shown once), its backups
-// (snapshots with why each was taken, each downloadable and restorable behind a confirmation, and
+// One instance: status with start/stop, its address, API keys (a new key shown once), how to connect
+// an app (connect.js), its code, secrets and deploy tokens (files.js, secrets.js, deploytokens.js), a
+// clone (clone.js), its backups
+// (snapshots with why each was taken, each downloadable, restorable behind a confirmation or cloned, and
 // "Back up now"), settings (name, idle timeout), the recent
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
@@ -12,6 +14,11 @@ import {
 import {
   capitalize, clearErrors, field, selectField, setFieldError, showError, showFormMessage,
 } from './forms.js';
+import { cloneBackupButton, cloneButton } from './clone.js';
+import { connectCard } from './connect.js';
+import { deployTokensCard } from './deploytokens.js';
+import { filesCard } from './files.js';
+import { secretsCard } from './secrets.js';
 
 const ACTIVE = new Set(['starting', 'running', 'stopping']);
 
@@ -124,6 +131,8 @@ function build(view) {
           h('p', { class: 'card-subtitle muted' }, 'Send a key in the ', h('code', {}, 'apikey'),
             ' header (or the ', h('code', {}, '?apikey='), ' query parameter) with every request to this instance.'),
           view.keysList),
+        connectCard(view),
+        filesCard(view),
         backupsCard(view),
         h('section', { class: 'card', 'aria-labelledby': 'logs-title' },
           h('div', { class: 'card-header' },
@@ -136,6 +145,8 @@ function build(view) {
           h('h2', { id: 'details-title', class: 'card-title' }, 'Details'),
           view.details),
         settingsCard(view),
+        secretsCard(view),
+        deployTokensCard(view),
         adminCard(view),
         h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
           h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),
@@ -198,7 +209,7 @@ function renderHeader(view) {
         copyButton(instance.url, 'Copy URL', { compact: true })),
       instance.status === 'failed' && instance.statusReason
         ? h('p', { class: 'status-reason' }, icon('alert', 'icon icon-sm'), instance.statusReason) : null),
-    h('div', { class: 'header-actions' }, action));
+    h('div', { class: 'header-actions' }, cloneButton(view.ctx, () => view.instance), action));
 }
 
 function actionButton(view) {
@@ -514,6 +525,8 @@ const REASONS = {
   manual: 'Manual',
   before_restore: 'Before a restore',
   set_aside: 'Set aside',
+  deploy: 'After a deploy',
+  clone: 'Cloned',
 };
 
 function startBackups(view) {
@@ -532,6 +545,7 @@ function startBackups(view) {
     }
     const json = JSON.stringify(backups);
     view.backups = backups;
+    view.onBackups?.(backups);
     // Rebuild only when something changed, so a focused Restore button keeps its focus.
     if (json !== lastJson) {
       lastJson = json;
@@ -574,7 +588,7 @@ function renderBackups(view) {
         // Why a backup is not current (a node that lost the instance's lease kept its writes here).
         // The server writes it from node ids and messages: always a text node, never parsed as HTML.
         !backup.current && backup.note ? h('p', { class: 'backup-note', text: backup.note }) : null),
-      h('div', { class: 'backup-actions' }, download, restore));
+      h('div', { class: 'backup-actions' }, cloneBackupButton(view.ctx, view.instance, backup), download, restore));
   }));
 }
 

@@ -134,13 +134,25 @@ function localProblem(value) {
   return null;
 }
 
-export function openCreateDialog(ctx) {
+/**
+ * The create dialog. `options` make it create something else with the same checked name and
+ * subdomain (clone.js: a clone): its title, description, submit label, a name to start from, and
+ * `create(name, subdomain)` answering the new instance.
+ */
+export function openCreateDialog(ctx, options = {}) {
+  const {
+    title = 'New instance',
+    description = 'A fresh PocketBase server. It starts stopped; start it from its page or just send it a request.',
+    submitLabel = 'Create instance',
+    initialName = '',
+    create = (nameValue, sub) => api.createInstance(nameValue, sub),
+  } = options;
   const name = field({ label: 'Name', name: 'name', attrs: { autocomplete: 'off', maxlength: 100, placeholder: 'My app' } });
   const subdomain = field({ label: 'Subdomain', name: 'subdomain',
     attrs: { autocomplete: 'off', maxlength: 63, spellcheck: 'false', autocapitalize: 'none', placeholder: 'my-app' } });
   const preview = h('div', { class: 'subdomain-preview', id: 'subdomain-preview', 'aria-live': 'polite' });
   subdomain.wrapper.querySelector('.field-error').before(preview);
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'create-instance-form' }, 'Create instance');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'create-instance-form' }, submitLabel);
   const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
   const form = h('form', { id: 'create-instance-form', class: 'form', novalidate: true }, name.wrapper, subdomain.wrapper);
 
@@ -211,12 +223,17 @@ export function openCreateDialog(ctx) {
   });
 
   const { close } = openDialog({
-    title: 'New instance',
-    description: 'A fresh PocketBase server. It starts stopped; start it from its page or just send it a request.',
+    title,
+    description,
     body: form,
     actions: [cancel, submit],
   });
   cancel.addEventListener('click', close);
+  if (initialName) {
+    name.input.value = initialName;
+    name.input.dispatchEvent(new Event('input'));
+    name.input.select();
+  }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -243,7 +260,7 @@ export function openCreateDialog(ctx) {
       return;
     }
     try {
-      const instance = await api.createInstance(nameValue, sub);
+      const instance = await create(nameValue, sub);
       close();
       toast(`Created ${instance.name}`);
       ctx.navigate(`/instances/${encodeURIComponent(instance.id)}`);

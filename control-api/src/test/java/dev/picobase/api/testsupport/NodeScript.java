@@ -1,5 +1,6 @@
 package dev.picobase.api.testsupport;
 
+import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.Tools;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,76 @@ public final class NodeScript {
 
     public NodeScript(String resource) {
         this.resource = resource;
+    }
+
+    /**
+     * A program that runs until stopped (a realtime subscription, say), started from its source text
+     * (such as a snippet a page shows), placed in the SDK directory like a resource script. Its output
+     * is read while it runs; {@link Running#close} kills it and removes its files.
+     */
+    public static Running start(String source, Map<String, String> environment) {
+        Path sdk = Tools.jsSdk();
+        try {
+            Path script = Files.createTempFile(sdk, "e2e-", ".mjs");
+            Path output = Files.createTempFile("node-script-", ".log");
+            Files.writeString(script, source);
+            ProcessBuilder builder = new ProcessBuilder(List.of("node", script.toString()))
+                    .directory(sdk.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+            builder.environment().putAll(environment);
+            return new Running(builder.start(), script, output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A program started by {@link #start}: its output so far, and waiting for a line of it. */
+    public static final class Running implements AutoCloseable {
+        private final Process node;
+        private final Path script;
+        private final Path output;
+
+        private Running(Process node, Path script, Path output) {
+            this.node = node;
+            this.script = script;
+            this.output = output;
+        }
+
+        public String output() {
+            try {
+                return Files.readString(output, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Waits until the output contains {@code text}; fails with the output if the program ends first or time runs out. */
+        public void awaitOutput(String text, Duration timeout) {
+            try {
+                Deadline.await("node to print '" + text + "'", timeout, Duration.ofMillis(50), () -> {
+                    boolean printed = output().contains(text);
+                    if (!printed && !node.isAlive()) {
+                        throw new AssertionError("node exited with " + node.exitValue() + " before printing '" + text + "'");
+                    }
+                    return printed;
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ":\n" + output(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            node.destroyForcibly();
+            try {
+                node.waitFor(10, TimeUnit.SECONDS);
+                Files.deleteIfExists(script);
+                Files.deleteIfExists(output);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     public Outcome run(Map<String, String> environment, Duration timeout) {

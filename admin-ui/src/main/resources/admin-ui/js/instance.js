@@ -1,6 +1,6 @@
 // One instance: status with start/stop, its address, API keys (a new key shown once), its backups
 // (snapshots with why each was taken, each downloadable and restorable behind a confirmation, and
-// "Back up now"), settings (name, idle timeout), the recent
+// "Back up now"), usage and the rate limit (usage.js), settings (name, idle timeout), the recent
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
 // the page is visible.
@@ -12,6 +12,7 @@ import {
 import {
   capitalize, clearErrors, field, selectField, setFieldError, showError, showFormMessage,
 } from './forms.js';
+import { rateLimitCard, startUsage, usageCard } from './usage.js';
 
 const ACTIVE = new Set(['starting', 'running', 'stopping']);
 
@@ -125,6 +126,7 @@ function build(view) {
             ' header (or the ', h('code', {}, '?apikey='), ' query parameter) with every request to this instance.'),
           view.keysList),
         backupsCard(view),
+        usageCard(view),
         h('section', { class: 'card', 'aria-labelledby': 'logs-title' },
           h('div', { class: 'card-header' },
             h('h2', { id: 'logs-title', class: 'card-title' }, icon('terminal', 'icon icon-title'), 'Logs'),
@@ -136,6 +138,7 @@ function build(view) {
           h('h2', { id: 'details-title', class: 'card-title' }, 'Details'),
           view.details),
         settingsCard(view),
+        rateLimitCard(view),
         adminCard(view),
         h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
           h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),
@@ -146,6 +149,7 @@ function build(view) {
   renderDetails(view);
   loadKeys(view);
   startBackups(view);
+  startUsage(view);
   startLogs(view);
 }
 

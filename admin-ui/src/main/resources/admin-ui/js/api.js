@@ -151,6 +151,7 @@ export const api = {
   revokeKey: (id, keyId) =>
     request('DELETE', `/api/instances/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
   backups: (id) => request('GET', `/api/instances/${encodeURIComponent(id)}/backups`),
+  usage: (id, days = 30) => request('GET', `/api/instances/${encodeURIComponent(id)}/usage?days=${days}`),
   backUp: (id) => request('POST', `/api/instances/${encodeURIComponent(id)}/backups`),
   /** A plain link (the session cookie authenticates it), so the browser saves the zip as it streams. */
   backupDownloadUrl: (id, snapshotId) => `/api/instances/${encodeURIComponent(id)}/backups/`

@@ -2,7 +2,7 @@
 // an app (connect.js), its code, secrets and deploy tokens (files.js, secrets.js, deploytokens.js), a
 // clone (clone.js), its backups
 // (snapshots with why each was taken, each downloadable, restorable behind a confirmation or cloned, and
-// "Back up now"), settings (name, idle timeout), the recent
+// "Back up now"), usage and the rate limit (usage.js), settings (name, idle timeout), the recent
 // PocketBase log (refreshed while it runs), a way into PocketBase's own admin UI, and deletion
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
 // the page is visible.
@@ -19,6 +19,7 @@ import { connectCard } from './connect.js';
 import { deployTokensCard } from './deploytokens.js';
 import { filesCard } from './files.js';
 import { secretsCard } from './secrets.js';
+import { rateLimitCard, startUsage, usageCard } from './usage.js';
 
 const ACTIVE = new Set(['starting', 'running', 'stopping']);
 
@@ -134,6 +135,7 @@ function build(view) {
         connectCard(view),
         filesCard(view),
         backupsCard(view),
+        usageCard(view),
         h('section', { class: 'card', 'aria-labelledby': 'logs-title' },
           h('div', { class: 'card-header' },
             h('h2', { id: 'logs-title', class: 'card-title' }, icon('terminal', 'icon icon-title'), 'Logs'),
@@ -147,6 +149,7 @@ function build(view) {
         settingsCard(view),
         secretsCard(view),
         deployTokensCard(view),
+        rateLimitCard(view),
         adminCard(view),
         h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
           h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),
@@ -157,6 +160,7 @@ function build(view) {
   renderDetails(view);
   loadKeys(view);
   startBackups(view);
+  startUsage(view);
   startLogs(view);
 }
 

@@ -59,11 +59,17 @@ public final class StaticGateway {
                 usage.instanceActive(instanceId);
                 return CompletableFuture.completedFuture(backend);
             }
+
+            @Override
+            public void exchangeEnded(String instanceId, long bytesIn, long bytesOut) {
+                usage.exchange(instanceId, bytesIn, bytesOut); // as the platform's backends count usage
+            }
         };
         PlatformMetrics metrics = new PlatformMetrics();
         GatewayServer gateway = GatewayServer.start("127.0.0.1", options.integer("port", 0), config.gateway(),
                 new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                        config.auth().secureCookies()), backends, metrics);
+                        config.auth().secureCookies(), dev.picobase.proxy.ClusterHop.OFF,
+                        new dev.picobase.proxy.RateLimits(config.gateway().rateLimitDefault())), backends, metrics);
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
 

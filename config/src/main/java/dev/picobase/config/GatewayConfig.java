@@ -2,14 +2,16 @@ package dev.picobase.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Gateway limits: how long a client may take to send a request head (slowloris) or keep an idle
  * keep-alive connection, how long PocketBase may take to accept a connection and to start
  * answering, the largest request line and header block, the number of event-loop threads, how many
  * connections it keeps open (in total and per client address), how many long-lived streams (SSE,
- * WebSocket) one client address and one instance may hold, and which peers are proxies whose
- * {@code X-Forwarded-For} is believed.
+ * WebSocket) one client address and one instance may hold, which peers are proxies whose
+ * {@code X-Forwarded-For} is believed, and the request rate limit of instances that set none of their
+ * own (none by default).
  */
 public record GatewayConfig(
         Duration requestHeadTimeout,
@@ -21,7 +23,8 @@ public record GatewayConfig(
         ConnectionLimits connections,
         int maxStreamsPerAddress,
         int maxStreamsPerInstance,
-        List<Cidr> trustedProxies) {
+        List<Cidr> trustedProxies,
+        Optional<RateLimit> rateLimitDefault) {
 
     public static final int DEFAULT_CONNECTIONS_PER_ADDRESS = 1_000;
     public static final int DEFAULT_STREAMS_PER_ADDRESS = 100;
@@ -36,21 +39,30 @@ public record GatewayConfig(
                          int maxInitialLineBytes, int maxHeaderBytes, int ioThreads) {
         this(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes, maxHeaderBytes, ioThreads,
                 new ConnectionLimits(10_000, DEFAULT_CONNECTIONS_PER_ADDRESS), DEFAULT_STREAMS_PER_ADDRESS,
-                DEFAULT_STREAMS_PER_INSTANCE, List.of());
+                DEFAULT_STREAMS_PER_INSTANCE, List.of(), Optional.empty());
     }
 
     public GatewayConfig withConnections(ConnectionLimits limits) {
         return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
-                maxHeaderBytes, ioThreads, limits, maxStreamsPerAddress, maxStreamsPerInstance, trustedProxies);
+                maxHeaderBytes, ioThreads, limits, maxStreamsPerAddress, maxStreamsPerInstance, trustedProxies,
+                rateLimitDefault);
     }
 
     public GatewayConfig withStreams(int perAddress, int perInstance) {
         return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
-                maxHeaderBytes, ioThreads, connections, perAddress, perInstance, trustedProxies);
+                maxHeaderBytes, ioThreads, connections, perAddress, perInstance, trustedProxies,
+                rateLimitDefault);
     }
 
     public GatewayConfig withTrustedProxies(List<Cidr> proxies) {
         return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
-                maxHeaderBytes, ioThreads, connections, maxStreamsPerAddress, maxStreamsPerInstance, proxies);
+                maxHeaderBytes, ioThreads, connections, maxStreamsPerAddress, maxStreamsPerInstance, proxies,
+                rateLimitDefault);
+    }
+
+    public GatewayConfig withRateLimitDefault(Optional<RateLimit> limit) {
+        return new GatewayConfig(requestHeadTimeout, connectTimeout, responseTimeout, maxInitialLineBytes,
+                maxHeaderBytes, ioThreads, connections, maxStreamsPerAddress, maxStreamsPerInstance, trustedProxies,
+                limit);
     }
 }

@@ -64,6 +64,7 @@ public record PicoBaseConfig(
             "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_MAX_STREAMS_PER_ADDRESS", "PICOBASE_MAX_STREAMS_PER_INSTANCE", "PICOBASE_TRUSTED_PROXIES",
+            "PICOBASE_RATE_LIMIT_DEFAULT",
             "PICOBASE_RESERVED_SUBDOMAINS", "PICOBASE_MAX_KEYS_PER_INSTANCE", "PICOBASE_NODE_ID",
             "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
             "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS",
@@ -174,7 +175,8 @@ public record PicoBaseConfig(
                 gatewayConnections,
                 s.integer("PICOBASE_MAX_STREAMS_PER_ADDRESS", GatewayConfig.DEFAULT_STREAMS_PER_ADDRESS, 1, 1_000_000),
                 s.integer("PICOBASE_MAX_STREAMS_PER_INSTANCE", GatewayConfig.DEFAULT_STREAMS_PER_INSTANCE, 1, 1_000_000),
-                trustedProxies(s));
+                trustedProxies(s),
+                RateLimit.parseDefault(s.string("PICOBASE_RATE_LIMIT_DEFAULT", "off")));
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
                 idle, metadata, storage, pocketbase, basePort, auth, gateway,

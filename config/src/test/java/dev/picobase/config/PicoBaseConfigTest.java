@@ -49,6 +49,21 @@ class PicoBaseConfigTest {
      * so the snapshot interval is what a node loss costs: 30 s there by default, 15 min on one node.
      */
     @Test
+    void theRateLimitDefaultIsOffUnlessSetAsNOrNPerAddress() {
+        assertThat(PicoBaseConfig.fromMap(Map.of()).gateway().rateLimitDefault()).isEmpty();
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RATE_LIMIT_DEFAULT", "off")).gateway().rateLimitDefault())
+                .isEmpty();
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RATE_LIMIT_DEFAULT", "600")).gateway().rateLimitDefault())
+                .contains(new RateLimit(600, false));
+        assertThat(PicoBaseConfig.fromMap(Map.of("PICOBASE_RATE_LIMIT_DEFAULT", "120/address")).gateway()
+                .rateLimitDefault()).contains(new RateLimit(120, true));
+        for (String bad : new String[] {"0", "fast", "10/minute", "-5", "2000000"}) {
+            assertThatThrownBy(() -> PicoBaseConfig.fromMap(Map.of("PICOBASE_RATE_LIMIT_DEFAULT", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("PICOBASE_RATE_LIMIT_DEFAULT");
+        }
+    }
+
+    @Test
     void snapshotsOfRunningInstancesAreFrequentByDefaultWhenTheDatabaseIsShared() {
         assertThat(PicoBaseConfig.fromMap(Map.of()).snapshotInterval()).isEqualTo(java.time.Duration.ofMinutes(15));
         assertThat(PicoBaseConfig.fromMap(Map.of("TURSO_DATABASE_URL", "libsql://db.example.turso.io"))

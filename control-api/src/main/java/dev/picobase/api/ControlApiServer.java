@@ -86,6 +86,7 @@ public final class ControlApiServer implements AutoCloseable {
         InstanceRoutes instances = new InstanceRoutes(store, sessions, config, lifecycle, events, owners);
         instances.register(router);
         new KeyRoutes(store, sessions, instances, passwords, events, config.maxKeysPerInstance()).register(router);
+        new dev.picobase.api.instances.UsageRoutes(store, sessions, instances, clock).register(router);
         new dev.picobase.api.admin.AdminRoutes(store, sessions, config, instances, events).register(router);
         new dev.picobase.api.instances.EnvRoutes(store, sessions, instances, config, lifecycle, owners, secrets)
                 .register(router);

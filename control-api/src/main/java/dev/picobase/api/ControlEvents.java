@@ -24,6 +24,10 @@ public interface ControlEvents {
     default void keyRevoked(String keyId) {
     }
 
+    /** The instance's own rate limit was set or cleared: the gateway counts by it from now on. */
+    default void rateLimitChanged(Instance instance) {
+    }
+
     /** An account was suspended: its keys stop working at once, as revoked keys do (streams closed too). */
     default void accountSuspended(java.util.List<String> keyIds) {
     }

@@ -22,6 +22,7 @@ import dev.picobase.core.storage.ObjectStore;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.SqlBackend;
 import dev.picobase.core.store.UsageRecorder;
+import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayServer;
@@ -163,6 +164,10 @@ public final class Platform implements AutoCloseable {
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
         routes.loadAll();
         UsageRecorder usage = new UsageRecorder(store, clock);
+        usage.runningInstances(lifecycle::runningHere);
+        metrics.usage(usage);
+        RateLimits rateLimits = new RateLimits(config.gateway().rateLimitDefault());
+        rateLimits.loadAll(store.listAllInstances());
         ApiKeyVerifier keys = new ApiKeyVerifier(store, new Passwords(config.auth().bcryptCost()), keyChecks,
                 Duration.ofSeconds(1), usage::keyUsed);
         ClusterHop hops = leases.enabled() ? ClusterHop.of(config.cluster().secret()) : ClusterHop.OFF;
@@ -176,7 +181,7 @@ public final class Platform implements AutoCloseable {
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),
                         new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                                config.auth().secureCookies(), hops), backends, metrics,
+                                config.auth().secureCookies(), hops, rateLimits), backends, metrics,
                         leases.enabled() ? nodes::isNode : peer -> false));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
         // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
@@ -191,7 +196,13 @@ public final class Platform implements AutoCloseable {
             @Override
             public void instanceDeleting(Instance instance, List<String> keyIds) {
                 routes.remove(instance.subdomain(), instance.id());
+                rateLimits.remove(instance.id());
                 keyIds.forEach(gateway::revokeKey); // their cached verdicts and their open streams
+            }
+
+            @Override
+            public void rateLimitChanged(Instance instance) {
+                rateLimits.set(instance.id(), instance.rateLimit());
             }
 
             @Override
@@ -222,6 +233,7 @@ public final class Platform implements AutoCloseable {
                 DaemonThreads.named("usage-flush"));
         started.push(usageFlush::shutdownNow);
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
+        usageFlush.scheduleWithFixedDelay(usage::tick, 250, 250, TimeUnit.MILLISECONDS); // awake time
         MetadataBackupSchedule metadataBackups = MetadataBackupSchedule.start(config.metadata(),
                 config.metadataBackup(), objects, clock);
         started.push(metadataBackups::stop);
@@ -233,7 +245,8 @@ public final class Platform implements AutoCloseable {
                 () -> ManagementServer.start(config.managementBindAddress(), config.managementPort(), metrics,
                         new OperatorRoutes(store, lifecycle, config.dataDir(), config.diskBudgetBytes(),
                                 startedAt, metadataBackups).routes()));
-        ClusterSync clusterSync = leases.enabled() ? ClusterSync.start(store, routes, gateway, lifecycle) : null;
+        ClusterSync clusterSync = leases.enabled() ? ClusterSync.start(store, routes, gateway, lifecycle, rateLimits)
+                : null;
         if (clusterSync != null) {
             started.push(clusterSync);
         }
@@ -286,8 +299,9 @@ public final class Platform implements AutoCloseable {
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();
         usageFlush.shutdownNow();
-        usage.flush();
+        usage.flush(); // awake time up to now, while the instances still run
         lifecycle.close(); // saves every instance and gives its lease back
+        usage.flush(); // the sizes of the snapshots those saves took
         if (lifecycle.leases().enabled()) {
             try {
                 store.deregisterNode(lifecycle.leases().nodeId());

@@ -56,4 +56,13 @@ public interface Backends {
     /** The request a {@link #targetFor} was found for has ended; no-op by default. */
     default void exchangeEnded(String instanceId) {
     }
+
+    /**
+     * As {@link #exchangeEnded(String)}, for a request that was sent to the target: {@code bytesIn}
+     * body bytes went to it and {@code bytesOut} came back (the instance's usage). Called once per
+     * such request, on the event loop: must not block.
+     */
+    default void exchangeEnded(String instanceId, long bytesIn, long bytesOut) {
+        exchangeEnded(instanceId);
+    }
 }

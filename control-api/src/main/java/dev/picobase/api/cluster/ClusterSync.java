@@ -5,6 +5,7 @@ import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.MetadataStore.ClusterEvent;
 import dev.picobase.proxy.GatewayServer;
+import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.routing.RouteTable;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * triggers in the statement that made them) and applies what is new. An instance created elsewhere
  * is routed here; one deleted elsewhere loses its route, and any PocketBase or local copy of it here
  * goes; a key deleted elsewhere, or of an account suspended elsewhere, loses its cached verdicts and
- * its open streams here (and a reactivated account's keys are taken back). Changes made
+ * its open streams here (and a reactivated account's keys are taken back); an instance's rate limit
+ * changed elsewhere is read again and counted by here. Changes made
  * through this node come back too, and applying them again changes nothing.
  *
  * <p>Threading: one daemon thread of its own (each poll is one database read).
@@ -36,12 +38,15 @@ public final class ClusterSync implements AutoCloseable {
     private final RouteTable routes;
     private final GatewayServer gateway;
     private final InstanceLifecycle lifecycle;
+    private final RateLimits rateLimits;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("cluster-sync"));
     private long last;
     private long polls;
 
-    private ClusterSync(MetadataStore store, RouteTable routes, GatewayServer gateway, InstanceLifecycle lifecycle) {
+    private ClusterSync(MetadataStore store, RouteTable routes, GatewayServer gateway, InstanceLifecycle lifecycle,
+                        RateLimits rateLimits) {
+        this.rateLimits = rateLimits;
         this.store = store;
         this.routes = routes;
         this.gateway = gateway;
@@ -50,8 +55,8 @@ public final class ClusterSync implements AutoCloseable {
 
     /** Starts reading the changes made from now on. */
     public static ClusterSync start(MetadataStore store, RouteTable routes, GatewayServer gateway,
-                                    InstanceLifecycle lifecycle) {
-        ClusterSync sync = new ClusterSync(store, routes, gateway, lifecycle);
+                                    InstanceLifecycle lifecycle, RateLimits rateLimits) {
+        ClusterSync sync = new ClusterSync(store, routes, gateway, lifecycle, rateLimits);
         sync.last = store.lastClusterEvent();
         sync.thread.scheduleWithFixedDelay(sync::poll, EVERY.toMillis(), EVERY.toMillis(), TimeUnit.MILLISECONDS);
         return sync;
@@ -80,10 +85,13 @@ public final class ClusterSync implements AutoCloseable {
             case "instance_created" -> routes.put(e.subdomain(), e.instanceId());
             case "instance_deleted" -> {
                 routes.remove(e.subdomain(), e.instanceId());
+                rateLimits.remove(e.instanceId());
                 lifecycle.deletedElsewhere(e.instanceId());
             }
             case "key_deleted", "key_suspended" -> gateway.revokeKey(e.keyId());
             case "key_reinstated" -> gateway.reinstateKey(e.keyId());
+            case "rate_limit_changed" -> store.findInstance(e.instanceId())
+                    .ifPresent(i -> rateLimits.set(i.id(), i.rateLimit()));
             default -> LOG.debug("cluster change {} of an unknown kind {}", e.id(), e.kind());
         }
     }

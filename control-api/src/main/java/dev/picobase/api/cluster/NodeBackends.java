@@ -178,6 +178,12 @@ public final class NodeBackends implements Backends {
         lifecycle.traffic().ended(instanceId);
     }
 
+    @Override
+    public void exchangeEnded(String instanceId, long bytesIn, long bytesOut) {
+        exchangeEnded(instanceId);
+        usage.exchange(instanceId, bytesIn, bytesOut);
+    }
+
     /** Requests sent one hop to another node since start (metrics). */
     public long forwarded() {
         return forwarded.get();

@@ -12,6 +12,7 @@ import dev.picobase.api.http.Json;
 import dev.picobase.api.http.Router;
 import dev.picobase.api.http.Validate;
 import dev.picobase.config.PicoBaseConfig;
+import dev.picobase.config.RateLimit;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.ApiKey;
 import dev.picobase.core.model.Snapshot;
@@ -34,6 +35,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code /api/instances}: list, create, read, start, stop, delete, logs, and the subdomain check the
@@ -242,8 +244,9 @@ public final class InstanceRoutes {
     }
 
     /**
-     * Renames the instance and/or sets its own idle timeout: {@code {"name": "...",
-     * "idleTimeoutSeconds": 600}}; {@code "idleTimeoutSeconds": null} goes back to the platform default.
+     * Renames the instance and/or sets its own idle timeout and request rate limit: {@code {"name": "...",
+     * "idleTimeoutSeconds": 600, "rateLimit": {"requestsPerMinute": 600, "perAddress": false}}}; null for
+     * either goes back to the platform default. All in one statement.
      */
     private ApiResponse update(ApiRequest request) {
         Instance instance = owned(request, sessions.require(request));
@@ -252,7 +255,7 @@ public final class InstanceRoutes {
             throw ApiException.badRequest("malformed_json", "the request body must be a JSON object");
         }
         body.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("name") && !f.equals("idleTimeoutSeconds")) {
+            if (!f.equals("name") && !f.equals("idleTimeoutSeconds") && !f.equals("rateLimit")) {
                 throw ApiException.invalid(f, "unknown field '" + f + "'");
             }
         });
@@ -273,10 +276,42 @@ public final class InstanceRoutes {
             }
             idle = value.asLong();
         }
-        Instance updated = store.updateInstance(instance.id(), name, idle, setIdle)
+        boolean setRate = body.has("rateLimit");
+        Optional<RateLimit> rate = setRate ? rateLimit(body.get("rateLimit")) : Optional.empty();
+        Instance updated = store.updateInstance(instance.id(), name, idle, setIdle, rate, setRate)
                 .orElseThrow(() -> ApiException.notFound("no such instance"));
         lifecycle.idleTimeout(updated.id(), updated.idleTimeout());
+        if (setRate) {
+            events.rateLimitChanged(updated);
+        }
         return ApiResponse.ok(view(updated));
+    }
+
+    /** {@code {"requestsPerMinute": 1..1000000, "perAddress": false}} (perAddress optional), or null. */
+    private static Optional<RateLimit> rateLimit(JsonNode value) {
+        if (value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isObject()) {
+            throw ApiException.invalid("rateLimit", "rateLimit must be an object {\"requestsPerMinute\": N, "
+                    + "\"perAddress\": true|false}, or null");
+        }
+        value.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("requestsPerMinute") && !f.equals("perAddress")) {
+                throw ApiException.invalid("rateLimit", "unknown field 'rateLimit." + f + "'");
+            }
+        });
+        JsonNode perMinute = value.get("requestsPerMinute");
+        if (perMinute == null || !perMinute.isIntegralNumber() || perMinute.asLong() < 1
+                || perMinute.asLong() > RateLimit.MAX_PER_MINUTE) {
+            throw ApiException.invalid("rateLimit", "rateLimit.requestsPerMinute must be a whole number from 1 to "
+                    + RateLimit.MAX_PER_MINUTE);
+        }
+        JsonNode perAddress = value.get("perAddress");
+        if (perAddress != null && !perAddress.isBoolean() && !perAddress.isNull()) {
+            throw ApiException.invalid("rateLimit", "rateLimit.perAddress must be true or false");
+        }
+        return Optional.of(new RateLimit(perMinute.asInt(), perAddress != null && perAddress.asBoolean()));
     }
 
     /** The instance's snapshots, newest first. */

@@ -66,6 +66,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     private final Counter[][] requests = new Counter[STATUS_CLASSES.length][2];
     private final Timer[][] latency = new Timer[STATUS_CLASSES.length][2];
     private final Counter coldStarts;
+    private volatile dev.picobase.core.store.UsageRecorder usage;
     private final Timer forwardedLatency;
     private final Timer restore;
     private final Timer boot;
@@ -257,6 +258,32 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
     public void saved(long bytes, long nanos) {
         savedBytes.record(bytes);
         saveDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The instances' usage is fed from the same events as these metrics (cold starts, snapshot saves):
+     * one counting point for both. Set once at wiring time.
+     */
+    public void usage(dev.picobase.core.store.UsageRecorder usage) {
+        this.usage = usage;
+    }
+
+    @Override
+    public void coldStarted(String instanceId, long restoreNanos, long bootNanos) {
+        coldStarted(restoreNanos, bootNanos);
+        dev.picobase.core.store.UsageRecorder u = usage;
+        if (u != null) {
+            u.coldStarted(instanceId);
+        }
+    }
+
+    @Override
+    public void saved(String instanceId, long bytes, long nanos) {
+        saved(bytes, nanos);
+        dev.picobase.core.store.UsageRecorder u = usage;
+        if (u != null) {
+            u.snapshotSaved(instanceId, bytes);
+        }
     }
 
     @Override

@@ -102,6 +102,25 @@ class ChangesThroughOneNodeReachTheOthersTest {
         Deadline.await("node a to refuse the deleted key", WITHIN, () -> send(a, tenant, "/api/health").status() == 401);
     }
 
+    /** Limits are counted per node, in memory; the setting reaches every node through the log. */
+    @Test
+    void aRateLimitSetThroughOneNodeIsEnforcedByTheOthers() {
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        assertThat(send(a, tenant, "/api/health").header("RateLimit-Limit")).isNull();
+
+        ApiClient.Reply set = onB.send("PATCH", "/api/instances/" + tenant.id(),
+                "{\"rateLimit\":{\"requestsPerMinute\":2}}");
+
+        assertThat(set.status()).as(set.text()).isEqualTo(200);
+        Deadline.await("node a to count by the new limit", WITHIN,
+                () -> "2".equals(send(a, tenant, "/api/health").header("RateLimit-Limit")));
+        RawHttp.Response last = send(a, tenant, "/api/health");
+        assertThat(last.status()).isIn(200, 429);
+        RawHttp.Response past = send(a, tenant, "/api/health");
+        assertThat(past.status()).isEqualTo(429);
+        assertThat(past.header("Retry-After")).isNotNull();
+    }
+
     private static RawHttp.Response send(RunningApi node, ApiClient.Tenant tenant, String path) {
         return TwoNodes.through(node, tenant).send("GET", path, null);
     }

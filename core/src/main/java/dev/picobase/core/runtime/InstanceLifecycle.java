@@ -110,6 +110,11 @@ public final class InstanceLifecycle implements AutoCloseable {
     public interface ColdStartListener {
         /** Called on the starting thread; must not block. */
         void coldStarted(long restoreNanos, long bootNanos);
+
+        /** As {@link #coldStarted(long, long)}, for listeners that count by instance (usage). */
+        default void coldStarted(String instanceId, long restoreNanos, long bootNanos) {
+            coldStarted(restoreNanos, bootNanos);
+        }
     }
 
     /** A running instance's address and, after a cold start, how long restore and boot took. */
@@ -466,7 +471,7 @@ public final class InstanceLifecycle implements AutoCloseable {
             exitedOnTheirOwn.remove(instanceId);
             long t2 = System.nanoTime();
             traffic.touch(instanceId);
-            coldStarts.coldStarted(t1 - t0, t2 - t1);
+            coldStarts.coldStarted(instanceId, t1 - t0, t2 - t1);
             if (restored) {
                 settleLater(instanceId, pbData);
             }
@@ -1019,6 +1024,11 @@ public final class InstanceLifecycle implements AutoCloseable {
 
     public Optional<PocketBaseProcess> running(String instanceId) {
         return runtime.running(instanceId);
+    }
+
+    /** The instances running on this node now (usage: their awake time). */
+    public java.util.Set<String> runningHere() {
+        return runtime.runningIds();
     }
 
     /**

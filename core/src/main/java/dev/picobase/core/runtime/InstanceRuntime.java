@@ -281,6 +281,17 @@ public final class InstanceRuntime implements AutoCloseable {
         }
     }
 
+    /** The instances whose PocketBase runs here now (started and healthy, not stopping). */
+    public java.util.Set<String> runningIds() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        entries.forEach((id, entry) -> {
+            if (running(id).isPresent()) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
     /** The last {@code max} lines PocketBase printed for this instance, also after it stopped. */
     public List<String> logs(String instanceId, int max) {
         Entry entry = entries.get(instanceId);

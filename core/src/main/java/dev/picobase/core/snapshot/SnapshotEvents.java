@@ -13,6 +13,11 @@ public interface SnapshotEvents {
     /** A snapshot of {@code bytes} was archived, uploaded and verified in {@code nanos}. */
     default void saved(long bytes, long nanos) { }
 
+    /** As {@link #saved(long, long)}: {@code instanceId}'s snapshot, now its current one (usage). */
+    default void saved(String instanceId, long bytes, long nanos) {
+        saved(bytes, nanos);
+    }
+
     /** A snapshot of {@code bytes} was downloaded, checked and extracted in {@code nanos}. */
     default void restored(long bytes, long nanos) { }
 

@@ -340,7 +340,7 @@ public final class Snapshots {
             throw new LeaseLostException("instance " + instanceId + ": saved as backup " + id
                     + ", not current: this node no longer holds the instance's lease");
         }
-        events.saved(size, System.nanoTime() - began);
+        events.saved(instanceId, size, System.nanoTime() - began);
         return snapshot;
     }
 

@@ -1,6 +1,7 @@
 package dev.picobase.core.store;
 
 import dev.picobase.core.model.ApiKey;
+import dev.picobase.config.RateLimit;
 import dev.picobase.core.model.Instance;
 import dev.picobase.core.model.InstanceOverview;
 import dev.picobase.core.model.InstanceStatus;
@@ -43,7 +44,8 @@ import java.util.stream.Collectors;
  */
 public final class MetadataStore implements AutoCloseable {
     private static final String INSTANCE_COLUMNS = "id, owner_id, name, subdomain, status, status_reason, "
-            + "created_at, updated_at, last_activity_at, idle_timeout_seconds";
+            + "created_at, updated_at, last_activity_at, idle_timeout_seconds, rate_limit_per_minute, "
+            + "rate_limit_per_address";
     /** {@link #INSTANCE_COLUMNS} of the table aliased {@code i}, named as usual, for joins. */
     private static final String INSTANCE_COLUMNS_OF_I = INSTANCE_COLUMNS.replaceAll("(\\w+)", "i.$1 AS $1");
     private static final String KEY_COLUMNS = "id, instance_id, name, secret_hash, last_four, created_at, last_used_at";
@@ -295,10 +297,62 @@ public final class MetadataStore implements AutoCloseable {
 
     /** Renames the instance and/or sets its idle timeout ({@code null} seconds: the platform default). */
     public Optional<Instance> updateInstance(String id, String name, Long idleTimeoutSeconds, boolean setIdle) {
+        return updateInstance(id, name, idleTimeoutSeconds, setIdle, Optional.empty(), false);
+    }
+
+    /**
+     * As {@link #updateInstance(String, String, Long, boolean)}, and with {@code setRate} sets its rate
+     * limit too ({@code rateLimit} empty: the platform default), in the same statement.
+     */
+    public Optional<Instance> updateInstance(String id, String name, Long idleTimeoutSeconds, boolean setIdle,
+                                             Optional<RateLimit> rateLimit, boolean setRate) {
         return sql.queryOne("UPDATE instances SET name = COALESCE(?, name), "
-                        + "idle_timeout_seconds = CASE WHEN ? = 1 THEN ? ELSE idle_timeout_seconds END, updated_at = ? "
-                        + "WHERE id = ? RETURNING " + INSTANCE_COLUMNS,
-                MetadataStore::instance, name, setIdle ? 1 : 0, idleTimeoutSeconds, now(), id);
+                        + "idle_timeout_seconds = CASE WHEN ? = 1 THEN ? ELSE idle_timeout_seconds END, "
+                        + "rate_limit_per_minute = CASE WHEN ? = 1 THEN ? ELSE rate_limit_per_minute END, "
+                        + "rate_limit_per_address = CASE WHEN ? = 1 THEN ? ELSE rate_limit_per_address END, "
+                        + "updated_at = ? WHERE id = ? RETURNING " + INSTANCE_COLUMNS,
+                MetadataStore::instance, name, setIdle ? 1 : 0, idleTimeoutSeconds,
+                setRate ? 1 : 0, rateLimit.map(RateLimit::requestsPerMinute).orElse(null),
+                setRate ? 1 : 0, rateLimit.map(r -> r.perAddress() ? 1 : 0).orElse(0), now(), id);
+    }
+
+    /**
+     * Adds one flush's counts to the instance's row for {@code day} (UTC, {@code YYYY-MM-DD}), creating
+     * it; a {@code snapshotBytes} given replaces the day's. One statement: no transactions over sqld.
+     */
+    public void addUsage(String instanceId, String day, long requests, long bytesIn, long bytesOut, long awakeMillis,
+                         long coldStarts, Long snapshotBytes) {
+        sql.execute("INSERT INTO instance_usage (instance_id, day, requests, bytes_in, bytes_out, awake_ms, "
+                        + "cold_starts, snapshot_bytes) SELECT ?, ?, ?, ?, ?, ?, ?, ? "
+                        + "WHERE EXISTS (SELECT 1 FROM instances WHERE id = ?) "
+                        + "ON CONFLICT (instance_id, day) DO UPDATE SET requests = requests + excluded.requests, "
+                        + "bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out, "
+                        + "awake_ms = awake_ms + excluded.awake_ms, cold_starts = cold_starts + excluded.cold_starts, "
+                        + "snapshot_bytes = COALESCE(excluded.snapshot_bytes, snapshot_bytes)",
+                instanceId, day, requests, bytesIn, bytesOut, awakeMillis, coldStarts, snapshotBytes, instanceId);
+    }
+
+    /** One instance's usage on one UTC day ({@code snapshotBytes} null: no snapshot saved that day). */
+    public record DayUsage(String day, long requests, long bytesIn, long bytesOut, long awakeMillis, long coldStarts,
+                           Long snapshotBytes) {}
+
+    /** The instance's usage on the days from {@code fromDay} (inclusive, {@code YYYY-MM-DD}), oldest first. */
+    public List<DayUsage> usage(String instanceId, String fromDay) {
+        return sql.query("SELECT day, requests, bytes_in, bytes_out, awake_ms, cold_starts, snapshot_bytes "
+                        + "FROM instance_usage WHERE instance_id = ? AND day >= ? ORDER BY day",
+                rs -> {
+                    long snap = rs.getLong("snapshot_bytes");
+                    Long snapshot = rs.wasNull() ? null : snap;
+                    return new DayUsage(rs.getString("day"), rs.getLong("requests"), rs.getLong("bytes_in"),
+                            rs.getLong("bytes_out"), rs.getLong("awake_ms"), rs.getLong("cold_starts"), snapshot);
+                }, instanceId, fromDay);
+    }
+
+    /** The size of the instance's latest snapshot saved before {@code day}, if any day recorded one. */
+    public Optional<Long> snapshotBytesBefore(String instanceId, String day) {
+        return sql.queryOne("SELECT snapshot_bytes FROM instance_usage WHERE instance_id = ? AND day < ? "
+                + "AND snapshot_bytes IS NOT NULL ORDER BY day DESC LIMIT 1", rs -> rs.getLong("snapshot_bytes"),
+                instanceId, day);
     }
 
     public void recordActivity(String id, Instant at) {
@@ -758,7 +812,13 @@ public final class MetadataStore implements AutoCloseable {
                 rs.getString("subdomain"), InstanceStatus.fromWire(rs.getString("status")),
                 Sql.text(rs, "status_reason"),
                 Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")),
-                Sql.instant(rs, "last_activity_at"), idleTimeout(rs));
+                Sql.instant(rs, "last_activity_at"), idleTimeout(rs), rateLimit(rs));
+    }
+
+    private static Optional<RateLimit> rateLimit(ResultSet rs) throws SQLException {
+        long perMinute = rs.getLong("rate_limit_per_minute");
+        return rs.wasNull() || perMinute < 1 || perMinute > RateLimit.MAX_PER_MINUTE ? Optional.empty()
+                : Optional.of(new RateLimit((int) perMinute, rs.getLong("rate_limit_per_address") != 0));
     }
 
     private static Optional<Duration> idleTimeout(ResultSet rs) throws SQLException {

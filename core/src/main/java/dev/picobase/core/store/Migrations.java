@@ -140,7 +140,27 @@ public final class Migrations {
                     Migration.sql("CREATE INDEX IF NOT EXISTS deploy_tokens_instance ON deploy_tokens(instance_id)"),
                     Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_secrets AFTER DELETE ON instances "
                             + "BEGIN DELETE FROM instance_secrets WHERE instance_id = OLD.id; "
-                            + "DELETE FROM deploy_tokens WHERE instance_id = OLD.id; END"))));
+                            + "DELETE FROM deploy_tokens WHERE instance_id = OLD.id; END"))),
+            // An instance's own request rate limit (null: the platform default), logged for the other
+            // nodes by trigger in the statement that changes it; and usage per instance and UTC day
+            // (YYYY-MM-DD), written by adding each flush's counts (INSERT ... ON CONFLICT DO UPDATE),
+            // with the size of the latest snapshot saved that day. Usage goes with its instance.
+            new Migration(14, "rate limits per instance, usage per instance and day", List.of(
+                    Migration.addColumn("instances", "rate_limit_per_minute", "INTEGER"),
+                    Migration.addColumn("instances", "rate_limit_per_address", "INTEGER NOT NULL DEFAULT 0"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_rate_limit_event "
+                            + "AFTER UPDATE OF rate_limit_per_minute, rate_limit_per_address ON instances "
+                            + "WHEN OLD.rate_limit_per_minute IS NOT NEW.rate_limit_per_minute "
+                            + "OR OLD.rate_limit_per_address IS NOT NEW.rate_limit_per_address "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, at) VALUES "
+                            + "('rate_limit_changed', NEW.id, " + MetadataStore.DB_NOW + "); END"),
+                    Migration.sql("CREATE TABLE IF NOT EXISTS instance_usage ("
+                            + "instance_id TEXT NOT NULL, day TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0, "
+                            + "bytes_in INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, "
+                            + "awake_ms INTEGER NOT NULL DEFAULT 0, cold_starts INTEGER NOT NULL DEFAULT 0, "
+                            + "snapshot_bytes INTEGER, PRIMARY KEY (instance_id, day))"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_usage AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM instance_usage WHERE instance_id = OLD.id; END"))));
 
     private Migrations() {}
 

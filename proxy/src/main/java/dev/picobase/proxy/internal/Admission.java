@@ -7,6 +7,7 @@ import dev.picobase.core.runtime.InstanceElsewhereException;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayErrors;
+import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.keys.KeyChecksExhaustedException;
 import dev.picobase.proxy.routing.HostNames;
@@ -40,6 +41,11 @@ import java.util.concurrent.RejectedExecutionException;
  * it: its key is not checked again, and it is never forwarded again — if this node does not run the
  * instance either, it is answered 503 {@code instance_elsewhere} with {@code Retry-After}.
  *
+ * <p>Rate limits ({@link RateLimits}) are counted once the instance is known and before its key is
+ * checked, so a client over its limit is answered 429 without a key check, and never wakes a stopped
+ * instance; the count's {@code RateLimit-*} headers go on every answer for a limited instance. A hop
+ * was counted by the node it arrived at first.
+ *
  * <p>Threading: called on an event loop; never blocks. The returned future may complete on another
  * thread; the caller moves back to its loop.
  */
@@ -50,6 +56,7 @@ public final class Admission {
     private final Backends backends;
     private final boolean secureCookies;
     private final ClusterHop hops;
+    private final RateLimits rateLimits;
 
     /** @param secureCookies mark the key cookie {@code Secure} ({@code PICOBASE_SECURE_COOKIES}: served over HTTPS) */
     public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
@@ -60,6 +67,13 @@ public final class Admission {
     /** @param hops how requests between nodes are authenticated ({@link ClusterHop#OFF}: not at all) */
     public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
                      boolean secureCookies, ClusterHop hops) {
+        this(hosts, routes, keys, backends, secureCookies, hops, RateLimits.NONE);
+    }
+
+    /** @param rateLimits the instances' request rate limits, counted before the key check */
+    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
+                     boolean secureCookies, ClusterHop hops, RateLimits rateLimits) {
+        this.rateLimits = rateLimits;
         this.hosts = hosts;
         this.routes = routes;
         this.keys = keys;
@@ -112,8 +126,24 @@ public final class Admission {
             if (hop) {
                 return forward(instance.get(), ClusterHop.keyIdOf(request.headers()), true);
             }
-            return authorize(request, instance.get(), clientAddress);
+            RateLimits.Taken taken = rateLimits.take(instance.get(), clientAddress);
+            if (taken == null) {
+                return authorize(request, instance.get(), clientAddress);
+            }
+            if (!taken.allowed()) {
+                return done(new Outcome.Respond(taken.refusal()));
+            }
+            return authorize(request, instance.get(), clientAddress).thenApply(o -> withHeaders(o, taken));
         }).exceptionally(Admission::failure);
+    }
+
+    /** The rate limit's headers on the answer, whether the gateway gives it or PocketBase does. */
+    private static Outcome withHeaders(Outcome outcome, RateLimits.Taken taken) {
+        if (outcome instanceof Outcome.Forward f) {
+            return f.withRateLimit(taken);
+        }
+        taken.addHeaders(((Outcome.Respond) outcome).response().headers());
+        return outcome;
     }
 
     private CompletableFuture<Outcome> authorize(HttpRequest request, String instanceId, String clientAddress) {

@@ -4,6 +4,8 @@ import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.GatewayMetrics;
+import dev.picobase.proxy.RateLimits;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -64,6 +66,10 @@ import org.slf4j.LoggerFactory;
  * WebSocket tunnels stream through both nodes. A request that arrived as a valid hop counts as coming
  * from the client the forwarding node named; one with a hop header this node cannot verify is
  * answered 403 {@code cluster_hop_refused} and closed before admission.
+ *
+ * <p>For the instance's usage, the body bytes each exchange sends to its target and gets back are
+ * counted in two fields and reported once, when the exchange ends ({@link Backends#exchangeEnded(String,
+ * long, long)}); the rate limit's count, when the instance has one, puts its headers on the response.
  *
  * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
  */
@@ -129,6 +135,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** For metrics: when the current exchange's head arrived, and the status its client was sent. */
     private long beganNanos;
     private int responseStatus;
+    /** The current exchange's count against its instance's rate limit (null: no limit). */
+    private RateLimits.Taken rateLimit;
+    /** For usage: the body bytes of the current exchange sent to its target and sent back. */
+    private long bytesIn;
+    private long bytesOut;
 
     public FrontendHandler(Admission admission, BackendPool pool, Backends backends, AtomicInteger inFlight,
                            Drain drain, long headTimeoutMillis, long responseTimeoutMillis, GatewayMetrics metrics,
@@ -216,7 +227,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     ctx.read();
                 }
             }
-            case TUNNEL -> backend.write(msg).addListener(closeOnFailure()); // flushed at the batch's end
+            case TUNNEL -> {
+                bytesIn += msg instanceof ByteBuf b ? b.readableBytes() : 0;
+                backend.write(msg).addListener(closeOnFailure()); // flushed at the batch's end
+            }
             case CLOSED -> ReferenceCountUtil.release(msg);
         }
     }
@@ -244,6 +258,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         beganNanos = System.nanoTime();
         responseStatus = 0;
         serverTiming = null; // a cold start belongs to the exchange it happened for, not the next one
+        rateLimit = null;
+        bytesIn = 0;
+        bytesOut = 0;
         DecoderResult decoded = r.decoderResult();
         if (decoded.isFailure()) {
             ReferenceCountUtil.release(r);
@@ -330,6 +347,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         hopNode = f.hopTo();
         hopTarget = hopNode != null;
         keyId = f.keyId();
+        rateLimit = f.rateLimit();
         if (ForwardedRequest.opensStream(request)) {
             stream = streams.open(f.instanceId(), clientAddress, f.keyId(), ctx.channel());
             if (stream.refusal() != null) {
@@ -396,6 +414,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         while (!pending.isEmpty()) {
             HttpContent part = pending.poll();
             endWritten |= part instanceof LastHttpContent;
+            bytesIn += part.content().readableBytes();
             last = backend.write(part);
         }
         if (requestDone && !endWritten) {
@@ -419,6 +438,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean last = c instanceof LastHttpContent;
         requestDone |= last;
+        bytesIn += c.content().readableBytes();
         backend.write(c).addListener(closeOnFailure()); // flushed at the end of this read batch
     }
 
@@ -473,6 +493,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            bytesOut += msg instanceof ByteBuf b ? b.readableBytes() : 0;
             ctx.write(msg).addListener(closeOnFailure());
             return;
         }
@@ -491,6 +512,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             prepareResponse(response);
+        }
+        if (msg instanceof HttpContent c) {
+            bytesOut += c.content().readableBytes();
         }
         ChannelFuture written = ctx.write(msg); // flushed at the end of this read batch
         if (msg instanceof LastHttpContent) {
@@ -573,6 +597,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (serverTiming != null) {
             response.headers().add("Server-Timing", serverTiming);
+        }
+        if (rateLimit != null) {
+            rateLimit.addHeaders(response.headers());
         }
     }
 
@@ -749,7 +776,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             if (instanceId != null) {
                 if (counted) {
-                    backends.exchangeEnded(instanceId);
+                    backends.exchangeEnded(instanceId, bytesIn, bytesOut);
                 }
                 instanceId = null;
             }

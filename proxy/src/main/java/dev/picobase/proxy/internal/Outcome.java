@@ -1,5 +1,6 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.proxy.RateLimits;
 import io.netty.handler.codec.http.FullHttpResponse;
 import java.net.InetSocketAddress;
 
@@ -9,10 +10,19 @@ public sealed interface Outcome {
      * Forward to {@code backend}. {@code serverTiming}, when set, is added to the response (the
      * request woke the instance); {@code keyId} is the key that admitted it (its streams close when it
      * is revoked). With {@code hopTo} (a node id), {@code backend} is that owner node's gateway (cluster
-     * mode) and the target was not counted for idle tracking: nothing is ended for it.
+     * mode) and the target was not counted for idle tracking: nothing is ended for it. {@code rateLimit},
+     * when the instance has a limit, is the request's count against it, whose headers go on the response.
      */
-    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, String hopTo)
-            implements Outcome {}
+    record Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, String hopTo,
+                   RateLimits.Taken rateLimit) implements Outcome {
+        public Forward(String instanceId, String keyId, InetSocketAddress backend, String serverTiming, String hopTo) {
+            this(instanceId, keyId, backend, serverTiming, hopTo, null);
+        }
+
+        Forward withRateLimit(RateLimits.Taken taken) {
+            return taken == null ? this : new Forward(instanceId, keyId, backend, serverTiming, hopTo, taken);
+        }
+    }
 
     record Respond(FullHttpResponse response) implements Outcome {}
 }

@@ -17,7 +17,7 @@ const path = (instance, hostname = '') => `/api/instances/${encodeURIComponent(i
   + (hostname ? `/${encodeURIComponent(hostname)}` : '');
 
 export function domainsCard(view) {
-  const list = h('div', { class: 'key-list', id: 'domain-list', 'aria-busy': 'true' },
+  const list = h('div', { class: 'domain-list', id: 'domain-list', 'aria-busy': 'true' },
     h('div', { class: 'skeleton skeleton-row' }));
   const hostname = field({ label: 'Domain', name: 'hostname',
     hint: 'A domain you control, e.g. app.example.com. You will be shown the DNS records to create.',
@@ -64,13 +64,12 @@ export function domainsCard(view) {
   }
 
   function record(type, name, value) {
-    return h('div', { class: 'key-row domain-record', dataset: { record: type } },
-      h('div', { class: 'key-main' },
-        h('div', { class: 'key-name' }, type),
-        h('code', { class: 'key-hint', dataset: { part: 'name' } }, name), ' ',
-        copyButton(name, `Copy ${type} name`, { compact: true }),
-        h('code', { class: 'key-hint', dataset: { part: 'value' } }, value), ' ',
-        copyButton(value, `Copy ${type} value`, { compact: true })));
+    return h('div', { class: 'domain-record', dataset: { record: type } },
+      h('div', { class: 'domain-record-type' }, type),
+      h('div', { class: 'domain-record-line' }, h('span', { class: 'muted' }, 'Name'),
+        h('code', { dataset: { part: 'name' } }, name), copyButton(name, `Copy ${type} name`, { compact: true })),
+      h('div', { class: 'domain-record-line' }, h('span', { class: 'muted' }, type === 'TXT' ? 'Value' : 'Target'),
+        h('code', { dataset: { part: 'value' } }, value), copyButton(value, `Copy ${type} ${type === 'TXT' ? 'value' : 'target'}`, { compact: true })));
   }
 
   function domainRow(d) {
@@ -103,16 +102,13 @@ export function domainsCard(view) {
       }
     });
     return h('div', { class: 'domain', dataset: { domain: d.hostname, status: d.status } },
-      h('div', { class: 'key-row' },
-        h('div', { class: 'key-main' },
-          h('div', { class: 'key-name' }, d.hostname),
-          h('span', { class: `pill pill-${status.pill}`, dataset: { domainStatus: d.status } },
-            h('span', { class: 'pill-dot', 'aria-hidden': 'true' }), status.label)),
-        h('div', { class: 'key-meta muted' },
-          h('span', {}, 'Last check ', timeEl(d.checkedAt, 'never')),
-          d.checkError ? h('span', { class: 'domain-error' }, d.checkError) : null),
-        d.status === 'verified' ? null : verify,
-        remove),
+      h('div', { class: 'domain-head' },
+        h('div', { class: 'domain-name' }, d.hostname),
+        h('span', { class: `pill pill-${status.pill}`, dataset: { domainStatus: d.status } },
+          h('span', { class: 'pill-dot', 'aria-hidden': 'true' }), status.label),
+        h('span', { class: 'domain-checked muted' }, 'Last check ', timeEl(d.checkedAt, 'never')),
+        h('span', { class: 'domain-actions' }, d.status === 'verified' ? null : verify, remove)),
+      d.checkError ? h('p', { class: 'domain-error' }, d.checkError) : null,
       d.status === 'verified' ? null : h('div', { class: 'domain-records' },
         h('p', { class: 'muted' }, 'Create these records at your DNS provider, then press Verify:'),
         record('TXT', d.txt.name, d.txt.value),

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * ever verified, again every {@code PICOBASE_DOMAIN_RECHECK_INTERVAL}. A domain whose record is there
  * is verified and routes; one whose record is gone or wrong is failed (or stays pending if it never
  * was verified) and stops routing: the route table forgets it here at once, and on the other nodes
- * through the cluster's log (the status change is logged by trigger).
+ * through the cluster's log (the status change is logged by trigger). A lookup nobody answered
+ * changes no status.
  *
  * <p>Threading: {@link #check} blocks for the DNS answer (up to about ten seconds); callers are the
  * API's blocking executor and this class's own daemon thread.
@@ -46,33 +47,42 @@ public final class DomainChecks implements AutoCloseable {
         return this;
     }
 
-    /** Looks the domain's TXT record up now and records the result; empty if the domain went meanwhile. */
+    /** What a lookup said: the token is there, it is not (and why), or no answer came (and why). */
+    private record Outcome(boolean answered, Optional<String> problem) {}
+
+    /**
+     * Looks the domain's TXT record up now and records the result; empty if the domain went meanwhile.
+     * Only an answer changes the status: a DNS server that does not answer leaves it as it was (a
+     * verified domain keeps routing through a resolver outage), with the error shown.
+     */
     public Optional<CustomDomain> check(CustomDomain domain) {
-        Optional<String> error = problem(domain);
-        Optional<CustomDomain> after = store.recordDomainCheck(domain.instanceId(), domain.hostname(), error);
+        Outcome outcome = lookUp(domain);
+        if (!outcome.answered()) {
+            return store.recordDomainCheckUnanswered(domain.instanceId(), domain.hostname(), outcome.problem().orElseThrow());
+        }
+        Optional<CustomDomain> after = store.recordDomainCheck(domain.instanceId(), domain.hostname(), outcome.problem());
         after.filter(d -> !d.status().equals(domain.status()))
                 .ifPresent(d -> events.domainChanged(d.hostname()));
         return after;
     }
 
-    /** Why the domain is not verified, or empty when its TXT record holds its token. */
-    private Optional<String> problem(CustomDomain domain) {
+    private Outcome lookUp(CustomDomain domain) {
         String name = DomainNames.txtName(domain.hostname());
         List<String> texts;
         try {
             texts = dns.lookup(name).get(2 * TxtRecords.TIMEOUT_MILLIS + 1_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.of("the check was interrupted");
+            return new Outcome(false, Optional.of("the check was interrupted"));
         } catch (ExecutionException | TimeoutException e) {
-            return Optional.of("DNS lookup of " + name + " failed: " + (e.getCause() == null ? "timed out"
-                    : e.getCause().getMessage()));
+            return new Outcome(false, Optional.of("DNS lookup of " + name + " failed: "
+                    + (e.getCause() == null ? "timed out" : e.getCause().getMessage())));
         }
         if (texts.contains(domain.token())) {
-            return Optional.empty();
+            return new Outcome(true, Optional.empty());
         }
-        return Optional.of(texts.isEmpty() ? "no TXT record at " + name
-                : "the TXT record at " + name + " does not hold this domain's token");
+        return new Outcome(true, Optional.of(texts.isEmpty() ? "no TXT record at " + name
+                : "the TXT record at " + name + " does not hold this domain's token"));
     }
 
     private void recheckAll() {

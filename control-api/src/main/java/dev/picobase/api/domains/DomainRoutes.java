@@ -34,6 +34,11 @@ import java.util.function.Function;
  */
 public final class DomainRoutes {
     static final int MAX_PER_INSTANCE = 20;
+    /**
+     * Verifications waiting on DNS at once: each may hold one of the API's few blocking threads for up
+     * to the resolver's timeout, so a slow or silent DNS server cannot take them all.
+     */
+    static final int VERIFYING_AT_ONCE = 2;
 
     record Add(String hostname) {}
 
@@ -48,6 +53,7 @@ public final class DomainRoutes {
     private final DomainChecks checks;
     private final ControlEvents events;
     private final Function<String, CompletableFuture<Optional<String>>> routedHost;
+    private final java.util.concurrent.Semaphore verifying = new java.util.concurrent.Semaphore(VERIFYING_AT_ONCE);
 
     /**
      * @param routedHost the instance the gateway routes a host to (its route table), for the {@code ask} check
@@ -108,9 +114,16 @@ public final class DomainRoutes {
     private ApiResponse verify(ApiRequest request) {
         Instance instance = instances.owned(request, sessions.require(request));
         CustomDomain domain = ownedDomain(request, instance);
-        CustomDomain after = checks.check(domain)
-                .orElseThrow(() -> ApiException.notFound("no such domain on this instance"));
-        return ApiResponse.ok(view(after, instance));
+        if (!verifying.tryAcquire()) {
+            throw ApiException.rateLimited("other domains are being verified; try again in a few seconds", 5);
+        }
+        try {
+            CustomDomain after = checks.check(domain)
+                    .orElseThrow(() -> ApiException.notFound("no such domain on this instance"));
+            return ApiResponse.ok(view(after, instance));
+        } finally {
+            verifying.release();
+        }
     }
 
     private ApiResponse remove(ApiRequest request) {

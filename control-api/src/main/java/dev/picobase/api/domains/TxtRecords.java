@@ -57,13 +57,16 @@ public final class TxtRecords implements AutoCloseable {
                 new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1))));
     }
 
-    /** The TXT strings at {@code name} (each record's strings joined); empty when the name has none. */
+    /**
+     * The TXT strings at {@code name} (each record's strings joined); empty when the DNS says the name
+     * has none; failed when no answer came (timeout, unreachable server).
+     */
     public CompletableFuture<List<String>> lookup(String name) {
         CompletableFuture<List<String>> answer = new CompletableFuture<>();
         resolver.resolveAll(new DefaultDnsQuestion(name, DnsRecordType.TXT)).addListener(f -> {
             if (!f.isSuccess()) {
                 // NXDOMAIN and "no TXT record" both mean: not there.
-                if (f.cause() instanceof java.net.UnknownHostException) {
+                if (f.cause() instanceof java.net.UnknownHostException && !timedOut(f.cause())) {
                     answer.complete(List.of());
                 } else {
                     answer.completeExceptionally(f.cause());
@@ -85,6 +88,16 @@ public final class TxtRecords implements AutoCloseable {
             answer.complete(texts);
         });
         return answer.orTimeout(2 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Netty reports a query nobody answered as an unknown host too; that is not an answer. */
+    private static boolean timedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A TXT record's character-strings (each a length byte and that many bytes), joined. */

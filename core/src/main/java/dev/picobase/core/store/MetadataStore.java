@@ -713,6 +713,13 @@ public final class MetadataStore implements AutoCloseable {
                         instanceId);
     }
 
+    /** Records a check that got no answer (DNS unreachable): its error, the status left as it was. */
+    public Optional<CustomDomain> recordDomainCheckUnanswered(String instanceId, String hostname, String error) {
+        return sql.queryOne("UPDATE custom_domains SET checked_at = ?, check_error = ? WHERE hostname = ? "
+                + "AND instance_id = ? RETURNING " + DOMAIN_COLUMNS, MetadataStore::customDomain, now(), error, hostname,
+                instanceId);
+    }
+
     public boolean deleteCustomDomain(String instanceId, String hostname) {
         return sql.queryOne("DELETE FROM custom_domains WHERE hostname = ? AND instance_id = ? RETURNING hostname",
                 rs -> true, hostname, instanceId).isPresent();

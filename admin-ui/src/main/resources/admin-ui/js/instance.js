@@ -7,6 +7,7 @@
 // behind a typed confirmation. Status is polled every two seconds and backups every five while
 // the page is visible.
 import { api, isConnected, onConnectionChange } from './api.js';
+import { domainsCard } from './domains.js';
 import {
   absoluteTime, busy, copyButton, h, icon, openDialog, poller, relativeTime, replace, STATUS_LABELS, statusPill, timeEl,
   toast,
@@ -150,6 +151,7 @@ function build(view) {
         secretsCard(view),
         deployTokensCard(view),
         rateLimitCard(view),
+        domainsCard(view),
         adminCard(view),
         h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-title' },
           h('h2', { id: 'danger-title', class: 'card-title' }, 'Delete instance'),

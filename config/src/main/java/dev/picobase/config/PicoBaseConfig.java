@@ -47,6 +47,7 @@ public record PicoBaseConfig(
         ClusterConfig cluster,
         MetadataBackupConfig metadataBackup,
         DeployConfig deploy,
+        DomainConfig domains,
         List<String> warnings) {
 
     /** Every variable PicoBase reads; anything else starting with {@code PICOBASE_} gets a warning. */
@@ -69,7 +70,8 @@ public record PicoBaseConfig(
             "PICOBASE_NODE_ADDRESS", "PICOBASE_NODE_API_ADDRESS", "PICOBASE_CLUSTER_SECRET", "PICOBASE_LEASE_TTL", "PICOBASE_LEASE_RENEW_INTERVAL",
             "PICOBASE_SIGNUP", "PICOBASE_OPERATOR_EMAILS",
             "PICOBASE_METADATA_BACKUP_INTERVAL", "PICOBASE_METADATA_BACKUP_RETENTION",
-            "PICOBASE_DEPLOY_MAX_BYTES", "PICOBASE_DEPLOY_MAX_FILES", "PICOBASE_SECRETS_KEY");
+            "PICOBASE_DEPLOY_MAX_BYTES", "PICOBASE_DEPLOY_MAX_FILES", "PICOBASE_SECRETS_KEY",
+            "PICOBASE_DNS_RESOLVER", "PICOBASE_DOMAIN_RECHECK_INTERVAL");
 
     /**
      * Subdomains no tenant may take unless the operator replaces the list: names that look like the
@@ -189,7 +191,19 @@ public record PicoBaseConfig(
                 s.duration("PICOBASE_HOLD_TIMEOUT", Duration.ofSeconds(30), Duration.ofMillis(100)),
                 s.bytes("PICOBASE_DISK_BUDGET", 10L << 30, 0, 1L << 50), maxBody, apiConnections,
                 reservedSubdomains(s), s.integer("PICOBASE_MAX_KEYS_PER_INSTANCE", 100, 1, 100_000),
-                cluster(s, gatewayPort, hostName), metadataBackup(s), deploy(s), warnings);
+                cluster(s, gatewayPort, hostName), metadataBackup(s), deploy(s), domains(s), warnings);
+    }
+
+    private static DomainConfig domains(Settings s) {
+        Optional<String> resolver = s.optional("PICOBASE_DNS_RESOLVER").map(String::strip);
+        resolver.ifPresent(r -> {
+            Matcher m = HOST_PORT.matcher(r);
+            if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+                throw new ConfigException("PICOBASE_DNS_RESOLVER", "expected host:port, e.g. 127.0.0.1:53, not '" + r + "'");
+            }
+        });
+        return new DomainConfig(resolver, s.duration("PICOBASE_DOMAIN_RECHECK_INTERVAL", Duration.ofHours(1),
+                Duration.ofSeconds(1)));
     }
 
     private static DeployConfig deploy(Settings s) {

@@ -67,11 +67,16 @@ public final class ControlApiServer implements AutoCloseable {
      * @param events told of created and deleted instances and revoked keys (the gateway's caches)
      * @param owners  where calls on a running instance act: here, or on the node holding its lease
      * @param secrets the platform key that seals and opens instances' secrets (the one the lifecycle uses)
+     * @param domainChecks custom domains' TXT checks
+     * @param routedHost the instance the gateway routes a host to (the on-demand TLS {@code ask} check)
      */
     public static ControlApiServer start(PicoBaseConfig config, MetadataStore store, Clock clock,
                                          InstanceLifecycle lifecycle, ControlEvents events,
                                          dev.picobase.api.cluster.OwnerCalls owners,
-                                         dev.picobase.core.secret.SecretBox secrets)
+                                         dev.picobase.core.secret.SecretBox secrets,
+                                         dev.picobase.api.domains.DomainChecks domainChecks,
+                                         java.util.function.Function<String, java.util.concurrent.CompletableFuture<
+                                                 java.util.Optional<String>>> routedHost)
             throws InterruptedException {
         Passwords passwords = new Passwords(config.auth().bcryptCost());
         Sessions sessions = new Sessions(store, config.auth(), clock);
@@ -93,6 +98,8 @@ public final class ControlApiServer implements AutoCloseable {
         dev.picobase.api.instances.DeployCallers deployCallers = new dev.picobase.api.instances.DeployCallers(sessions,
                 store);
         new dev.picobase.api.instances.DeployTokenRoutes(store, sessions, instances, deployCallers).register(router);
+        new dev.picobase.api.domains.DomainRoutes(store, sessions, instances, config.baseDomain(), domainChecks, events,
+                routedHost).register(router);
         new dev.picobase.api.instances.FileRoutes(instances, deployCallers,
                 config, lifecycle, owners).register(router);
 

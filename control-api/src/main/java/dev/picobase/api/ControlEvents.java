@@ -32,6 +32,10 @@ public interface ControlEvents {
     default void accountSuspended(java.util.List<String> keyIds) {
     }
 
+    /** A custom domain was verified, failed its check or was removed: its cached route goes. */
+    default void domainChanged(String hostname) {
+    }
+
     /** A suspended account was reactivated: its keys are checked against the database again. */
     default void accountReactivated(java.util.List<String> keyIds) {
     }

@@ -74,14 +74,17 @@ public final class Platform implements AutoCloseable {
     private final ManagementServer management;
     /** Cluster mode: applies route and key changes made through other nodes; null on a single node. */
     private final ClusterSync clusterSync;
+    private final dev.picobase.api.domains.DomainChecks domainChecks;
     /** Backups of the embedded metadata database (skipped with a libSQL server). */
     private final MetadataBackupSchedule metadataBackups;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
                      InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
                      UsageRecorder usage, ScheduledExecutorService usageFlush, PlatformMetrics metrics,
-                     ManagementServer management, ClusterSync clusterSync, MetadataBackupSchedule metadataBackups) {
+                     ManagementServer management, ClusterSync clusterSync, MetadataBackupSchedule metadataBackups,
+                     dev.picobase.api.domains.DomainChecks domainChecks) {
         this.clusterSync = clusterSync;
+        this.domainChecks = domainChecks;
         this.metadataBackups = metadataBackups;
         this.metrics = metrics;
         this.management = management;
@@ -162,6 +165,7 @@ public final class Platform implements AutoCloseable {
         lifecycle.reconcile();
 
         RouteTable routes = new RouteTable(store, keyChecks, Duration.ofSeconds(2));
+        HostNames hostNames = new HostNames(config.baseDomain());
         routes.loadAll();
         UsageRecorder usage = new UsageRecorder(store, clock);
         usage.runningInstances(lifecycle::runningHere);
@@ -180,7 +184,7 @@ public final class Platform implements AutoCloseable {
         GatewayServer gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
                 config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
                         config.gatewayPort(), config.gateway(),
-                        new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
+                        new Admission(hostNames, routes, keys, backends,
                                 config.auth().secureCookies(), hops, rateLimits), backends, metrics,
                         leases.enabled() ? nodes::isNode : peer -> false));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
@@ -219,11 +223,21 @@ public final class Platform implements AutoCloseable {
             public void accountReactivated(List<String> keyIds) {
                 keyIds.forEach(gateway::reinstateKey);
             }
+
+            @Override
+            public void domainChanged(String hostname) {
+                routes.forgetDomain(hostname);
+            }
         };
+        dev.picobase.api.domains.DomainChecks domainChecks = new dev.picobase.api.domains.DomainChecks(store,
+                new dev.picobase.api.domains.TxtRecords(config.domains().dnsResolver()), events)
+                .recheckEvery(config.domains().recheckInterval());
+        started.push(domainChecks);
         ControlApiServer api = StartupChecks.bind("PICOBASE_API_PORT", "PICOBASE_BIND_ADDRESS", config.bindAddress(),
                 config.apiPort(), () -> ControlApiServer.start(config, store, clock, lifecycle, events,
                         leases.enabled() ? new OwnerCalls(store, leases.nodeId(), nodes, hops,
-                                config.cluster().leaseTtl()) : OwnerCalls.none(), secrets));
+                                config.cluster().leaseTtl()) : OwnerCalls.none(), secrets, domainChecks,
+                        host -> routes.resolveHost(hostNames, host)));
         started.push(api);
         if (leases.enabled()) {
             // Registered once both ports are bound: other nodes may send requests and calls from now on.
@@ -251,7 +265,7 @@ public final class Platform implements AutoCloseable {
             started.push(clusterSync);
         }
         return new Platform(store, keyChecks, instanceWork, lifecycle, keys, gateway, api, usage, usageFlush, metrics,
-                management, clusterSync, metadataBackups);
+                management, clusterSync, metadataBackups, domainChecks);
     }
 
     private static ThreadPoolExecutor bounded(String name, int threads, int queue) {
@@ -298,6 +312,7 @@ public final class Platform implements AutoCloseable {
         }
         gateway.shutdown(Duration.ofSeconds(10));
         api.close();
+        domainChecks.close();
         usageFlush.shutdownNow();
         usage.flush(); // awake time up to now, while the instances still run
         lifecycle.close(); // saves every instance and gives its lease back

@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * (cluster mode): every half second it reads the metadata database's log of changes (written by
  * triggers in the statement that made them) and applies what is new. An instance created elsewhere
  * is routed here; one deleted elsewhere loses its route, and any PocketBase or local copy of it here
- * goes; a key deleted elsewhere, or of an account suspended elsewhere, loses its cached verdicts and
- * its open streams here (and a reactivated account's keys are taken back); an instance's rate limit
- * changed elsewhere is read again and counted by here. Changes made
+ * goes; a custom domain verified, failed or removed elsewhere is looked up again; a key deleted
+ * elsewhere, or of an account suspended elsewhere, loses its cached verdicts and its open streams
+ * here (and a reactivated account's keys are taken back); an instance's rate limit changed
+ * elsewhere is read again and counted by here. Changes made
  * through this node come back too, and applying them again changes nothing.
  *
  * <p>Threading: one daemon thread of its own (each poll is one database read).
@@ -92,6 +93,7 @@ public final class ClusterSync implements AutoCloseable {
             case "key_reinstated" -> gateway.reinstateKey(e.keyId());
             case "rate_limit_changed" -> store.findInstance(e.instanceId())
                     .ifPresent(i -> rateLimits.set(i.id(), i.rateLimit()));
+            case "domain_changed" -> routes.forgetDomain(e.subdomain()); // the hostname
             default -> LOG.debug("cluster change {} of an unknown kind {}", e.id(), e.kind());
         }
     }

@@ -109,7 +109,7 @@ public final class InstanceRoutes {
     }
 
     /** The instance named by the {@code :id} path parameter, if {@code caller} owns it; else 404. */
-    Instance owned(ApiRequest request, Caller caller) {
+    public Instance owned(ApiRequest request, Caller caller) {
         return store.findInstance(request.pathParam("id"))
                 .filter(i -> i.ownerId().equals(caller.userId()))
                 .orElseThrow(() -> ApiException.notFound("no such instance"));

@@ -732,6 +732,75 @@ public final class MetadataStore implements AutoCloseable {
                 tokenId, instanceId).isPresent();
     }
 
+    // ---- custom domains ----------------------------------------------------------------------------
+
+    /** A custom domain of an instance: {@code status} is pending, verified or failed. */
+    public record CustomDomain(String hostname, String instanceId, String token, String status, Instant createdAt,
+                               Optional<Instant> checkedAt, Optional<Instant> verifiedAt, Optional<String> checkError) {}
+
+    private static final String DOMAIN_COLUMNS =
+            "hostname, instance_id, token, status, created_at, checked_at, verified_at, check_error";
+
+    private static CustomDomain customDomain(ResultSet rs) throws SQLException {
+        return new CustomDomain(rs.getString("hostname"), rs.getString("instance_id"), rs.getString("token"),
+                rs.getString("status"), Instant.ofEpochMilli(rs.getLong("created_at")), Sql.instant(rs, "checked_at"),
+                Sql.instant(rs, "verified_at"), Optional.ofNullable(rs.getString("check_error")));
+    }
+
+    /** Attaches {@code hostname} (pending); empty if any instance already has it (one statement, no race). */
+    public Optional<CustomDomain> addCustomDomain(String instanceId, String hostname, String token) {
+        return sql.queryOne("INSERT INTO custom_domains (hostname, instance_id, token, status, created_at) "
+                + "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (hostname) DO NOTHING RETURNING " + DOMAIN_COLUMNS,
+                MetadataStore::customDomain, hostname, instanceId, token, now());
+    }
+
+    public List<CustomDomain> listCustomDomains(String instanceId) {
+        return sql.query("SELECT " + DOMAIN_COLUMNS + " FROM custom_domains WHERE instance_id = ? "
+                + "ORDER BY created_at, hostname", MetadataStore::customDomain, instanceId);
+    }
+
+    /** Every domain ever verified (verified or failed now), for the periodic re-check. */
+    public List<CustomDomain> listCustomDomainsToRecheck() {
+        return sql.query("SELECT " + DOMAIN_COLUMNS + " FROM custom_domains WHERE verified_at IS NOT NULL "
+                + "ORDER BY checked_at, hostname", MetadataStore::customDomain);
+    }
+
+    public Optional<CustomDomain> findCustomDomain(String hostname) {
+        return sql.queryOne("SELECT " + DOMAIN_COLUMNS + " FROM custom_domains WHERE hostname = ?",
+                MetadataStore::customDomain, hostname);
+    }
+
+    /** The instance a verified domain routes to; empty for unknown, pending and failed names. */
+    public Optional<String> findVerifiedDomainInstance(String hostname) {
+        return sql.queryOne("SELECT instance_id FROM custom_domains WHERE hostname = ? AND status = 'verified'",
+                rs -> rs.getString("instance_id"), hostname);
+    }
+
+    /** Records a check's result: verified, or {@code error} (failed if it was ever verified, else pending). */
+    public Optional<CustomDomain> recordDomainCheck(String instanceId, String hostname, Optional<String> error) {
+        Instant now = now();
+        return error.isEmpty()
+                ? sql.queryOne("UPDATE custom_domains SET status = 'verified', checked_at = ?, verified_at = ?, "
+                        + "check_error = NULL WHERE hostname = ? AND instance_id = ? RETURNING " + DOMAIN_COLUMNS,
+                        MetadataStore::customDomain, now, now, hostname, instanceId)
+                : sql.queryOne("UPDATE custom_domains SET status = CASE WHEN verified_at IS NULL THEN 'pending' "
+                        + "ELSE 'failed' END, checked_at = ?, check_error = ? WHERE hostname = ? AND instance_id = ? "
+                        + "RETURNING " + DOMAIN_COLUMNS, MetadataStore::customDomain, now, error.get(), hostname,
+                        instanceId);
+    }
+
+    /** Records a check that got no answer (DNS unreachable): its error, the status left as it was. */
+    public Optional<CustomDomain> recordDomainCheckUnanswered(String instanceId, String hostname, String error) {
+        return sql.queryOne("UPDATE custom_domains SET checked_at = ?, check_error = ? WHERE hostname = ? "
+                + "AND instance_id = ? RETURNING " + DOMAIN_COLUMNS, MetadataStore::customDomain, now(), error, hostname,
+                instanceId);
+    }
+
+    public boolean deleteCustomDomain(String instanceId, String hostname) {
+        return sql.queryOne("DELETE FROM custom_domains WHERE hostname = ? AND instance_id = ? RETURNING hostname",
+                rs -> true, hostname, instanceId).isPresent();
+    }
+
     // ---- sign-up invitations ---------------------------------------------------------------------
 
     private static final String INVITATION_COLUMNS =

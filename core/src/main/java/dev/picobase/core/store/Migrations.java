@@ -141,6 +141,27 @@ public final class Migrations {
                     Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_secrets AFTER DELETE ON instances "
                             + "BEGIN DELETE FROM instance_secrets WHERE instance_id = OLD.id; "
                             + "DELETE FROM deploy_tokens WHERE instance_id = OLD.id; END"))),
+            // Custom domains: the hostname is the key, so a name is attached to at most one instance.
+            // status is pending (never verified), verified (routes) or failed (its TXT record is gone
+            // or wrong: does not route). A change of status and a removal are logged for the other
+            // nodes by trigger, in the same statement (kind domain_changed, the hostname in the
+            // subdomain column): they forget the name's cached route. Domains go with their instance.
+            new Migration(13, "custom domains", List.of(
+                    Migration.sql("CREATE TABLE IF NOT EXISTS custom_domains ("
+                            + "hostname TEXT PRIMARY KEY, instance_id TEXT NOT NULL, token TEXT NOT NULL, "
+                            + "status TEXT NOT NULL, created_at INTEGER NOT NULL, checked_at INTEGER, "
+                            + "verified_at INTEGER, check_error TEXT)"),
+                    Migration.sql("CREATE INDEX IF NOT EXISTS custom_domains_instance ON custom_domains(instance_id)"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS instances_delete_domains AFTER DELETE ON instances "
+                            + "BEGIN DELETE FROM custom_domains WHERE instance_id = OLD.id; END"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS custom_domains_status_event "
+                            + "AFTER UPDATE OF status ON custom_domains WHEN NEW.status <> OLD.status "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, subdomain, at) VALUES "
+                            + "('domain_changed', NEW.instance_id, NEW.hostname, " + MetadataStore.DB_NOW + "); END"),
+                    Migration.sql("CREATE TRIGGER IF NOT EXISTS custom_domains_deleted_event "
+                            + "AFTER DELETE ON custom_domains "
+                            + "BEGIN INSERT INTO cluster_events (kind, instance_id, subdomain, at) VALUES "
+                            + "('domain_changed', OLD.instance_id, OLD.hostname, " + MetadataStore.DB_NOW + "); END"))),
             // An instance's own request rate limit (null: the platform default), logged for the other
             // nodes by trigger in the statement that changes it; and usage per instance and UTC day
             // (YYYY-MM-DD), written by adding each flush's counts (INSERT ... ON CONFLICT DO UPDATE),

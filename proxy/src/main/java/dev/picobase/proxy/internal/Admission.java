@@ -115,13 +115,12 @@ public final class Admission {
                     "use <subdomain>." + HostNames.hostOnly(host) + " to reach an instance");
         }
         Optional<String> subdomain = hosts.subdomain(host);
-        if (subdomain.isEmpty()) {
-            return respond(HttpResponseStatus.NOT_FOUND, "unknown_host", "no instance is served at this host");
-        }
-        return routes.resolve(subdomain.get()).thenCompose(instance -> {
+        // A verified custom domain goes on exactly like its instance's subdomain: same keys, wake-up, cookies.
+        return routes.resolveHost(hosts, host).thenCompose(instance -> {
             if (instance.isEmpty()) {
-                return respond(HttpResponseStatus.NOT_FOUND, "unknown_instance",
-                        "no instance has the subdomain '" + subdomain.get() + "'");
+                return subdomain.isPresent() ? respond(HttpResponseStatus.NOT_FOUND, "unknown_instance",
+                        "no instance has the subdomain '" + subdomain.get() + "'")
+                        : respond(HttpResponseStatus.NOT_FOUND, "unknown_host", "no instance is served at this host");
             }
             if (hop) {
                 return forward(instance.get(), ClusterHop.keyIdOf(request.headers()), true);

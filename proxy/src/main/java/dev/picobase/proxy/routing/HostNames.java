@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Splits a {@code Host} header into the instance's subdomain under the base domain:
- * {@code myapp.localhost:8080} → {@code myapp}. Anything else (another domain, a bare IP, nested
- * subdomains) is not an instance host.
+ * {@code myapp.localhost:8080} → {@code myapp}. Anything else (a bare IP, nested subdomains) is not
+ * an instance's subdomain; a name outside the base domain may be a custom domain ({@link #customDomain}).
  */
 public final class HostNames {
     private final String suffix;
@@ -38,6 +38,19 @@ public final class HostNames {
         }
         String label = host.substring(0, host.length() - suffix.length());
         return label.isEmpty() || label.contains(".") ? Optional.empty() : Optional.of(label);
+    }
+
+    /**
+     * The host as a candidate custom domain: a name with a dot outside the base domain, not an IP
+     * literal. Whether it routes anywhere is the route table's to say.
+     */
+    public Optional<String> customDomain(String hostHeader) {
+        String host = hostOnly(hostHeader);
+        boolean ipLiteral = host.startsWith("[") || host.matches("[0-9.]+");
+        if (ipLiteral || !host.contains(".") || host.equals(baseDomain) || host.endsWith(suffix) || host.length() > 253) {
+            return Optional.empty();
+        }
+        return Optional.of(host);
     }
 
     /** True for the base domain itself, where the gateway answers its own health check. */

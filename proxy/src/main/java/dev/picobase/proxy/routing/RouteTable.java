@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Subdomain → instance, in memory, so routing a request costs a map read on the event loop.
@@ -33,7 +34,15 @@ public final class RouteTable {
     private final Cache<String, Boolean> removed = Caffeine.newBuilder().executor(Runnable::run)
             .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
 
+    /** Custom domains that route (kept until forgotten) and names that do not (for the negative window). */
+    private final Cache<String, Optional<String>> domains = Caffeine.newBuilder().executor(Runnable::run)
+            .maximumSize(100_000).build();
+    private final Cache<String, Optional<String>> unknownDomains;
+    private final AtomicLong domainGeneration = new AtomicLong();
+
     public RouteTable(MetadataStore store, Executor blocking, Duration negativeTtl) {
+        this.unknownDomains = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000)
+                .expireAfterWrite(negativeTtl).build();
         this.store = store;
         this.blocking = blocking;
         this.unknown = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000).expireAfterWrite(negativeTtl).build();
@@ -59,6 +68,53 @@ public final class RouteTable {
 
     public int size() {
         return instanceBySubdomain.size();
+    }
+
+    /**
+     * The instance a {@code Host} routes to: an instance's subdomain under the base domain, or a
+     * verified custom domain; empty for anything else. The gateway's admission and the on-demand TLS
+     * {@code ask} check both answer through here, so a name gets a certificate exactly when it routes.
+     */
+    public CompletableFuture<Optional<String>> resolveHost(HostNames hosts, String host) {
+        Optional<String> subdomain = hosts.subdomain(host);
+        if (subdomain.isPresent()) {
+            return resolve(subdomain.get());
+        }
+        return hosts.customDomain(host).map(this::resolveDomain)
+                .orElseGet(() -> CompletableFuture.completedFuture(Optional.empty()));
+    }
+
+    /**
+     * The instance a verified custom domain routes to. Names are looked up in the store once (off
+     * the event loop) and the answer, either way, kept until {@link #forgetDomain} (the control API
+     * on verify, removal or a failed re-check; the cluster's log on the other nodes) or, for names
+     * that route nowhere, the negative window, so a flood of unknown hosts costs one lookup each.
+     */
+    public CompletableFuture<Optional<String>> resolveDomain(String hostname) {
+        Optional<String> known = domains.getIfPresent(hostname);
+        if (known == null) {
+            known = unknownDomains.getIfPresent(hostname);
+        }
+        if (known != null) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            long generation = domainGeneration.get();
+            Optional<String> found = store.findVerifiedDomainInstance(hostname)
+                    .filter(i -> removed.getIfPresent(i) == null);
+            // A forget since the read above: the answer may be stale; do not keep it.
+            if (generation == domainGeneration.get()) {
+                (found.isPresent() ? domains : unknownDomains).put(hostname, found);
+            }
+            return found;
+        }, blocking);
+    }
+
+    /** The domain's status changed or it was removed: its next request reads the store again. */
+    public void forgetDomain(String hostname) {
+        domainGeneration.incrementAndGet();
+        domains.invalidate(hostname);
+        unknownDomains.invalidate(hostname);
     }
 
     /** The id of the instance at {@code subdomain}; completes at once when known (or known unknown). */

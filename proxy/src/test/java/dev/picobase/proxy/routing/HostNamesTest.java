@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Host header parsing: the subdomain under the base domain, and nothing else. */
+/** Host header parsing: the subdomain under the base domain, or a candidate custom domain outside it. */
 class HostNamesTest {
     private final HostNames hosts = new HostNames("localhost");
 
@@ -34,5 +34,18 @@ class HostNamesTest {
         assertThat(hosts.isBaseDomain("LOCALHOST")).isTrue();
         assertThat(hosts.isBaseDomain("app.localhost")).isFalse();
         assertThat(HostNames.hostOnly("[::1]:80")).isEqualTo("[::1]");
+    }
+
+    @Test
+    void customDomainCandidates() {
+        assertThat(hosts.customDomain("Shop.Example.com:443")).hasValue("shop.example.com");
+        assertThat(hosts.customDomain("shop.example.com.")).hasValue("shop.example.com");
+        // The base domain's own names are subdomains (or nothing), never custom domains.
+        assertThat(hosts.customDomain("app.localhost")).isEmpty();
+        assertThat(hosts.customDomain("a.b.localhost")).isEmpty();
+        assertThat(hosts.customDomain("localhost")).isEmpty();
+        assertThat(hosts.customDomain("127.0.0.1:8080")).isEmpty();
+        assertThat(hosts.customDomain("[::1]:8080")).isEmpty();
+        assertThat(hosts.customDomain("intranet")).isEmpty();
     }
 }

@@ -6,8 +6,8 @@ import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.store.UsageRecorder;
 import dev.picobase.proxy.Backends;
-import dev.picobase.proxy.GatewayServer;
-import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.Gateway;
+import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * overhead can be measured apart from PocketBase's:
  * {@code static-gateway --backend=127.0.0.1:PORT [--port=N]}.
  *
- * <p>Wired as {@code Platform} wires it — {@link GatewayServer}, {@link Admission}, {@link RouteTable},
+ * <p>Wired as {@code Platform} wires it — {@link Gateway#builder()} with {@link RouteTable},
  * {@link ApiKeyVerifier} (bounded two-thread key-check pool, one-second recheck, last-use recording),
  * {@link PlatformMetrics} and the gateway settings' production defaults with two event-loop threads —
  * over a real SQLite metadata store in a temporary directory holding one instance, {@code static},
@@ -54,10 +54,12 @@ public final class StaticGateway {
         ApiKeyVerifier keys = new ApiKeyVerifier(tenants.store(), tenants.passwords(), keyChecks,
                 Duration.ofSeconds(1), usage::keyUsed);
         Backends backends = new Backends() {
+            private final CompletableFuture<Target> target = CompletableFuture.completedFuture(new Target(backend, null));
+
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
+            public CompletableFuture<Target> targetFor(String instanceId) {
                 usage.instanceActive(instanceId);
-                return CompletableFuture.completedFuture(backend);
+                return target;
             }
 
             @Override
@@ -66,10 +68,11 @@ public final class StaticGateway {
             }
         };
         PlatformMetrics metrics = new PlatformMetrics();
-        GatewayServer gateway = GatewayServer.start("127.0.0.1", options.integer("port", 0), config.gateway(),
-                new Admission(new HostNames(config.baseDomain()), routes, keys, backends,
-                        config.auth().secureCookies(), dev.picobase.proxy.ClusterHop.OFF,
-                        new dev.picobase.proxy.RateLimits(config.gateway().rateLimitDefault())), backends, metrics);
+        Gateway gateway = Gateway.builder()
+                .config(config.gateway()).hosts(new HostNames(config.baseDomain())).routes(routes).keys(keys)
+                .backends(backends).secureCookies(config.auth().secureCookies())
+                .rateLimits(new RateLimits(config.gateway().rateLimitDefault())).metrics(metrics)
+                .start("127.0.0.1", options.integer("port", 0));
         ScheduledExecutorService usageFlush = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("usage-flush"));
         usageFlush.scheduleWithFixedDelay(usage::flush, 2, 2, TimeUnit.SECONDS);
 

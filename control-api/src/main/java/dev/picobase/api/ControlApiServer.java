@@ -18,7 +18,7 @@ import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.proxy.ConnectionLimiter;
-import dev.picobase.proxy.internal.TrustedProxies;
+import dev.picobase.proxy.TrustedProxies;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -25,8 +25,7 @@ import dev.picobase.core.store.UsageRecorder;
 import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.ClusterHop;
-import dev.picobase.proxy.GatewayServer;
-import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.Gateway;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
@@ -66,7 +65,7 @@ public final class Platform implements AutoCloseable {
     private final ThreadPoolExecutor instanceWork;
     private final InstanceLifecycle lifecycle;
     private final ApiKeyVerifier keys;
-    private final GatewayServer gateway;
+    private final Gateway gateway;
     private final ControlApiServer api;
     private final UsageRecorder usage;
     private final ScheduledExecutorService usageFlush;
@@ -79,7 +78,7 @@ public final class Platform implements AutoCloseable {
     private final MetadataBackupSchedule metadataBackups;
 
     private Platform(MetadataStore store, ThreadPoolExecutor keyChecks, ThreadPoolExecutor instanceWork,
-                     InstanceLifecycle lifecycle, ApiKeyVerifier keys, GatewayServer gateway, ControlApiServer api,
+                     InstanceLifecycle lifecycle, ApiKeyVerifier keys, Gateway gateway, ControlApiServer api,
                      UsageRecorder usage, ScheduledExecutorService usageFlush, PlatformMetrics metrics,
                      ManagementServer management, ClusterSync clusterSync, MetadataBackupSchedule metadataBackups,
                      dev.picobase.api.domains.DomainChecks domainChecks) {
@@ -181,12 +180,12 @@ public final class Platform implements AutoCloseable {
         started.push(holdTimer::shutdownNow);
         NodeBackends backends = new NodeBackends(lifecycle, usage, hops, nodes, holdTimer, instanceWork,
                 config.holdTimeout(), config.holdMaxRequests());
-        GatewayServer gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
-                config.bindAddress(), config.gatewayPort(), () -> GatewayServer.start(config.bindAddress(),
-                        config.gatewayPort(), config.gateway(),
-                        new Admission(hostNames, routes, keys, backends,
-                                config.auth().secureCookies(), hops, rateLimits), backends, metrics,
-                        leases.enabled() ? nodes::isNode : peer -> false));
+        Gateway gateway = StartupChecks.bind("PICOBASE_GATEWAY_PORT", "PICOBASE_BIND_ADDRESS",
+                config.bindAddress(), config.gatewayPort(), () -> Gateway.builder()
+                        .config(config.gateway()).hosts(hostNames).routes(routes).keys(keys).backends(backends)
+                        .secureCookies(config.auth().secureCookies()).hops(hops).rateLimits(rateLimits)
+                        .metrics(metrics).clusterPeers(leases.enabled() ? nodes::isNode : peer -> false)
+                        .start(config.bindAddress(), config.gatewayPort()));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
         // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
         selfAddress.set(config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port()));

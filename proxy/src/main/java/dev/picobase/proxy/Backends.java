@@ -4,13 +4,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where an instance's PocketBase listens, starting it first if it is not running. Completes at
- * once for a running instance; otherwise completes when the instance is healthy (the request is
- * held meanwhile, without blocking any event loop), or exceptionally when it cannot be started.
+ * Where the gateway sends an instance's requests: {@link #targetFor}, which starts the instance first
+ * if it is not running, and the bookkeeping around each request sent there.
  */
 @FunctionalInterface
 public interface Backends {
-    CompletableFuture<InetSocketAddress> backendFor(String instanceId);
 
     /**
      * Where to forward, and for a request that woke the instance, a {@code Server-Timing} value
@@ -35,13 +33,19 @@ public interface Backends {
     }
 
     /**
-     * Where to forward. A target that is found counts the request as started for the instance's
+     * Where to forward. Completes at once for a running instance; otherwise when the instance is
+     * healthy (the request is held meanwhile, without blocking any event loop), or exceptionally when
+     * it cannot be started. A target that is found counts the request as started for the instance's
      * idle tracking (an implementation that tracks it counts before completing, so no stop slips in
      * between); the caller ends it with {@link #exchangeEnded} once for each target it was given,
      * whether or not it used it — except a {@link Target#hop()} target, which was not counted.
      */
-    default CompletableFuture<Target> targetFor(String instanceId) {
-        return backendFor(instanceId).thenApply(address -> new Target(address, null));
+    CompletableFuture<Target> targetFor(String instanceId);
+
+    /** Every instance at {@code address}, running (tests and tools that proxy to one fixed backend). */
+    static Backends fixed(InetSocketAddress address) {
+        CompletableFuture<Target> target = CompletableFuture.completedFuture(new Target(address, null));
+        return instanceId -> target;
     }
 
     /**

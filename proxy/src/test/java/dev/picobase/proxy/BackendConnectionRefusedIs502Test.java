@@ -6,7 +6,6 @@ import dev.picobase.proxy.testsupport.GatewayFixture;
 import dev.picobase.testsupport.FreePorts;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,7 +23,7 @@ class BackendConnectionRefusedIs502Test {
     @Test
     void refusedConnectionGets502() {
         InetSocketAddress nobody = new InetSocketAddress("127.0.0.1", FreePorts.next());
-        gateway.backends(id -> CompletableFuture.completedFuture(nobody));
+        gateway.backends(Backends.fixed(nobody));
         HttpResponse<String> r = gateway.send(gateway.appRequest("/echo").build());
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json");

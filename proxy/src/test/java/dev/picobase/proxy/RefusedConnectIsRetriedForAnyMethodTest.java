@@ -36,10 +36,10 @@ class RefusedConnectIsRetriedForAnyMethodTest {
         AtomicInteger ended = new AtomicInteger();
         gateway.backends(new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
+            public CompletableFuture<Target> targetFor(String instanceId) {
                 // First where the instance was (now refusing), then where its next start put it.
-                return CompletableFuture.completedFuture(targets.getAndIncrement() == 0 ? stopped
-                        : gateway.backend().address());
+                return CompletableFuture.completedFuture(new Target(targets.getAndIncrement() == 0 ? stopped
+                        : gateway.backend().address(), null));
             }
 
             @Override
@@ -65,9 +65,9 @@ class RefusedConnectIsRetriedForAnyMethodTest {
         AtomicInteger ended = new AtomicInteger();
         gateway.backends(new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
+            public CompletableFuture<Target> targetFor(String instanceId) {
                 targets.incrementAndGet();
-                return CompletableFuture.completedFuture(nobody);
+                return CompletableFuture.completedFuture(new Target(nobody, null));
             }
 
             @Override

@@ -35,11 +35,6 @@ class RequestForAnotherNodesInstanceGoesOneHopTest {
         InetSocketAddress ownerGateway = gateway.backend().address();
         gateway.backends(new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return CompletableFuture.completedFuture(ownerGateway);
-            }
-
-            @Override
             public CompletableFuture<Target> targetFor(String instanceId) {
                 return CompletableFuture.completedFuture(Target.hop(ownerGateway, "node-a"));
             }

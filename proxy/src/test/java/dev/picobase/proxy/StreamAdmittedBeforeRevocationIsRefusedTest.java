@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.picobase.proxy.testsupport.GatewayFixture;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,7 @@ class StreamAdmittedBeforeRevocationIsRefusedTest {
 
     @Test
     void aStreamAdmittedBeforeTheRevocationDoesNotOpenAfterIt() {
-        CompletableFuture<InetSocketAddress> waking = new CompletableFuture<>();
+        CompletableFuture<Backends.Target> waking = new CompletableFuture<>();
         gateway.backends(instanceId -> waking);
         try (RawHttp c = gateway.raw()) {
             c.send("GET /sse HTTP/1.1\r\nHost: " + gateway.appHost() + "\r\napikey: " + gateway.appKey()
@@ -33,7 +32,7 @@ class StreamAdmittedBeforeRevocationIsRefusedTest {
             Deadline.await("the request to wait for the instance", Duration.ofSeconds(5),
                     () -> gateway.server().inFlight() == 1);
             gateway.server().revokeKey(gateway.appKeyRow().id());
-            waking.complete(gateway.backend().address());
+            waking.complete(new Backends.Target(gateway.backend().address(), null));
             RawHttp.Response r = c.readResponse();
             assertThat(r.status()).isEqualTo(401);
             assertThat(gateway.backend().received()).isEmpty();

@@ -60,11 +60,6 @@ class UnreachableOwnerIs503WithRetryAfterTest {
         AtomicInteger asked = new AtomicInteger();
         gateway.backends(new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return CompletableFuture.completedFuture(nobody);
-            }
-
-            @Override
             public CompletableFuture<Target> targetFor(String instanceId) {
                 asked.incrementAndGet();
                 return CompletableFuture.completedFuture(Target.hop(nobody, "node-a"));

@@ -40,11 +40,6 @@ class WebSocketTunnelsThroughTheOwnersGatewayTest {
         InetSocketAddress ownerGateway = new InetSocketAddress("127.0.0.1", owner.port());
         first.backends(new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                return CompletableFuture.completedFuture(ownerGateway);
-            }
-
-            @Override
             public CompletableFuture<Target> targetFor(String instanceId) {
                 return CompletableFuture.completedFuture(Target.hop(ownerGateway, "node-a"));
             }

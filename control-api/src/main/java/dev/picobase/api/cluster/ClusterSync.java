@@ -4,7 +4,7 @@ import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.MetadataStore.ClusterEvent;
-import dev.picobase.proxy.GatewayServer;
+import dev.picobase.proxy.Gateway;
 import dev.picobase.proxy.RateLimits;
 import dev.picobase.proxy.routing.RouteTable;
 import java.time.Duration;
@@ -37,7 +37,7 @@ public final class ClusterSync implements AutoCloseable {
 
     private final MetadataStore store;
     private final RouteTable routes;
-    private final GatewayServer gateway;
+    private final Gateway gateway;
     private final InstanceLifecycle lifecycle;
     private final RateLimits rateLimits;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
@@ -45,7 +45,7 @@ public final class ClusterSync implements AutoCloseable {
     private long last;
     private long polls;
 
-    private ClusterSync(MetadataStore store, RouteTable routes, GatewayServer gateway, InstanceLifecycle lifecycle,
+    private ClusterSync(MetadataStore store, RouteTable routes, Gateway gateway, InstanceLifecycle lifecycle,
                         RateLimits rateLimits) {
         this.rateLimits = rateLimits;
         this.store = store;
@@ -55,7 +55,7 @@ public final class ClusterSync implements AutoCloseable {
     }
 
     /** Starts reading the changes made from now on. */
-    public static ClusterSync start(MetadataStore store, RouteTable routes, GatewayServer gateway,
+    public static ClusterSync start(MetadataStore store, RouteTable routes, Gateway gateway,
                                     InstanceLifecycle lifecycle, RateLimits rateLimits) {
         ClusterSync sync = new ClusterSync(store, routes, gateway, lifecycle, rateLimits);
         sync.last = store.lastClusterEvent();

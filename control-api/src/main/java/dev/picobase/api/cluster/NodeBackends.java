@@ -6,7 +6,6 @@ import dev.picobase.core.runtime.InstanceLifecycle;
 import dev.picobase.core.store.UsageRecorder;
 import dev.picobase.proxy.Backends;
 import dev.picobase.proxy.ClusterHop;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -72,11 +71,6 @@ public final class NodeBackends implements Backends {
         this.blocking = blocking;
         this.holdNanos = holdTimeout.toNanos();
         this.holdMax = holdMaxRequests;
-    }
-
-    @Override
-    public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-        return targetFor(instanceId).thenApply(Target::address);
     }
 
     @Override

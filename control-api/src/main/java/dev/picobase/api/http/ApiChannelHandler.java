@@ -2,7 +2,7 @@ package dev.picobase.api.http;
 
 import dev.picobase.core.store.StoreException;
 import dev.picobase.proxy.GatewayErrors;
-import dev.picobase.proxy.internal.TrustedProxies;
+import dev.picobase.proxy.TrustedProxies;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

@@ -49,7 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Threading: called on an event loop; never blocks. The returned future may complete on another
  * thread; the caller moves back to its loop.
  */
-public final class Admission {
+final class Admission {
     private final HostNames hosts;
     private final RouteTable routes;
     private final ApiKeyVerifier keys;
@@ -58,20 +58,12 @@ public final class Admission {
     private final ClusterHop hops;
     private final RateLimits rateLimits;
 
-    /** @param secureCookies mark the key cookie {@code Secure} ({@code PICOBASE_SECURE_COOKIES}: served over HTTPS) */
-    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
-                     boolean secureCookies) {
-        this(hosts, routes, keys, backends, secureCookies, ClusterHop.OFF);
-    }
-
-    /** @param hops how requests between nodes are authenticated ({@link ClusterHop#OFF}: not at all) */
-    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
-                     boolean secureCookies, ClusterHop hops) {
-        this(hosts, routes, keys, backends, secureCookies, hops, RateLimits.NONE);
-    }
-
-    /** @param rateLimits the instances' request rate limits, counted before the key check */
-    public Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
+    /**
+     * @param secureCookies mark the key cookie {@code Secure} ({@code PICOBASE_SECURE_COOKIES}: served over HTTPS)
+     * @param hops          how requests between nodes are authenticated ({@link ClusterHop#OFF}: not at all)
+     * @param rateLimits    the instances' request rate limits, counted before the key check
+     */
+    Admission(HostNames hosts, RouteTable routes, ApiKeyVerifier keys, Backends backends,
                      boolean secureCookies, ClusterHop hops, RateLimits rateLimits) {
         this.rateLimits = rateLimits;
         this.hosts = hosts;
@@ -83,25 +75,16 @@ public final class Admission {
     }
 
     /** How hops between nodes are authenticated; the gateway checks and marks them with it. */
-    public ClusterHop hops() {
+    ClusterHop hops() {
         return hops;
     }
 
-    /** The verifier this admission checks keys with; the gateway revokes keys through it. */
-    public ApiKeyVerifier keys() {
-        return keys;
-    }
-
-    /** @param clientAddress the client's IP address, which key-check budgets are counted by */
-    public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress) {
-        return admit(request, clientAddress, false);
-    }
-
     /**
+     * @param clientAddress the client's IP address, which key-check budgets and rate limits are counted by
      * @param hop the request carries a valid {@link ClusterHop} header (the caller checked it): the
      *            node that forwarded it checked its key already
      */
-    public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress, boolean hop) {
+    CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress, boolean hop) {
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host == null || host.isBlank()) {
             return respond(HttpResponseStatus.BAD_REQUEST, "missing_host", "the request has no Host header");

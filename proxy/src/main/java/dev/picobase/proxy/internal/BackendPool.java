@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every method must be called on {@code loop}, the frontend channel's event loop.
  */
-public final class BackendPool {
+final class BackendPool {
     static final AttributeKey<InetSocketAddress> ADDRESS = AttributeKey.valueOf("picobase.backend");
     private static final int MAX_IDLE_PER_BACKEND = 64;
 
@@ -55,24 +55,22 @@ public final class BackendPool {
                 });
     }
 
-    /** A pooled connection if one is alive, else a new one; {@code reused} tells which. */
-    public record Lease(ChannelFuture future, boolean reused) {}
-
-    public Lease acquire(EventLoop loop, InetSocketAddress address) {
+    /** A pooled connection if one is alive, else a new one. */
+    ChannelFuture acquire(EventLoop loop, InetSocketAddress address) {
         ArrayDeque<Channel> channels = idle.get().get(address);
         while (channels != null && !channels.isEmpty()) {
             Channel c = channels.pollLast();
             if (c.isActive()) {
-                return new Lease(c.newSucceededFuture(), true);
+                return c.newSucceededFuture();
             }
         }
         ChannelFuture f = template.clone(loop).connect(address);
         f.channel().attr(ADDRESS).set(address);
-        return new Lease(f, false);
+        return f;
     }
 
     /** Returns a connection whose last exchange ended cleanly. */
-    public void release(Channel channel) {
+    void release(Channel channel) {
         InetSocketAddress address = channel.attr(ADDRESS).get();
         if (!channel.isActive() || address == null) {
             channel.close();
@@ -86,13 +84,5 @@ public final class BackendPool {
         channel.pipeline().get(BackendHandler.class).detach();
         channels.addLast(channel);
         channel.read(); // notice a close while idle
-    }
-
-    /** Drops pooled connections to {@code address} on this loop (its process stopped). */
-    public void forget(InetSocketAddress address) {
-        ArrayDeque<Channel> channels = idle.get().remove(address);
-        if (channels != null) {
-            channels.forEach(Channel::close);
-        }
     }
 }

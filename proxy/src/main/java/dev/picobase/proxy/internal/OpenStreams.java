@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * <p>Threading: {@link #open} and {@link Slot#close} run on client event loops, {@link #closeAllOf}
  * on whichever thread revokes; all state is in concurrent maps updated atomically.
  */
-public final class OpenStreams {
+final class OpenStreams {
     private final int perAddress;
     private final int perInstance;
     private final ConcurrentHashMap<String, Integer> byAddress = new ConcurrentHashMap<>();
@@ -38,7 +38,7 @@ public final class OpenStreams {
     }
 
     /** A stream counted in; {@link #refusal()} is set (and nothing counted) when a cap was reached. */
-    public final class Slot {
+    final class Slot {
         private final String instanceId;
         private final String address;
         private final String keyId;

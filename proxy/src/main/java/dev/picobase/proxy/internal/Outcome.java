@@ -5,7 +5,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import java.net.InetSocketAddress;
 
 /** What admission decided for a request: forward it to a backend, or answer it at the gateway. */
-public sealed interface Outcome {
+sealed interface Outcome {
     /**
      * Forward to {@code backend}. {@code serverTiming}, when set, is added to the response (the
      * request woke the instance); {@code keyId} is the key that admitted it (its streams close when it

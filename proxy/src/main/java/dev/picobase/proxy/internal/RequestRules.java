@@ -1,9 +1,14 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.proxy.ClusterHop;
+import dev.picobase.proxy.GatewayErrors;
 import dev.picobase.proxy.routing.HostNames;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import java.util.List;
 
@@ -16,9 +21,40 @@ import java.util.List;
  * {@code Host} header names (RFC 9112 §3.2.2 makes the target's host win; the gateway routes by
  * {@code Host}, so it refuses the two disagreeing rather than route by one and forward the other),
  * and is forwarded in origin-form.
+ *
+ * <p>{@link #check} is every test a request head must pass before anything is done for it, in one place:
+ * what Netty could not decode, these framing rules, {@code Expect} other than {@code 100-continue}, and
+ * a cluster hop header this node cannot verify (a client posing as a node, or a node with another
+ * secret). A request refused here is answered and its connection closed: its body is not read.
  */
 final class RequestRules {
     private RequestRules() {}
+
+    /**
+     * The answer for a request head the gateway will not take, or null when it may go on to admission;
+     * then an absolute-form target has been rewritten to origin-form ({@link #toOriginForm}).
+     */
+    static FullHttpResponse check(HttpRequest r, ClusterHop.Verdict hop) {
+        DecoderResult decoded = r.decoderResult();
+        if (decoded.isFailure()) {
+            return GatewayErrors.response(GatewayErrors.statusForDecoderFailure(decoded.cause()), "malformed_request",
+                    "the request is not valid HTTP: " + decoded.cause().getMessage());
+        }
+        String problem = problem(r);
+        if (problem != null) {
+            return GatewayErrors.response(HttpResponseStatus.BAD_REQUEST, "malformed_request", problem);
+        }
+        if (r.headers().contains(HttpHeaderNames.EXPECT) && !HttpUtil.is100ContinueExpected(r)) {
+            return GatewayErrors.response(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                    "only Expect: 100-continue is supported");
+        }
+        if (hop == ClusterHop.Verdict.REFUSED) {
+            return GatewayErrors.response(HttpResponseStatus.FORBIDDEN, "cluster_hop_refused",
+                    "the " + ClusterHop.HEADER + " header is for nodes of this cluster only");
+        }
+        toOriginForm(r);
+        return null;
+    }
 
     /** What is wrong with the request's framing, or null when nothing is. */
     static String problem(HttpRequest r) {

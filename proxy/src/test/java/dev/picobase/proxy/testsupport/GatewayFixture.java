@@ -12,14 +12,12 @@ import dev.picobase.core.secret.Passwords;
 import dev.picobase.core.store.MetadataStore;
 import dev.picobase.core.store.SqliteFileBackend;
 import dev.picobase.proxy.Backends;
-import dev.picobase.proxy.GatewayServer;
-import dev.picobase.proxy.internal.Admission;
+import dev.picobase.proxy.Gateway;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A running gateway in front of a {@link TestBackend}, for a test class: a temporary SQLite metadata
  * store with two instances ({@code app} and {@code other}) and one valid key each, the real route
- * table, key verifier and {@link GatewayServer} on 127.0.0.1 port 0. Register it with
+ * table, key verifier and {@link Gateway} on 127.0.0.1 port 0. Register it with
  * {@code @RegisterExtension static final GatewayFixture gateway = GatewayFixture.create();}.
  * Between tests the backend's counters and latch are reset and {@link #backends} goes back to the
  * test backend.
@@ -69,7 +67,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
     private MetadataStore store;
     private TestBackend backend;
     private ApiKeyVerifier verifier;
-    private GatewayServer server;
+    private Gateway server;
     private HttpClient http;
     private volatile Backends backendsOverride;
     private volatile boolean shutDown;
@@ -148,16 +146,10 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         verifier = new ApiKeyVerifier(store, passwords, blocking, Duration.ofSeconds(1));
         Backends backends = new Backends() {
             @Override
-            public CompletableFuture<InetSocketAddress> backendFor(String instanceId) {
-                Backends override = backendsOverride;
-                return override != null ? override.backendFor(instanceId)
-                        : CompletableFuture.completedFuture(backend.address());
-            }
-
-            @Override
             public CompletableFuture<Target> targetFor(String instanceId) {
                 Backends override = backendsOverride;
-                return override != null ? override.targetFor(instanceId) : Backends.super.targetFor(instanceId);
+                return override != null ? override.targetFor(instanceId)
+                        : CompletableFuture.completedFuture(new Target(backend.address(), null));
             }
 
             @Override
@@ -170,8 +162,8 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         };
         GatewayConfig config = configure.apply(new GatewayConfig(headTimeout, connectTimeout, responseTimeout,
                 maxInitialLineBytes, maxHeaderBytes, 2));
-        server = GatewayServer.start("127.0.0.1", 0, config,
-                new Admission(new HostNames("localhost"), routes, verifier, backends, secureCookies, hops), backends);
+        server = Gateway.builder().config(config).hosts(new HostNames("localhost")).routes(routes).keys(verifier)
+                .backends(backends).secureCookies(secureCookies).hops(hops).start("127.0.0.1", 0);
         http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -207,7 +199,7 @@ public final class GatewayFixture implements BeforeAllCallback, AfterAllCallback
         return server.port();
     }
 
-    public GatewayServer server() {
+    public Gateway server() {
         return server;
     }
 

@@ -1,4 +1,4 @@
-package dev.picobase.proxy.internal;
+package dev.picobase.proxy;
 
 import dev.picobase.config.Cidr;
 import io.netty.handler.codec.http.HttpHeaders;

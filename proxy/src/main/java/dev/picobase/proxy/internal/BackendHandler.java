@@ -12,8 +12,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The response side of the proxy, one per connection to a PocketBase (or to another node's gateway):
@@ -43,8 +41,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private boolean upgraded;
     private boolean keepAlive;
     private boolean readWanted;
-    private ScheduledFuture<?> responseTimeout;
-    private ScheduledFuture<?> stallTimer;
+    private final Countdown responseTimeout = new Countdown();
+    private final Countdown stallTimer = new Countdown();
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -61,12 +59,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         responseDone = false;
         upgraded = false;
         readWanted = false;
-        responseTimeout = ctx.executor().schedule(() -> {
-            responseTimeout = null;
-            if (this.forwarding != null) {
-                this.forwarding.responseTimedOut();
-            }
-        }, context.responseTimeoutMillis, TimeUnit.MILLISECONDS);
+        responseTimeout.start(ctx.executor(), context.responseTimeoutMillis, forwarding::responseTimedOut);
         ctx.read();
     }
 
@@ -74,8 +67,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         forwarding = null;
         client = null;
         exchange = null;
-        cancelResponseTimeout();
-        cancelStallTimer();
+        responseTimeout.cancel();
+        stallTimer.cancel();
     }
 
     boolean responseStarted() {
@@ -94,7 +87,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpResponse response) {
-            cancelResponseTimeout();
+            responseTimeout.cancel();
             if (response.status().code() == 100) {
                 ReferenceCountUtil.release(msg); // the gateway answered 100-continue itself
                 ctx.read();
@@ -163,36 +156,20 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     /** The client's connection drained: read on if a read waits for it. */
     void clientWritable() {
-        cancelStallTimer();
+        stallTimer.cancel();
         if (readWanted && forwarding != null) {
             readWanted = false;
             ctx.read();
         }
     }
 
+    /** A client that reads nothing of its response for the response timeout is closed. */
     private void armStallTimer() {
-        if (stallTimer == null) {
-            stallTimer = ctx.executor().schedule(() -> {
-                stallTimer = null;
-                if (forwarding != null && !client.channel().isWritable()) {
-                    forwarding.fail();
-                }
-            }, context.responseTimeoutMillis, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void cancelStallTimer() {
-        if (stallTimer != null) {
-            stallTimer.cancel(false);
-            stallTimer = null;
-        }
-    }
-
-    private void cancelResponseTimeout() {
-        if (responseTimeout != null) {
-            responseTimeout.cancel(false);
-            responseTimeout = null;
-        }
+        stallTimer.startUnlessRunning(ctx.executor(), context.responseTimeoutMillis, () -> {
+            if (forwarding != null && !client.channel().isWritable()) {
+                forwarding.fail();
+            }
+        });
     }
 
     @Override

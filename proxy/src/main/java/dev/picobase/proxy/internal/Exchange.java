@@ -1,6 +1,8 @@
 package dev.picobase.proxy.internal;
 
 import dev.picobase.proxy.RateLimits;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -80,6 +82,24 @@ final class Exchange {
         if (f.rateLimit() != null) {
             rateLimit = f.rateLimit();
         }
+    }
+
+    /** A body part read before the exchange could be sent: kept until it is. */
+    void pend(HttpContent c) {
+        pending.add(c);
+        requestDone |= c instanceof LastHttpContent;
+    }
+
+    /**
+     * For a request that opens a long-lived stream (SSE, WebSocket), takes its slot; returns the 429 to
+     * answer instead when a cap is reached, else null.
+     */
+    FullHttpResponse openStream(OpenStreams streams, Channel client) {
+        if (!ForwardedRequest.opensStream(request)) {
+            return null;
+        }
+        stream = streams.open(instanceId, clientAddress, keyId, client);
+        return stream.refusal();
     }
 
     boolean hop() {

@@ -36,16 +36,18 @@ final class Forwarding {
     private final ProxyContext context;
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
+    private final Peer peer;
     private final Exchange x;
     private Channel backend;
     private BackendHandler response;
     private boolean clientReadWanted;
     private boolean over;
 
-    Forwarding(ProxyContext context, FrontendHandler frontend, ChannelHandlerContext client, Exchange x) {
+    Forwarding(ProxyContext context, FrontendHandler frontend, ChannelHandlerContext client, Peer peer, Exchange x) {
         this.context = context;
         this.frontend = frontend;
         this.client = client;
+        this.peer = peer;
         this.x = x;
     }
 
@@ -84,9 +86,8 @@ final class Forwarding {
         if (HttpUtil.is100ContinueExpected(x.request) && !x.requestDone) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        // A valid hop's forwarding node is believed like a trusted proxy: its X-Forwarded-* name the client.
-        HttpRequest out = ForwardedRequest.toBackend(x.request, x.clientAddress, frontend.peerAddress(),
-                frontend.peerTrusted() || x.arrivedByHop, x.upgrade);
+        HttpRequest out = ForwardedRequest.toBackend(x.request, x.clientAddress, peer.text(), peer.vouchesFor(x),
+                x.upgrade);
         if (x.hop()) {
             context.admission.hops().mark(out.headers(), x.keyId);
         }
@@ -113,11 +114,11 @@ final class Forwarding {
 
     /** A part of the request body read from the client: to the backend, or kept until connected. */
     void body(HttpContent c) {
-        x.requestDone |= c instanceof LastHttpContent;
         if (backend == null) {
-            x.pending.add(c);
+            x.pend(c);
             return;
         }
+        x.requestDone |= c instanceof LastHttpContent;
         x.bytesIn += c.content().readableBytes();
         backend.write(c).addListener(closeOnFailure()); // flushed at the end of this read batch
     }

@@ -12,34 +12,23 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request side of the proxy: one per client connection, one {@link Exchange} at a time. A request
- * head that passes {@link RequestRules} becomes an exchange, which goes IDLE → ADMITTING (route, key,
- * wake the instance: {@link Admission}; body parts that arrive meanwhile wait in the exchange) →
- * FORWARDING (head and body to PocketBase; {@link BackendHandler} relays the response and says when it
- * ended) → IDLE again when both directions ended and both sides keep alive. A request refused before
- * forwarding is answered here; a refused upload is not read: its connection closes (DISCARDING reads
- * only a body-less request's end marker). A {@code 101} hands both connections to a {@link Tunnel}.
+ * The client connection: one per connection, one {@link Exchange} at a time. A request head that passes
+ * {@link RequestRules} becomes an exchange, which goes IDLE → ADMITTING (route, key, wake the instance:
+ * {@link Admission}; body parts read meanwhile wait in the exchange) → FORWARDING (to its target and
+ * back: {@link Forwarding}) → IDLE again once it ended and both sides keep alive. A request refused
+ * before forwarding is answered here; a refused upload is not read (its connection closes), a body-less
+ * one's end marker is (DISCARDING). A {@code 101} hands both connections to a {@link Tunnel}.
  *
- * <p>Flow control, as in Netty's proxy example: the client channel does not auto-read; more of a body is
- * read only while the backend connection can take it, so at most one read's worth of an upload is in
- * memory. Once a request is forwarded the client is read ahead: a pipelined next request waits in
- * {@code backlog} until this exchange ends. A read kept pending across exchanges matters on the hot
- * path: with epoll, a read asked for after the last one completed costs two {@code epoll_ctl} calls.
- *
- * <p>Who the client is ({@link dev.picobase.proxy.TrustedProxies}, or the node that sent a valid
- * {@link ClusterHop}) is settled once per exchange. A request for an instance another node runs goes
- * to that node's gateway like to a PocketBase, marked as a hop. A request that opens a long-lived
- * stream takes a slot from {@link OpenStreams} once admitted, or is answered 429.
+ * <p>The channel does not auto-read: a read is asked for when the exchange can take more. Once a request
+ * is forwarded the client is read ahead, so a read stays pending across exchanges (with epoll, a read
+ * asked for after the last one completed costs two {@code epoll_ctl} calls); a pipelined next request
+ * waits in {@code backlog} until this exchange ends.
  *
  * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
  */
@@ -56,11 +45,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     /** The current exchange once admitted, until it ends. */
     private Forwarding forwarding;
-    private ScheduledFuture<?> headTimer;
-    /** The connection's peer, and whether it is a trusted proxy (then the client is in X-Forwarded-For). */
-    private InetAddress peer;
-    private String peerAddress;
-    private boolean peerTrusted;
+    private final Countdown headTimer = new Countdown();
+    private Peer peer;
 
     FrontendHandler(ProxyContext context) {
         this.context = context;
@@ -69,10 +55,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress()
-                : InetAddress.getLoopbackAddress();
-        peerAddress = peer.getHostAddress(); // once per connection, not per request
-        peerTrusted = context.proxies.trusts(peer);
+        peer = Peer.of(ctx.channel(), context.proxies);
         armHeadTimer();
         ctx.read();
     }
@@ -83,20 +66,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * is safe: clients retry requests on a connection closed while idle.
      */
     private void armHeadTimer() {
-        cancelHeadTimer();
-        headTimer = ctx.executor().schedule(() -> {
+        headTimer.start(ctx.executor(), context.headTimeoutMillis, () -> {
             if (state == State.IDLE) {
                 state = State.CLOSED;
                 ctx.close();
             }
-        }, context.headTimeoutMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private void cancelHeadTimer() {
-        if (headTimer != null) {
-            headTimer.cancel(false);
-            headTimer = null;
-        }
+        });
     }
 
     @Override
@@ -124,8 +99,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 } else if (forwarding != null) {
                     forwarding.body(c);
                 } else {
-                    x.pending.add(c);
-                    x.requestDone |= c instanceof LastHttpContent;
+                    x.pend(c);
                 }
             }
             case DISCARDING -> {
@@ -157,7 +131,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     // ---- request side ---------------------------------------------------------------------------
 
     private void begin(HttpRequest r) {
-        cancelHeadTimer();
+        headTimer.cancel();
         long began = System.nanoTime();
         ClusterHop.Verdict hop = r.decoderResult().isSuccess() ? context.admission.hops().check(r.headers())
                 : ClusterHop.Verdict.NONE;
@@ -170,10 +144,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         context.drain.requestBegan();
         boolean byHop = hop == ClusterHop.Verdict.VALID;
-        // A valid hop's client is the address its node named in X-Real-IP (the one it counted it by).
-        String named = byHop ? r.headers().get("X-Real-IP") : null;
-        String client = named != null && !named.isBlank() ? named.strip()
-                : peerTrusted && !byHop ? context.proxies.client(peer, r.headers()) : peerAddress;
+        String client = peer.clientOf(r, byHop);
         Exchange ex = x = new Exchange(r, client, byHop, began, context.drain.draining());
         state = State.ADMITTING;
         context.inFlight.incrementAndGet();
@@ -199,16 +170,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refuse(r.response());
             return;
         }
-        Outcome.Forward f = (Outcome.Forward) outcome;
-        x.target(f); // counted as started by its target: from here the exchange's end ends it
-        if (ForwardedRequest.opensStream(x.request)) {
-            x.stream = context.streams.open(f.instanceId(), x.clientAddress, f.keyId(), ctx.channel());
-            if (x.stream.refusal() != null) {
-                refuse(x.stream.refusal());
-                return;
-            }
+        x.target((Outcome.Forward) outcome); // counted as started by its target: its end ends it
+        FullHttpResponse tooManyStreams = x.openStream(context.streams, ctx.channel());
+        if (tooManyStreams != null) {
+            refuse(tooManyStreams);
+            return;
         }
-        forwarding = new Forwarding(context, this, ctx, x);
+        forwarding = new Forwarding(context, this, ctx, peer, x);
         state = State.FORWARDING;
         forwarding.start();
     }
@@ -246,14 +214,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         forwarding = null;
         state = State.CLOSED;
         releaseBacklog();
-    }
-
-    String peerAddress() {
-        return peerAddress;
-    }
-
-    boolean peerTrusted() {
-        return peerTrusted;
     }
 
     // ---- answering at the gateway ---------------------------------------------------------------
@@ -301,7 +261,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     void closeBoth() {
-        cancelHeadTimer();
+        headTimer.cancel();
         if (x != null) {
             x.end(context);
         }

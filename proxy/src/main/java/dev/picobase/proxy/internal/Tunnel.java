@@ -6,8 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket connection after its {@code 101}: bytes relayed both ways, untouched. {@link #open}
@@ -56,7 +54,7 @@ final class Tunnel {
         private final boolean clientSide;
         private ChannelHandlerContext ctx;
         private boolean readWanted;
-        private ScheduledFuture<?> stallTimer;
+        private final Countdown stallTimer = new Countdown();
 
         Relay(Channel peer, boolean clientSide) {
             this.peer = peer;
@@ -101,7 +99,7 @@ final class Tunnel {
 
         /** The other direction's channel (this one's peer) drained: read on. */
         void peerWritable() {
-            cancelStallTimer();
+            stallTimer.cancel();
             if (readWanted) {
                 readWanted = false;
                 ctx.read();
@@ -117,25 +115,15 @@ final class Tunnel {
 
         /** A client that reads nothing of what PocketBase sends for the response timeout is closed. */
         private void armStallTimer() {
-            if (stallTimer == null) {
-                stallTimer = ctx.executor().schedule(() -> {
-                    stallTimer = null;
-                    if (!peer.isWritable()) {
-                        Tunnel.this.close();
-                    }
-                }, context.responseTimeoutMillis, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        private void cancelStallTimer() {
-            if (stallTimer != null) {
-                stallTimer.cancel(false);
-                stallTimer = null;
-            }
+            stallTimer.startUnlessRunning(ctx.executor(), context.responseTimeoutMillis, () -> {
+                if (!peer.isWritable()) {
+                    Tunnel.this.close();
+                }
+            });
         }
 
         void stop() {
-            cancelStallTimer();
+            stallTimer.cancel();
             ctx.close();
         }
 

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -28,8 +29,13 @@ final class BackendPool {
     static final AttributeKey<InetSocketAddress> ADDRESS = AttributeKey.valueOf("picobase.backend");
     private static final int MAX_IDLE_PER_BACKEND = 64;
 
-    private final Bootstrap template;
-    private final int idleSeconds;
+    /** Opens a new connection to a backend, on the given loop. */
+    @FunctionalInterface
+    interface Connector {
+        ChannelFuture connect(EventLoop loop, InetSocketAddress address);
+    }
+
+    private final Connector connector;
     private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
         @Override
         protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
@@ -37,9 +43,13 @@ final class BackendPool {
         }
     };
 
-    public BackendPool(Class<? extends Channel> channelClass, int connectTimeoutMillis, int idleSeconds) {
-        this.idleSeconds = idleSeconds;
-        this.template = new Bootstrap()
+    BackendPool(Connector connector) {
+        this.connector = connector;
+    }
+
+    /** Connections of {@code channelClass} (epoll or NIO), closed after {@code idleSeconds} unused. */
+    static BackendPool over(Class<? extends Channel> channelClass, int connectTimeoutMillis, int idleSeconds) {
+        Bootstrap template = new Bootstrap()
                 .channel(channelClass)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -47,12 +57,17 @@ final class BackendPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, BackendPool.this.idleSeconds, TimeUnit.SECONDS))
-                                .addLast("codec", new HttpClientCodec(8192, 65536, 8192))
-                                .addLast("backend", new BackendHandler());
+                        initPipeline(ch.pipeline(), idleSeconds);
                     }
                 });
+        return new BackendPool((loop, address) -> template.clone(loop).connect(address));
+    }
+
+    /** What every backend connection's pipeline holds: its idle timeout, the HTTP codec, the response side. */
+    static void initPipeline(ChannelPipeline pipeline, int idleSeconds) {
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
+                .addLast("codec", new HttpClientCodec(8192, 65536, 8192))
+                .addLast("backend", new BackendHandler());
     }
 
     /** A pooled connection if one is alive, else a new one. */
@@ -64,7 +79,7 @@ final class BackendPool {
                 return c.newSucceededFuture();
             }
         }
-        ChannelFuture f = template.clone(loop).connect(address);
+        ChannelFuture f = connector.connect(loop, address);
         f.channel().attr(ADDRESS).set(address);
         return f;
     }

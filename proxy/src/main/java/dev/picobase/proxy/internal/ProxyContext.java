@@ -10,7 +10,6 @@ import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
 import io.netty.channel.Channel;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,8 +42,16 @@ public final class ProxyContext {
     public ProxyContext(GatewayConfig config, Class<? extends Channel> backendChannel, HostNames hosts,
                         RouteTable routes, ApiKeyVerifier keys, Backends backends, boolean secureCookies,
                         ClusterHop hops, RateLimits rateLimits, GatewayMetrics metrics, TrustedProxies proxies) {
-        this.admission = new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits);
-        this.pool = new BackendPool(backendChannel, (int) config.connectTimeout().toMillis(), 30);
+        this(config, BackendPool.over(backendChannel, (int) config.connectTimeout().toMillis(), 30),
+                new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits), keys, backends,
+                metrics, proxies);
+    }
+
+    /** With the given pool and admission (tests: connections to in-memory backends). */
+    ProxyContext(GatewayConfig config, BackendPool pool, Admission admission, ApiKeyVerifier keys, Backends backends,
+                 GatewayMetrics metrics, TrustedProxies proxies) {
+        this.admission = admission;
+        this.pool = pool;
         this.backends = backends;
         this.headTimeoutMillis = config.requestHeadTimeout().toMillis();
         this.responseTimeoutMillis = config.responseTimeout().toMillis();
@@ -57,7 +64,7 @@ public final class ProxyContext {
     }
 
     /** Sets up an accepted client connection: the HTTP codec, then the proxy. */
-    public void initChannel(SocketChannel ch) {
+    public void initChannel(Channel ch) {
         ch.pipeline()
                 .addLast(new HttpServerCodec(maxInitialLineBytes, maxHeaderBytes, 8192))
                 .addLast(new FrontendHandler(this));

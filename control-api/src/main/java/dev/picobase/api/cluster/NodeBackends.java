@@ -93,14 +93,24 @@ public final class NodeBackends implements Backends {
 
     /**
      * Another node holds the lease: the request goes one hop to that node's gateway, not counted here
-     * (the owner counts it). Unknown owner or address: the 503 stands.
+     * (the owner counts it). An owner that has left the node listing (it stopped, giving its leases
+     * back) was seen a moment ago only: the lease is asked for again, once. Unknown owner or address
+     * after that: the 503 stands.
      */
     private CompletableFuture<Target> toOwner(String instanceId, Throwable t) {
+        return toOwner(instanceId, t, true);
+    }
+
+    private CompletableFuture<Target> toOwner(String instanceId, Throwable t, boolean askAgain) {
         Throwable cause = unwrap(t);
         if (!(cause instanceof InstanceElsewhereException elsewhere)) {
             return CompletableFuture.failedFuture(cause);
         }
         return nodes.gateway(elsewhere.owner()).thenCompose(gateway -> {
+            if (gateway.isEmpty() && askAgain) {
+                lifecycle.ownerUnreachable(instanceId);
+                return local(instanceId).exceptionallyCompose(again -> toOwner(instanceId, again, false));
+            }
             if (gateway.isEmpty()) {
                 return CompletableFuture.failedFuture(elsewhere);
             }

@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -18,16 +20,27 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keep-alive connections to PocketBase processes, one pool per event loop, so a frontend and its
- * backend connection always share a thread (no locks, no cross-thread hand-offs), as in Netty's
- * proxy example. An idle connection keeps one read pending so that a close by PocketBase is noticed
- * and the connection dropped from the pool; it is closed after {@code idleSeconds} unused.
+ * Keep-alive connections to PocketBase processes (and other nodes' gateways), one pool per event loop,
+ * so a frontend and its backend connection always share a thread (no locks, no cross-thread hand-offs),
+ * as in Netty's proxy example. An idle connection keeps one read pending so that a close by PocketBase
+ * is noticed and the connection dropped from the pool; it is closed after {@code idleSeconds} unused.
+ *
+ * <p>At most {@link #MAX_BUSY_PER_BACKEND} connections per backend and loop carry ordinary requests at
+ * once (leased or connecting); past that a request waits for the next one released, which is handed to
+ * it directly. So a burst — a thousand requests held while an instance wakes, or a thousand clients on
+ * one instance — is served over a bounded set of reused connections, instead of a thousand connects to
+ * a PocketBase that has just started (and, once they are answered, a thousand connections closed past
+ * the idle cap). Long-lived streams (SSE, WebSocket) hold their connection for as long as the client
+ * likes: they are not counted, so they can never make an ordinary request wait (the stream caps bound
+ * them instead).
  *
  * <p>Threading: every method must be called on {@code loop}, the frontend channel's event loop.
  */
 final class BackendPool {
     static final AttributeKey<InetSocketAddress> ADDRESS = AttributeKey.valueOf("picobase.backend");
-    private static final int MAX_IDLE_PER_BACKEND = 64;
+    /** Whether a connection is counted among its backend's busy ones now. */
+    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("picobase.backend.counted");
+    static final int MAX_BUSY_PER_BACKEND = 64;
 
     /** Opens a new connection to a backend, on the given loop. */
     @FunctionalInterface
@@ -35,10 +48,17 @@ final class BackendPool {
         ChannelFuture connect(EventLoop loop, InetSocketAddress address);
     }
 
+    /** One backend's connections on one loop. */
+    private static final class Backend {
+        final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
+        int busy;
+    }
+
     private final Connector connector;
-    private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+    private final FastThreadLocal<Map<InetSocketAddress, Backend>> backends = new FastThreadLocal<>() {
         @Override
-        protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
+        protected Map<InetSocketAddress, Backend> initialValue() {
             return new HashMap<>();
         }
     };
@@ -70,34 +90,107 @@ final class BackendPool {
                 .addLast("backend", new BackendHandler());
     }
 
-    /** A pooled connection if one is alive, else a new one. */
-    ChannelFuture acquire(EventLoop loop, InetSocketAddress address) {
-        ArrayDeque<Channel> channels = idle.get().get(address);
-        while (channels != null && !channels.isEmpty()) {
-            Channel c = channels.pollLast();
+    /**
+     * A connection to {@code address}: a pooled one if one is alive, else a new one, or — for an
+     * ordinary request when the backend's busy connections are at the bound — the next one released.
+     *
+     * @param longLived the request opens a stream that may hold the connection indefinitely
+     */
+    Future<Channel> acquire(EventLoop loop, InetSocketAddress address, boolean longLived) {
+        Backend b = backends.get().computeIfAbsent(address, a -> new Backend());
+        Channel c;
+        while ((c = b.idle.pollLast()) != null) {
             if (c.isActive()) {
-                return c.newSucceededFuture();
+                count(b, c, !longLived);
+                return loop.newSucceededFuture(c);
             }
         }
-        ChannelFuture f = connector.connect(loop, address);
-        f.channel().attr(ADDRESS).set(address);
-        return f;
+        if (longLived || b.busy < MAX_BUSY_PER_BACKEND) {
+            return connect(loop, address, b, !longLived);
+        }
+        Promise<Channel> waiter = loop.newPromise();
+        b.waiting.add(waiter);
+        return waiter;
     }
 
-    /** Returns a connection whose last exchange ended cleanly. */
+    private Future<Channel> connect(EventLoop loop, InetSocketAddress address, Backend b, boolean counted) {
+        ChannelFuture f = connector.connect(loop, address);
+        Channel c = f.channel();
+        c.attr(ADDRESS).set(address);
+        count(b, c, counted);
+        c.closeFuture().addListener(closed -> {
+            if (uncount(b, c)) {
+                serveWaiting(loop, address, b); // its place goes to a waiting request
+            }
+        });
+        Promise<Channel> connected = loop.newPromise();
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                connected.trySuccess(c);
+            } else {
+                connected.tryFailure(done.cause());
+            }
+        });
+        return connected;
+    }
+
+    /** Returns a connection whose last exchange ended cleanly: to a waiting request, or to the idle ones. */
     void release(Channel channel) {
         InetSocketAddress address = channel.attr(ADDRESS).get();
-        if (!channel.isActive() || address == null) {
-            channel.close();
-            return;
-        }
-        ArrayDeque<Channel> channels = idle.get().computeIfAbsent(address, a -> new ArrayDeque<>());
-        if (channels.size() >= MAX_IDLE_PER_BACKEND) {
+        Backend b = address == null ? null : backends.get().get(address);
+        if (!channel.isActive() || b == null) {
             channel.close();
             return;
         }
         channel.pipeline().get(BackendHandler.class).detach();
-        channels.addLast(channel);
+        Promise<Channel> waiter;
+        while ((waiter = b.waiting.poll()) != null) {
+            if (channel.attr(COUNTED).get() != Boolean.TRUE) {
+                count(b, channel, true);
+            }
+            if (waiter.trySuccess(channel)) {
+                return; // still busy, now with the waiting request
+            }
+        }
+        uncount(b, channel);
+        if (b.idle.size() >= MAX_BUSY_PER_BACKEND) {
+            channel.close();
+            return;
+        }
+        b.idle.addLast(channel);
         channel.read(); // notice a close while idle
+    }
+
+    /** New connections for waiting requests, while the bound allows. */
+    private void serveWaiting(EventLoop loop, InetSocketAddress address, Backend b) {
+        while (b.busy < MAX_BUSY_PER_BACKEND && !b.waiting.isEmpty()) {
+            Promise<Channel> waiter = b.waiting.poll();
+            if (!waiter.isDone()) {
+                connect(loop, address, b, true).addListener(f -> {
+                    if (f.isSuccess()) {
+                        if (!waiter.trySuccess((Channel) f.getNow())) {
+                            release((Channel) f.getNow());
+                        }
+                    } else {
+                        waiter.tryFailure(f.cause());
+                    }
+                });
+            }
+        }
+    }
+
+    private static void count(Backend b, Channel c, boolean counted) {
+        if (counted) {
+            b.busy++;
+        }
+        c.attr(COUNTED).set(counted);
+    }
+
+    private static boolean uncount(Backend b, Channel c) {
+        if (c.attr(COUNTED).getAndSet(false) == Boolean.TRUE) {
+            b.busy--;
+            return true;
+        }
+        return false;
     }
 }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
 
 /**
  * An admitted exchange on its way to its target and back. It takes a connection to the target from the
@@ -53,17 +54,19 @@ final class Forwarding {
 
     /** Connects to the target the exchange has ({@link Exchange#target}) and sends it the request. */
     void start() {
-        ChannelFuture f = context.pool.acquire(client.channel().eventLoop(), x.backendAddress);
+        Future<Channel> f = context.pool.acquire(client.channel().eventLoop(), x.backendAddress, x.stream != null);
         if (f.isDone()) {
             connected(f);
         } else {
-            f.addListener((ChannelFutureListener) this::connected);
+            f.addListener(done -> connected(f));
         }
     }
 
-    private void connected(ChannelFuture f) {
+    private void connected(Future<Channel> f) {
         if (over) {
-            f.channel().close();
+            if (f.isSuccess()) {
+                context.pool.release(f.getNow()); // nothing was sent on it: another request may use it
+            }
         } else if (!f.isSuccess() && !x.retried) {
             retry(); // nothing was sent (the request waits in the exchange), so any method may go again
         } else if (!f.isSuccess()) {
@@ -75,7 +78,7 @@ final class Forwarding {
                     : GatewayErrors.response(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                     timeout ? "backend_timeout" : "backend_unavailable", "the instance did not accept the connection"));
         } else {
-            send(f.channel());
+            send(f.getNow());
         }
     }
 

@@ -276,6 +276,48 @@ class ExchangeStateMachineTest {
     }
 
     /** As when the client's socket buffer fills, or drains (Netty tells the pipeline on its next turn). */
+    @Test
+    void aBurstIsServedOverABoundedSetOfConnectionsHandedOnAsTheyFree() throws Exception {
+        List<EmbeddedChannel> clients = new ArrayList<>();
+        clients.add(client);
+        for (int i = 1; i <= BackendPool.MAX_BUSY_PER_BACKEND; i++) {
+            clients.add(newClient());
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            clients.get(i).writeInbound(ascii(get("/burst/" + i)));
+        }
+        assertThat(backends).as("one connection per request up to the bound").hasSize(BackendPool.MAX_BUSY_PER_BACKEND);
+        EmbeddedChannel last = clients.get(clients.size() - 1);
+
+        EmbeddedChannel stream = newClient();
+        stream.writeInbound(ascii("GET /api/realtime HTTP/1.1\r\nHost: app.localhost\r\napikey: " + key + "\r\n\r\n"));
+        assertThat(backends).as("a stream is not made to wait: it gets a connection of its own")
+                .hasSize(BackendPool.MAX_BUSY_PER_BACKEND + 1);
+        assertThat(drain(backends.get(BackendPool.MAX_BUSY_PER_BACKEND))).startsWith("GET /api/realtime");
+
+        EmbeddedChannel first = backends.get(0);
+        assertThat(drain(first)).startsWith("GET /burst/0 ");
+        first.writeInbound(ascii(ok("zero")));
+        assertThat(drain(client)).endsWith("zero");
+        assertThat(drain(first)).as("the waiting request, on the connection just freed")
+                .startsWith("GET /burst/" + BackendPool.MAX_BUSY_PER_BACKEND + " ");
+        first.writeInbound(ascii(ok("last")));
+        assertThat(drain(last)).endsWith("last");
+        assertThat(backends).hasSize(BackendPool.MAX_BUSY_PER_BACKEND + 1);
+
+        assertThat(ended.get()).isEqualTo(2);
+        clients.forEach(EmbeddedChannel::finishAndReleaseAll);
+        stream.finishAndReleaseAll();
+    }
+
+    private EmbeddedChannel newClient() throws Exception {
+        EmbeddedChannel c = new EmbeddedChannel(false, false);
+        context.initChannel(c);
+        c.config().setAutoRead(false);
+        c.register();
+        return c;
+    }
+
     private void clientWritable(boolean writable) {
         client.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
         client.runPendingTasks();

@@ -1,7 +1,8 @@
 """Summarises bench/scripts/profile-gateway.sh's runs and JFR recordings into
 bench/results/gateway-profile.{json,md}; run by that script, not by hand:
     gateway_profile.py PART RUNS_JSONL WORK_DIR SECONDS LOADS
-PART (all, profile or gc) says which results are new; the other part's are kept from the JSON file."""
+PART (all, profile or gc) says which results are new; the other part's are kept from the JSON file;
+any other PART (e.g. notes, with RUNS_JSONL /dev/null) only writes the summary again from the JSON file."""
 import collections
 import datetime
 import json
@@ -217,6 +218,8 @@ if PART in ("all", "gc"):
             gc["rows"].append(row)
     out["gc"] = gc
 
+if PART not in ("all", "profile", "gc"):  # only the summary again (e.g. after the notes changed)
+    out = previous
 os.makedirs("bench/results", exist_ok=True)
 json.dump(out, open(OUT + ".json", "w"), indent=2)
 

@@ -126,6 +126,24 @@ nginx_stop() {
   for _ in $(seq 1 100); do [ -f "$WORK/$1.pid" ] || return 0; sleep 0.05; done
 }
 
+# thread_cpu_ticks PID: a JSON object of CPU clock ticks (user + system) used so far by a process's
+# threads, summed per kind of thread: the name without its trailing number (gateway-io, C2 CompilerThre,
+# GC Thread#, ...; Linux keeps 15 characters of a thread's name).
+thread_cpu_ticks() {
+  python3 - "$1" <<'PY'
+import collections, glob, json, re, sys
+ticks = collections.Counter()
+for stat in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
+    try:
+        text = open(stat).read()
+    except OSError:  # the thread ended meanwhile
+        continue
+    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    ticks[re.sub(r"[-#]?[0-9][0-9-]*$", "", name)] += int(rest[11]) + int(rest[12])
+print(json.dumps(ticks))
+PY
+}
+
 # nginx_cpu_ticks NAME: CPU clock ticks (user + system) used so far by nginx NAME's workers.
 nginx_cpu_ticks() {
   local pid

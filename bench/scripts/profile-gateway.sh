@@ -6,8 +6,8 @@
 #    bench/scripts/gateway_profile.py into the top frames (self and total), short stacks, the component
 #    each sample's time belongs to, and allocation sites; around every run the backend's accepted
 #    connections (stub_status), the gateway's connections to the backend mid-run and in TIME_WAIT
-#    after, and the proxy's CPU time; nginx as a reverse proxy to the same backend is measured the same
-#    way, alternating with the gateway;
+#    before and after, and the proxy's CPU time (a JVM's per kind of thread); nginx as a reverse proxy
+#    to the same backend is measured the same way, alternating with the gateway;
 #  - gc: three static-gateway JVMs, G1 as `./picobase up` runs it (no JVM options), ParallelGC and ZGC
 #    with the maximum heap G1 picks by default on this machine, and nginx, interleaved round by round;
 #    req/s, p99, GC count and time (jstat) and CPU per request.
@@ -37,21 +37,22 @@ backend_conns() { # STATE: the connections toward the backend's port in that TCP
 # measure NAME CONNECTIONS CPU_OF URL WRK_ARGS...: one wrk run against a proxy of the static backend,
 # with what it cost around it. CPU_OF is the proxy's CPU: a JVM's pid, or "nginx" (the proxy's workers).
 measure() {
-  local name=$1 c=$2 cpu_of=$3 url=$4 before after cpu0 cpu1 gc0 gc1 line sampler tw0
+  local name=$1 c=$2 cpu_of=$3 url=$4 before after cpu0 cpu1 gc0 gc1 th0 th1 line sampler tw0
   shift 4
   ticks() { if [ "$cpu_of" = nginx ]; then nginx_cpu_ticks proxy; else cpu_ticks "$cpu_of"; fi; }
+  threads() { if [ "$cpu_of" = nginx ]; then echo '{}'; else thread_cpu_ticks "$cpu_of"; fi; }
   gc() { if [ "$cpu_of" = nginx ]; then echo '{}'; else jstat -gc "$cpu_of" | python3 -c \
     'import sys, json; h, v = (l.split() for l in sys.stdin.read().strip().splitlines()); print(json.dumps(dict(zip(h, v))))'; fi; }
-  before=$(nginx_accepts "$BACKEND"); cpu0=$(ticks); gc0=$(gc); tw0=$(backend_conns time-wait)
+  before=$(nginx_accepts "$BACKEND"); cpu0=$(ticks); gc0=$(gc); th0=$(threads); tw0=$(backend_conns time-wait)
   (sleep "$((SECS / 2))"; backend_conns established > "$WORK/established") &
   sampler=$!
   line=$(wrk_run "$name" "$REPORT_LUA" -t2 -c"$c" -d"${SECS}s" "$url" "$@")
   wait "$sampler" || true
-  after=$(nginx_accepts "$BACKEND"); cpu1=$(ticks); gc1=$(gc)
+  after=$(nginx_accepts "$BACKEND"); cpu1=$(ticks); gc1=$(gc); th1=$(threads)
   # stub_status's own connections: one per nginx_accepts (the one before is counted in its reading)
   json_add "\"connections\":$c,\"backend_connects\":$((after - before - 1)),\
 \"backend_established_midrun\":$(cat "$WORK/established"),\"backend_time_wait_before\":$tw0,\"backend_time_wait_after\":$(backend_conns time-wait),\
-\"cpu_us\":$(((cpu1 - cpu0) * TICK_US)),\"gc_before\":$gc0,\"gc_after\":$gc1" <<< "$line"
+\"cpu_us\":$(((cpu1 - cpu0) * TICK_US)),\"gc_before\":$gc0,\"gc_after\":$gc1,\"tick_us\":$TICK_US,\"threads_before\":$th0,\"threads_after\":$th1" <<< "$line"
 }
 quiet() {
   bench_wait_quiet
@@ -73,6 +74,9 @@ if [ "$PART" = all ] || [ "$PART" = profile ]; then
   for c in $LOADS; do
     quiet "profile-c$c"
     echo "profile: -c$c, gateway with JFR, then nginx..." >&2
+    # A wait above closes the pooled backend connections (30 s idle): 2 s of the load refill the pools.
+    wrk_run rewarm "$REPORT_LUA" -t2 -c"$c" -d2s "$SGW/api/health" -H "Host: static.localhost" -H "apikey: $SGW_KEY" >/dev/null
+    wrk_run rewarm "$REPORT_LUA" -t2 -c"$c" -d2s "$NGINX_URL" >/dev/null
     jcmd "$SGW_PID" JFR.start name="c$c" settings=profile filename="$WORK/c$c.jfr" >/dev/null
     measure "profile-gateway-c$c" "$c" "$SGW_PID" "$SGW/api/health" -H "Host: static.localhost" -H "apikey: $SGW_KEY" >> "$RESULTS"
     jcmd "$SGW_PID" JFR.stop name="c$c" >/dev/null

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Wired as {@code Platform} wires it — {@link Gateway#builder()} with {@link RouteTable},
  * {@link ApiKeyVerifier} (bounded two-thread key-check pool, one-second recheck, last-use recording),
- * {@link PlatformMetrics} and the gateway settings' production defaults with two event-loop threads —
+ * {@link PlatformMetrics} and the gateway settings' production defaults with two event-loop threads (and,
+ * as the benchmark scripts start the platform, no per-address connection cap) —
  * over a real SQLite metadata store in a temporary directory holding one instance, {@code static},
  * with one API key. Only the instance lifecycle is left out: {@link Backends} always answers with
  * the given address.
@@ -42,7 +43,9 @@ public final class StaticGateway {
 
     public static void run(Bench.Options options) throws InterruptedException {
         InetSocketAddress backend = address(options.text("backend", ""));
-        PicoBaseConfig config = PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_IO_THREADS", "2"));
+        // As the benchmarks run the platform: every load generator's connection comes from 127.0.0.1.
+        PicoBaseConfig config = PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_IO_THREADS", "2",
+                "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "1000000"));
 
         TenantStore tenants = TenantStore.create(config.auth().bcryptCost());
         TenantStore.Tenant tenant = tenants.instanceWithKey("static");

@@ -2,9 +2,9 @@ package dev.picobase.api.http;
 
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,9 @@ public final class UploadBodies extends ChannelDuplexHandler {
     private boolean discarding;
 
     /** @param slots shared by every connection: which uploads may be held in memory at once */
+    /** How long a refused upload's remaining bytes are read and dropped before the connection closes. */
+    static final long LINGER_MILLIS = 2_000;
+
     public UploadBodies(long maxBytes, UploadSlots slots) {
         this.maxBytes = maxBytes;
         this.slots = slots;
@@ -127,10 +131,24 @@ public final class UploadBodies extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Answers and ends the connection without reading the rest of the upload — with a lingering close,
+     * as nginx's {@code lingering_close}: the answer goes out followed by the end of our side, and what
+     * the client still sends is read and dropped until it closes, for at most {@link #LINGER_MILLIS}.
+     * Closing at once, with the client's body still arriving, resets the connection, and a client that
+     * is still sending (Java's HttpClient, curl without 100-continue) then loses the answer.
+     */
     private void refuse(ChannelHandlerContext ctx, FullHttpResponse response) {
         discarding = true;
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response).addListener(written -> {
+            if (written.isSuccess() && ctx.channel() instanceof SocketChannel socket) {
+                socket.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     /** An upload given up before it was passed on: its bytes and its slot go back. */

@@ -41,6 +41,12 @@ final class BackendPool {
     /** Whether a connection is counted among its backend's busy ones now. */
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("picobase.backend.counted");
     static final int MAX_BUSY_PER_BACKEND = 64;
+    /**
+     * The longest a request waits for a busy connection to free. A busy connection can be held for long
+     * (a client downloading slowly), so a request that waited this long gets a connection of its own,
+     * not counted: the bound shapes a burst, it never holds anyone indefinitely.
+     */
+    static final long MAX_WAIT_MILLIS = 250;
 
     /** Opens a new connection to a backend, on the given loop. */
     @FunctionalInterface
@@ -110,6 +116,11 @@ final class BackendPool {
         }
         Promise<Channel> waiter = loop.newPromise();
         b.waiting.add(waiter);
+        loop.schedule(() -> {
+            if (!waiter.isDone() && b.waiting.remove(waiter)) {
+                connectFor(waiter, loop, address, b, false);
+            }
+        }, MAX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         return waiter;
     }
 
@@ -166,17 +177,23 @@ final class BackendPool {
         while (b.busy < MAX_BUSY_PER_BACKEND && !b.waiting.isEmpty()) {
             Promise<Channel> waiter = b.waiting.poll();
             if (!waiter.isDone()) {
-                connect(loop, address, b, true).addListener(f -> {
-                    if (f.isSuccess()) {
-                        if (!waiter.trySuccess((Channel) f.getNow())) {
-                            release((Channel) f.getNow());
-                        }
-                    } else {
-                        waiter.tryFailure(f.cause());
-                    }
-                });
+                connectFor(waiter, loop, address, b, true);
             }
         }
+    }
+
+    /** A new connection for a request that waited. */
+    private void connectFor(Promise<Channel> waiter, EventLoop loop, InetSocketAddress address, Backend b,
+                            boolean counted) {
+        connect(loop, address, b, counted).addListener(f -> {
+            if (f.isSuccess()) {
+                if (!waiter.trySuccess((Channel) f.getNow())) {
+                    release((Channel) f.getNow());
+                }
+            } else {
+                waiter.tryFailure(f.cause());
+            }
+        });
     }
 
     private static void count(Backend b, Channel c, boolean counted) {

@@ -310,6 +310,35 @@ class ExchangeStateMachineTest {
         stream.finishAndReleaseAll();
     }
 
+    @Test
+    void aRequestWaitsForABusyConnectionAtMostAQuarterSecondThenGetsItsOwn() throws Exception {
+        List<EmbeddedChannel> clients = new ArrayList<>();
+        clients.add(client);
+        for (int i = 1; i <= BackendPool.MAX_BUSY_PER_BACKEND; i++) {
+            clients.add(newClient());
+        }
+        for (int i = 0; i < clients.size(); i++) {
+            clients.get(i).writeInbound(ascii(get("/slow/" + i)));
+        }
+        assertThat(backends).hasSize(BackendPool.MAX_BUSY_PER_BACKEND); // every one busy: the last waits
+        EmbeddedChannel waiting = clients.get(clients.size() - 1);
+
+        waiting.advanceTimeBy(BackendPool.MAX_WAIT_MILLIS - 1, TimeUnit.MILLISECONDS);
+        waiting.runScheduledPendingTasks();
+        assertThat(backends).hasSize(BackendPool.MAX_BUSY_PER_BACKEND);
+        waiting.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        waiting.runScheduledPendingTasks();
+        waiting.runPendingTasks();
+
+        assertThat(backends).as("held no longer than the wait: a connection of its own")
+                .hasSize(BackendPool.MAX_BUSY_PER_BACKEND + 1);
+        EmbeddedChannel own = backends.get(BackendPool.MAX_BUSY_PER_BACKEND);
+        assertThat(drain(own)).startsWith("GET /slow/" + BackendPool.MAX_BUSY_PER_BACKEND + " ");
+        own.writeInbound(ascii(ok("served")));
+        assertThat(drain(waiting)).endsWith("served");
+        clients.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
+
     private EmbeddedChannel newClient() throws Exception {
         EmbeddedChannel c = new EmbeddedChannel(false, false);
         context.initChannel(c);

@@ -2,7 +2,7 @@
 // nothing else (for CI and ./picobase deploy), created with a name and shown once with a copy button
 // and the exact command line, listed with when last used, revoked after a confirmation.
 import { busy, copyButton, h, icon, openDialog, replace, timeEl, toast } from './dom.js';
-import { clearErrors, field, setFieldError, showError } from './forms.js';
+import { openNameDialog } from './forms.js';
 import { codeApi } from './codeapi.js';
 
 /**
@@ -64,34 +64,16 @@ function render(card) {
 
 function openCreateDialog(card) {
   const { view } = card;
-  const name = field({ label: 'Token name', name: 'name', hint: 'Where it is used, e.g. "GitHub Actions".',
-    attrs: { autocomplete: 'off', maxlength: 100, placeholder: 'ci' } });
-  const form = h('form', { id: 'create-deploy-token-form', class: 'form', novalidate: true }, name.wrapper);
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'create-deploy-token-form' }, 'Create token');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
-  const { dialog, close } = openDialog({
-    title: 'New deploy token',
+  openNameDialog({
+    formId: 'create-deploy-token-form', title: 'New deploy token',
     description: `It may deploy code to ${view.instance.name} (${view.instance.subdomain}) and nothing else.`,
-    body: form, actions: [cancel, submit],
-  });
-  cancel.addEventListener('click', close);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    if (!name.input.value.trim()) {
-      setFieldError(form, 'name', 'Give the token a name');
-      name.input.focus();
-      return;
-    }
-    const done = busy(submit, 'Creating…');
-    try {
-      const created = await codeApi.createDeployToken(view.instance.id, name.input.value.trim());
-      reveal(card, dialog, created);
+    label: 'Token name', hint: 'Where it is used, e.g. "GitHub Actions".', placeholder: 'ci',
+    submitLabel: 'Create token', missing: 'Give the token a name',
+    create: (name) => codeApi.createDeployToken(view.instance.id, name),
+    created: (dialog, token) => {
+      reveal(card, dialog, token);
       load(card);
-    } catch (error) {
-      done();
-      showError(form, error);
-    }
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 // Labelled fields with an error line each, and the mapping from an API error to the field it names
 // (or to the form's own alert when it names none).
-import { h, icon } from './dom.js';
+import { busy, h, icon, openDialog } from './dom.js';
 
 let fieldCounter = 0;
 
@@ -101,4 +101,35 @@ export function selectField({ label, name, hint, options, value }) {
     hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
     h('p', { id: errorId, class: 'field-error', 'aria-live': 'polite' }));
   return { wrapper, input };
+}
+
+/**
+ * A dialog that asks for a name and creates something with it (an API key, a deploy token): the name is
+ * required; while `create(name)` runs the button is busy; a failure is shown in the form. Once created,
+ * `created(dialog, result)` gets the dialog, to turn it into the one-time reveal of a secret.
+ */
+export function openNameDialog({ formId, title, description, label, hint, placeholder, submitLabel, missing,
+  create, created }) {
+  const name = field({ label, name: 'name', hint, attrs: { autocomplete: 'off', maxlength: 100, placeholder } });
+  const form = h('form', { id: formId, class: 'form', novalidate: true }, name.wrapper);
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: formId }, submitLabel);
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const { dialog, close } = openDialog({ title, description, body: form, actions: [cancel, submit] });
+  cancel.addEventListener('click', close);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    if (!name.input.value.trim()) {
+      setFieldError(form, 'name', missing);
+      name.input.focus();
+      return;
+    }
+    const done = busy(submit, 'Creating…');
+    try {
+      created(dialog, await create(name.input.value.trim()));
+    } catch (error) {
+      done();
+      showError(form, error);
+    }
+  });
 }

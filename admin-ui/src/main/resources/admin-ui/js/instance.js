@@ -13,7 +13,7 @@ import {
   toast,
 } from './dom.js';
 import {
-  capitalize, clearErrors, field, selectField, setFieldError, showError, showFormMessage,
+  capitalize, clearErrors, field, openNameDialog, selectField, setFieldError, showError, showFormMessage,
 } from './forms.js';
 import { cloneBackupButton, cloneButton } from './clone.js';
 import { connectCard } from './connect.js';
@@ -331,35 +331,16 @@ function renderKeys(view) {
 }
 
 function openCreateKeyDialog(view) {
-  const name = field({ label: 'Key name', name: 'name', hint: 'Something that says where it is used, e.g. "web app" or "backend".',
-    attrs: { autocomplete: 'off', maxlength: 100, placeholder: 'web app' } });
-  const form = h('form', { id: 'create-key-form', class: 'form', novalidate: true }, name.wrapper);
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'create-key-form' }, 'Create key');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
-  const { dialog, close } = openDialog({
-    title: 'New API key',
+  openNameDialog({
+    formId: 'create-key-form', title: 'New API key',
     description: `For ${view.instance.name} (${view.instance.subdomain}).`,
-    body: form,
-    actions: [cancel, submit],
-  });
-  cancel.addEventListener('click', close);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    if (!name.input.value.trim()) {
-      setFieldError(form, 'name', 'Give the key a name');
-      name.input.focus();
-      return;
-    }
-    const done = busy(submit, 'Creating…');
-    try {
-      const created = await api.createKey(view.instance.id, name.input.value.trim());
-      showNewKey(view, dialog, created);
+    label: 'Key name', hint: 'Something that says where it is used, e.g. "web app" or "backend".',
+    placeholder: 'web app', submitLabel: 'Create key', missing: 'Give the key a name',
+    create: (name) => api.createKey(view.instance.id, name),
+    created: (dialog, key) => {
+      showNewKey(view, dialog, key);
       loadKeys(view);
-    } catch (error) {
-      done();
-      showError(form, error);
-    }
+    },
   });
 }
 

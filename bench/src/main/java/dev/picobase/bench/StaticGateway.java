@@ -2,6 +2,7 @@ package dev.picobase.bench;
 
 import dev.picobase.api.metrics.PlatformMetrics;
 import dev.picobase.bench.jmh.TenantStore;
+import dev.picobase.config.GatewayConfig;
 import dev.picobase.config.PicoBaseConfig;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.core.store.UsageRecorder;
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The production gateway in front of a backend of the caller's choice, so that the gateway's own
  * overhead can be measured apart from PocketBase's:
- * {@code static-gateway --backend=127.0.0.1:PORT [--port=N]}.
+ * {@code static-gateway --backend=127.0.0.1:PORT [--port=N] [--warmup=REQUESTS]} (by default the
+ * production default warm-up, {@code PICOBASE_GATEWAY_WARMUP_REQUESTS}).
  *
  * <p>Wired as {@code Platform} wires it — {@link Gateway#builder()} with {@link RouteTable},
  * {@link ApiKeyVerifier} (bounded two-thread key-check pool, one-second recheck, last-use recording),
@@ -45,7 +47,8 @@ public final class StaticGateway {
         InetSocketAddress backend = address(options.text("backend", ""));
         // As the benchmarks run the platform: every load generator's connection comes from 127.0.0.1.
         PicoBaseConfig config = PicoBaseConfig.fromMap(Map.of("PICOBASE_GATEWAY_IO_THREADS", "2",
-                "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "1000000"));
+                "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "1000000", "PICOBASE_GATEWAY_WARMUP_REQUESTS",
+                Integer.toString(options.integer("warmup", GatewayConfig.DEFAULT_WARMUP_REQUESTS))));
 
         TenantStore tenants = TenantStore.create(config.auth().bcryptCost());
         TenantStore.Tenant tenant = tenants.instanceWithKey("static");

@@ -61,6 +61,7 @@ public record PicoBaseConfig(
             "PICOBASE_SIGNIN_RATE_PER_ADDRESS", "PICOBASE_SIGNIN_MAX_FAILURES_PER_ACCOUNT", "PICOBASE_API_MAX_BODY",
             "PICOBASE_GATEWAY_HEADER_TIMEOUT", "PICOBASE_GATEWAY_CONNECT_TIMEOUT", "PICOBASE_GATEWAY_RESPONSE_TIMEOUT",
             "PICOBASE_GATEWAY_MAX_HEADER_SIZE", "PICOBASE_GATEWAY_MAX_URI_SIZE", "PICOBASE_GATEWAY_IO_THREADS",
+            "PICOBASE_GATEWAY_WARMUP_REQUESTS",
             "PICOBASE_SNAPSHOT_RETENTION", "PICOBASE_SNAPSHOT_INTERVAL", "PICOBASE_HOLD_MAX_REQUESTS", "PICOBASE_HOLD_TIMEOUT",
             "PICOBASE_DISK_BUDGET", "PICOBASE_GATEWAY_MAX_CONNECTIONS", "PICOBASE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS",
             "PICOBASE_API_MAX_CONNECTIONS", "PICOBASE_API_MAX_CONNECTIONS_PER_ADDRESS",
@@ -178,7 +179,8 @@ public record PicoBaseConfig(
                 s.integer("PICOBASE_MAX_STREAMS_PER_ADDRESS", GatewayConfig.DEFAULT_STREAMS_PER_ADDRESS, 1, 1_000_000),
                 s.integer("PICOBASE_MAX_STREAMS_PER_INSTANCE", GatewayConfig.DEFAULT_STREAMS_PER_INSTANCE, 1, 1_000_000),
                 trustedProxies(s),
-                RateLimit.parseDefault(s.string("PICOBASE_RATE_LIMIT_DEFAULT", "off")));
+                RateLimit.parseDefault(s.string("PICOBASE_RATE_LIMIT_DEFAULT", "off")),
+                s.integer("PICOBASE_GATEWAY_WARMUP_REQUESTS", GatewayConfig.DEFAULT_WARMUP_REQUESTS, 0, 10_000_000));
 
         return new PicoBaseConfig(dataDir, bind, gatewayPort, apiPort, managementBind, managementPort, baseDomain,
                 idle, metadata, storage, pocketbase, basePort, auth, gateway,

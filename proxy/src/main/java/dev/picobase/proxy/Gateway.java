@@ -4,6 +4,7 @@ import dev.picobase.config.GatewayConfig;
 import dev.picobase.core.io.DaemonThreads;
 import dev.picobase.proxy.internal.Drain;
 import dev.picobase.proxy.internal.ProxyContext;
+import dev.picobase.proxy.internal.Warmup;
 import dev.picobase.proxy.keys.ApiKeyVerifier;
 import dev.picobase.proxy.routing.HostNames;
 import dev.picobase.proxy.routing.RouteTable;
@@ -20,7 +21,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
@@ -157,7 +157,8 @@ public final class Gateway implements AutoCloseable {
             Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
                     : NioServerSocketChannel.class;
             TrustedProxies proxies = new TrustedProxies(config.trustedProxies());
-            ProxyContext context = new ProxyContext(config, epoll ? EpollSocketChannel.class : NioSocketChannel.class,
+            Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+            ProxyContext context = new ProxyContext(config, clientChannel,
                     Objects.requireNonNull(hosts, "hosts"), Objects.requireNonNull(routes, "routes"),
                     Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(backends, "backends"),
                     secureCookies, hops, rateLimits, metrics, proxies);
@@ -166,21 +167,23 @@ public final class Gateway implements AutoCloseable {
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(),
                     DaemonThreads.named("gateway-io"), io);
             try {
-                Channel listener = new ServerBootstrap()
+                Warmup.Listen listen = (address, init) -> new ServerBootstrap()
                         .group(group)
                         .channel(serverChannel)
                         .option(ChannelOption.SO_BACKLOG, 4096)
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.TCP_NODELAY, true)
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                if (connections.admit(ch)) {
-                                    context.initChannel(ch);
-                                }
-                            }
-                        })
-                        .bind(new InetSocketAddress(bindAddress, port)).sync().channel();
+                        .childHandler(init)
+                        .bind(address).sync().channel();
+                Warmup.run(config.warmupRequests(), config, hosts, metrics, group, listen, clientChannel);
+                Channel listener = listen.bind(new InetSocketAddress(bindAddress, port), new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (connections.admit(ch)) {
+                            context.initChannel(ch);
+                        }
+                    }
+                });
                 LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
                 return new Gateway(group, listener, context, connections, keys);
             } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared

@@ -25,4 +25,13 @@ public interface GatewayMetrics {
      */
     default void forwardedCompleted(long nanos) {
     }
+
+    /**
+     * Metrics of the same kind that nobody reads, for the gateway's warm-up ({@code
+     * PICOBASE_GATEWAY_WARMUP_REQUESTS}): its requests run the same counting code without being counted
+     * here. By default none.
+     */
+    default GatewayMetrics forWarmup() {
+        return NONE;
+    }
 }

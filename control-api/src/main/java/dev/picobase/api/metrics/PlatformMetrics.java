@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -62,9 +63,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    /** Indexed [status class][cold ? 1 : 0]. */
-    private final Counter[][] requests = new Counter[STATUS_CLASSES.length][2];
-    private final Timer[][] latency = new Timer[STATUS_CLASSES.length][2];
+    private final GatewayMeters gateway = new GatewayMeters(registry);
     private final Counter coldStarts;
     private volatile dev.picobase.core.store.UsageRecorder usage;
     private final Timer forwardedLatency;
@@ -90,22 +89,6 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.processors") : id;
             }
         });
-        for (int s = 0; s < STATUS_CLASSES.length; s++) {
-            for (int c = 0; c < 2; c++) {
-                String wake = c == 1 ? "cold" : "warm";
-                requests[s][c] = Counter.builder("picobase.gateway.requests")
-                        .description("Gateway requests answered, by response status class and whether the instance "
-                                + "was cold-started for them (status none: the client got no response)")
-                        .tags("status", STATUS_CLASSES[s], "wake", wake).register(registry);
-                latency[s][c] = Timer.builder("picobase.gateway.request.duration")
-                        .description("Gateway request latency, from the request head to the end of the response")
-                        .tags("status", STATUS_CLASSES[s], "wake", wake)
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofNanos(100_000))
-                        .maximumExpectedValue(Duration.ofSeconds(60))
-                        .register(registry);
-            }
-        }
         forwardedLatency = Timer.builder("picobase.forwarded.request.duration")
                 .description("Latency of requests this node sent one hop to the node running their instance, as "
                         + "this node's clients saw it (compare with the owner's picobase_gateway_request_duration)")
@@ -236,10 +219,47 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
 
     @Override
     public void requestCompleted(int statusCode, long nanos, boolean cold) {
-        int s = statusCode >= 100 && statusCode < 600 ? statusCode / 100 : 0;
-        int c = cold ? 1 : 0;
-        requests[s][c].increment();
-        latency[s][c].record(nanos, TimeUnit.NANOSECONDS);
+        gateway.requestCompleted(statusCode, nanos, cold);
+    }
+
+    /** The same meters in a registry of their own, which nobody scrapes. */
+    @Override
+    public GatewayMetrics forWarmup() {
+        return new GatewayMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** The gateway's requests and their latency, by status class and wake (built up front: no lookup per call). */
+    private static final class GatewayMeters implements GatewayMetrics {
+        /** Indexed [status class][cold ? 1 : 0]. */
+        private final Counter[][] requests = new Counter[STATUS_CLASSES.length][2];
+        private final Timer[][] latency = new Timer[STATUS_CLASSES.length][2];
+
+        GatewayMeters(MeterRegistry registry) {
+            for (int s = 0; s < STATUS_CLASSES.length; s++) {
+                for (int c = 0; c < 2; c++) {
+                    String wake = c == 1 ? "cold" : "warm";
+                    requests[s][c] = Counter.builder("picobase.gateway.requests")
+                            .description("Gateway requests answered, by response status class and whether the instance "
+                                    + "was cold-started for them (status none: the client got no response)")
+                            .tags("status", STATUS_CLASSES[s], "wake", wake).register(registry);
+                    latency[s][c] = Timer.builder("picobase.gateway.request.duration")
+                            .description("Gateway request latency, from the request head to the end of the response")
+                            .tags("status", STATUS_CLASSES[s], "wake", wake)
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofNanos(100_000))
+                            .maximumExpectedValue(Duration.ofSeconds(60))
+                            .register(registry);
+                }
+            }
+        }
+
+        @Override
+        public void requestCompleted(int statusCode, long nanos, boolean cold) {
+            int s = statusCode >= 100 && statusCode < 600 ? statusCode / 100 : 0;
+            int c = cold ? 1 : 0;
+            requests[s][c].increment();
+            latency[s][c].record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override

@@ -147,6 +147,8 @@ public final class PlatformProcess implements AutoCloseable {
         env.put("POCKETBASE_BINARY_PATH", Tools.pocketbase().toString());
         env.put("PICOBASE_IDLE_TIMEOUT", "1h");
         env.put("PICOBASE_SIGNIN_RATE_PER_ADDRESS", "100000");
+        // A short gateway warm-up: its path runs in every test, without the seconds a full one takes.
+        env.put("PICOBASE_GATEWAY_WARMUP_REQUESTS", "300");
         // Appended: a node restarted under its old name keeps its earlier runs' output in front.
         builder.directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

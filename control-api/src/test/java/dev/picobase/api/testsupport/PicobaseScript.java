@@ -122,6 +122,8 @@ public final class PicobaseScript {
         String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
         env.put("PATH", stubs + (java ? ":" + javaBin : "") + ":/usr/local/bin:/usr/bin:/bin");
         env.put("HOME", home);
+        // A short gateway warm-up: its path runs in every test, without the seconds a full one takes.
+        env.put("PICOBASE_GATEWAY_WARMUP_REQUESTS", "300");
         if (java) {
             env.put("PB_CLASSPATH", System.getProperty("java.class.path"));
         }

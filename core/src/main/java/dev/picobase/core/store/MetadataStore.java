@@ -63,6 +63,16 @@ public final class MetadataStore implements AutoCloseable {
         return open(backend, clock, Migrations.ALL);
     }
 
+    /**
+     * A throwaway store (the gateway's warm-up tenant): as {@link #open(SqlBackend, Clock)}, without
+     * logging the schema's creation, which is not the operator's database.
+     */
+    public static MetadataStore openScratch(SqlBackend backend, Clock clock) {
+        Sql sql = new Sql(backend, 2);
+        Migrations.apply(sql, Migrations.ALL, false);
+        return new MetadataStore(sql, clock);
+    }
+
     /** Opens the store with a given migration set (tests use this to build an older schema). */
     public static MetadataStore open(SqlBackend backend, Clock clock, List<Migration> migrations) {
         Sql sql = new Sql(backend, 8);

@@ -187,6 +187,11 @@ public final class Migrations {
 
     /** Applies every migration of {@code migrations} not yet recorded; returns how many ran. */
     static int apply(Sql sql, List<Migration> migrations) {
+        return apply(sql, migrations, true);
+    }
+
+    /** As {@link #apply(Sql, List)}; each migration applied is logged only if {@code logged}. */
+    static int apply(Sql sql, List<Migration> migrations, boolean logged) {
         sql.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                 + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
         int current = currentVersion(sql);
@@ -200,7 +205,9 @@ public final class Migrations {
             }
             sql.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?) "
                     + "ON CONFLICT (version) DO NOTHING", m.version(), m.name(), Instant.now());
-            LOG.info("applied metadata migration {} ({})", m.version(), m.name());
+            if (logged) {
+                LOG.info("applied metadata migration {} ({})", m.version(), m.name());
+            }
             applied++;
         }
         return applied;

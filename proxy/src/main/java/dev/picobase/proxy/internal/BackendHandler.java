@@ -179,8 +179,17 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Replaced by a {@link Tunnel}'s relay, or closed: its timeouts' checks go. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        responseTimeout.close();
+        stallTimer.close();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        responseTimeout.close();
+        stallTimer.close();
         if (forwarding != null) {
             forwarding.backendClosed();
         }

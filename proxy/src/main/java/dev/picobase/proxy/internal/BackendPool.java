@@ -7,9 +7,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -194,6 +196,22 @@ final class BackendPool {
                 waiter.tryFailure(f.cause());
             }
         });
+    }
+
+    /**
+     * Closes every idle connection and forgets this pool on each of {@code group}'s loops (a pool that
+     * is dropped: the warm-up's); waits up to a few seconds.
+     */
+    void closeAll(EventLoopGroup group) {
+        for (EventExecutor loop : group) {
+            loop.submit(() -> {
+                for (Backend b : backends.get().values()) {
+                    b.idle.forEach(Channel::close);
+                    b.waiting.forEach(w -> w.tryFailure(new IllegalStateException("pool closed")));
+                }
+                backends.remove();
+            }).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
     }
 
     private static void count(Backend b, Channel c, boolean counted) {

@@ -92,7 +92,7 @@ final class Forwarding {
         HttpRequest out = ForwardedRequest.toBackend(x.request, x.clientAddress, peer.text(), peer.vouchesFor(x),
                 x.upgrade);
         if (x.hop()) {
-            context.admission.hops().mark(out.headers(), x.keyId);
+            context.hops.mark(out.headers(), x.keyId);
         }
         backend.write(out);
         ChannelFuture last = null;

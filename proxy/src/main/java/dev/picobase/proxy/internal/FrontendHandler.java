@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@link Admission}; body parts read meanwhile wait in the exchange) → FORWARDING (to its target and
  * back: {@link Forwarding}) → IDLE again once it ended and both sides keep alive. A request refused
  * before forwarding is answered here; a refused upload is not read (its connection closes), a body-less
- * one's end marker is (DISCARDING). A {@code 101} hands both connections to a {@link Tunnel}.
+ * one's end marker is, and a pipelined next request waits until the answer is written (DISCARDING).
+ * A {@code 101} hands both connections to a {@link Tunnel}.
  *
  * <p>The channel does not auto-read: a read is asked for when the exchange can take more. Once a request
  * is forwarded the client is read ahead, so a read stays pending across exchanges (with epoll, a read
@@ -42,7 +42,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private State state = State.IDLE;
     private Exchange x;
     /** A pipelined next request (and its body) that arrived before the current exchange ended. */
-    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private final Backlog backlog = new Backlog();
     /** The current exchange once admitted, until it ends. */
     private Forwarding forwarding;
     private final Countdown headTimer = new Countdown();
@@ -76,10 +76,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!backlog.isEmpty() || (msg instanceof HttpRequest && state != State.IDLE && state != State.CLOSED)) {
-            backlog.add(msg); // pipelined: served once the current exchange is over
-        } else {
-            dispatch(msg);
+        if (!backlog.holds(msg, state != State.IDLE && state != State.CLOSED)) {
+            dispatch(msg); // else pipelined: served once the current exchange is over
         }
     }
 
@@ -119,9 +117,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void becomeIdle() {
         state = State.IDLE;
         x = null;
-        while (!backlog.isEmpty() && (state == State.IDLE || !(backlog.peek() instanceof HttpRequest))) {
-            dispatch(backlog.poll()); // the one after next waits its turn
-        }
+        backlog.replay(this::dispatch, () -> state == State.IDLE); // the one after next waits its turn
         if (state == State.IDLE) {
             armHeadTimer();
             ctx.read();
@@ -133,7 +129,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void begin(HttpRequest r) {
         headTimer.cancel();
         long began = System.nanoTime();
-        ClusterHop.Verdict hop = r.decoderResult().isSuccess() ? context.admission.hops().check(r.headers())
+        ClusterHop.Verdict hop = r.decoderResult().isSuccess() ? context.hops.check(r.headers())
                 : ClusterHop.Verdict.NONE;
         FullHttpResponse refusal = RequestRules.check(r, hop);
         if (refusal != null) {
@@ -159,12 +155,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void admitted(Exchange ex, Outcome outcome) {
         if (ex != x || state != State.ADMITTING) {
-            if (outcome instanceof Outcome.Respond r) {
-                ReferenceCountUtil.release(r.response());
-            } else if (outcome instanceof Outcome.Forward f && f.hopTo() == null) {
-                context.backends.exchangeEnded(f.instanceId()); // its target counted it as started
-            }
-            return; // the client went away while we waited
+            outcome.discard(context.backends); // the client went away while we waited
+            return;
         }
         if (outcome instanceof Outcome.Respond r) {
             refuse(r.response());
@@ -211,9 +203,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The connection became a {@link Tunnel}: this handler leaves the pipeline. */
     void tunnelled() {
+        headTimer.close();
         forwarding = null;
         state = State.CLOSED;
-        releaseBacklog();
+        backlog.release();
     }
 
     // ---- answering at the gateway ---------------------------------------------------------------
@@ -234,11 +227,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         boolean done = x.requestDone;
-        state = done ? State.IDLE : State.DISCARDING;
+        state = State.DISCARDING; // a pipelined next request waits until the answer is written
         ctx.writeAndFlush(response).addListener(f -> {
             if (!f.isSuccess()) {
                 closeBoth();
-            } else if (done) {
+            } else if (done && state == State.DISCARDING) {
                 becomeIdle();
             }
         });
@@ -253,20 +246,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private void releaseBacklog() {
-        Object m;
-        while ((m = backlog.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
-    }
-
     void closeBoth() {
-        headTimer.cancel();
+        headTimer.close();
         if (x != null) {
             x.end(context);
         }
         state = State.CLOSED;
-        releaseBacklog();
+        backlog.release();
         if (forwarding != null) {
             forwarding.abandon();
             forwarding = null;

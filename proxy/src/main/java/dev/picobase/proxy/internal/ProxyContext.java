@@ -12,6 +12,7 @@ import dev.picobase.proxy.routing.RouteTable;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * What every client connection of one gateway shares: how requests are admitted, the backend
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Threading: immutable references to thread-safe parts, read from every event loop.
  */
 public final class ProxyContext {
-    final Admission admission;
+    final Admitter admission;
+    final ClusterHop hops;
     final BackendPool pool;
     final Backends backends;
     final AtomicInteger inFlight = new AtomicInteger();
@@ -43,21 +45,27 @@ public final class ProxyContext {
                         RouteTable routes, ApiKeyVerifier keys, Backends backends, boolean secureCookies,
                         ClusterHop hops, RateLimits rateLimits, GatewayMetrics metrics, TrustedProxies proxies) {
         this(config, BackendPool.over(backendChannel, (int) config.connectTimeout().toMillis(), 30),
-                new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits), keys, backends,
-                metrics, proxies);
+                new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits), hops,
+                keys::revokedLately, backends, metrics, proxies);
     }
 
-    /** With the given pool and admission (tests: connections to in-memory backends). */
-    ProxyContext(GatewayConfig config, BackendPool pool, Admission admission, ApiKeyVerifier keys, Backends backends,
-                 GatewayMetrics metrics, TrustedProxies proxies) {
+    /**
+     * With the given pool and admission (the warm-up; tests: connections to in-memory backends).
+     *
+     * @param hops          how requests between nodes are authenticated; checked and marked here
+     * @param revokedLately whether a key was revoked lately (a stream opened with it is refused)
+     */
+    ProxyContext(GatewayConfig config, BackendPool pool, Admitter admission, ClusterHop hops,
+                 Predicate<String> revokedLately, Backends backends, GatewayMetrics metrics, TrustedProxies proxies) {
         this.admission = admission;
+        this.hops = hops;
         this.pool = pool;
         this.backends = backends;
         this.headTimeoutMillis = config.requestHeadTimeout().toMillis();
         this.responseTimeoutMillis = config.responseTimeout().toMillis();
         this.metrics = metrics;
         this.streams = new OpenStreams(config.maxStreamsPerAddress(), config.maxStreamsPerInstance(),
-                keys::revokedLately);
+                revokedLately);
         this.proxies = proxies;
         this.maxInitialLineBytes = config.maxInitialLineBytes();
         this.maxHeaderBytes = config.maxHeaderBytes();

@@ -123,7 +123,7 @@ final class Tunnel {
         }
 
         void stop() {
-            stallTimer.cancel();
+            stallTimer.close();
             ctx.close();
         }
 

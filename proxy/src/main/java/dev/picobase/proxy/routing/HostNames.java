@@ -17,6 +17,11 @@ public final class HostNames {
         this.suffix = "." + this.baseDomain;
     }
 
+    /** The base domain, lowercased: instances are its subdomains. */
+    public String baseDomain() {
+        return baseDomain;
+    }
+
     /** The host without port, lowercased, without a trailing dot. */
     public static String hostOnly(String hostHeader) {
         String host = hostHeader.strip().toLowerCase(Locale.ROOT);

@@ -51,6 +51,10 @@ final class Exchange {
     /** Its stream slot, when it opens a long-lived stream. */
     OpenStreams.Slot stream;
     boolean retried;
+    /** The request was rewritten for its target ({@link ForwardedRequest#toBackend}): a retry sends it as it is. */
+    boolean rewritten;
+    /** As the client sent it (the request is rewritten to HTTP/1.1 for its target). */
+    private final boolean http10;
 
     /** The status the client was sent (0: none yet), and the body bytes sent to the target and back. */
     int responseStatus;
@@ -67,6 +71,7 @@ final class Exchange {
         this.upgrade = ForwardedRequest.isWebSocketUpgrade(request);
         this.requestDone = request instanceof LastHttpContent;
         this.bodyDeclared = RequestRules.declaresBody(request);
+        this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     }
 
     /** Where admission (or a retry) sent it; the target has counted it in unless it is a hop. */
@@ -107,7 +112,7 @@ final class Exchange {
     }
 
     boolean http10() {
-        return request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        return http10;
     }
 
     /** Requests that can be sent again safely: no body was consumed and they change nothing. */

@@ -1,5 +1,6 @@
 package dev.picobase.proxy.internal;
 
+import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayErrors;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -89,8 +90,13 @@ final class Forwarding {
         if (HttpUtil.is100ContinueExpected(x.request) && !x.requestDone) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        HttpRequest out = ForwardedRequest.toBackend(x.request, x.clientAddress, peer.text(), peer.vouchesFor(x),
-                x.upgrade);
+        HttpRequest out = x.request;
+        if (!x.rewritten) {
+            ForwardedRequest.toBackend(out, x.clientAddress, peer.text(), peer.vouchesFor(x), x.upgrade);
+            x.rewritten = true;
+        } else {
+            ClusterHop.strip(out.headers()); // sent again: only whether it goes as a hop may differ
+        }
         if (x.hop()) {
             context.hops.mark(out.headers(), x.keyId);
         }

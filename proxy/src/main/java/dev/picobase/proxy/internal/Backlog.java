@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * <p>Threading: the client channel's event loop.
  */
 final class Backlog {
-    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>(2); // one per connection: small until used
 
     /**
      * Keeps {@code msg} if it must wait: something waits already (order is kept), or it is a next

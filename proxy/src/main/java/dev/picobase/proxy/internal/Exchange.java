@@ -34,7 +34,7 @@ final class Exchange {
     /** The request's end marker has been read from the client. */
     boolean requestDone;
     /** Body parts read before the exchange was forwarded. */
-    final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2); // mostly just the end marker
 
     // Where it goes, once admitted (again after a retry).
     String instanceId;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -26,7 +27,9 @@ import io.netty.util.concurrent.Future;
  * the instance runs and sends the request there: after a refused connect (nothing was sent, so any
  * method), or when the connection closed before any answer and the request can be replayed (a pooled
  * connection PocketBase had closed, or a process being stopped). The owner may have changed meanwhile:
- * a hop that failed waits for its draining or dead owner to let the instance go.
+ * a hop that failed waits for its draining or dead owner to let the instance go. Once the request is
+ * sent the client is read ahead, so a read stays pending across exchanges (with epoll, a read asked
+ * for after the last one completed costs two {@code epoll_ctl} calls).
  *
  * <p>It reports to its {@link FrontendHandler}, which owns the client connection: the exchange ended
  * (and whether the connection goes on), a refusal to answer instead, a failure that closes both sides,
@@ -53,8 +56,16 @@ final class Forwarding {
         this.x = x;
     }
 
-    /** Connects to the target the exchange has ({@link Exchange#target}) and sends it the request. */
+    /**
+     * Connects to the target the exchange has ({@link Exchange#target}) and sends it the request; a
+     * request that opens a stream first takes its slot, or is refused past the stream caps.
+     */
     void start() {
+        FullHttpResponse tooManyStreams = x.openStream(context.streams, client.channel());
+        if (tooManyStreams != null) {
+            refuse(tooManyStreams);
+            return;
+        }
         Future<Channel> f = context.pool.acquire(client.channel().eventLoop(), x.backendAddress, x.stream != null);
         if (f.isDone()) {
             connected(f);
@@ -260,7 +271,7 @@ final class Forwarding {
                 }));
     }
 
-    private void refuse(io.netty.handler.codec.http.FullHttpResponse answer) {
+    private void refuse(FullHttpResponse answer) {
         over = true;
         frontend.refuse(answer);
     }

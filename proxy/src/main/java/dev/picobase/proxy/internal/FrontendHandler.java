@@ -17,18 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client connection: one per connection, one {@link Exchange} at a time. A request head that passes
- * {@link RequestRules} becomes an exchange, which goes IDLE → ADMITTING (route, key, wake the instance:
- * {@link Admission}; body parts read meanwhile wait in the exchange) → FORWARDING (to its target and
- * back: {@link Forwarding}) → IDLE again once it ended and both sides keep alive. A request refused
- * before forwarding is answered here; a refused upload is not read (its connection closes), a body-less
- * one's end marker is, and a pipelined next request waits until the answer is written (DISCARDING).
- * A {@code 101} hands both connections to a {@link Tunnel}.
- *
- * <p>The channel does not auto-read: a read is asked for when the exchange can take more. Once a request
- * is forwarded the client is read ahead, so a read stays pending across exchanges (with epoll, a read
- * asked for after the last one completed costs two {@code epoll_ctl} calls); a pipelined next request
- * waits in {@code backlog} until this exchange ends.
+ * The client connection: one {@link Exchange} at a time. A request head that passes {@link RequestRules}
+ * becomes an exchange, which goes IDLE → ADMITTING (route, key, wake: {@link Admission}; body parts read
+ * meanwhile wait in the exchange) → FORWARDING ({@link Forwarding}) → IDLE once it ended and both sides
+ * keep alive. A request refused before forwarding is answered here (DISCARDING until the answer is
+ * written and a body-less request's end marker read; a refused upload closes the connection). A
+ * {@code 101} hands both connections to a {@link Tunnel}. The channel does not auto-read (reads are
+ * asked for when the exchange can take more); a pipelined next request waits in the {@link Backlog}.
  *
  * <p>Threading: everything runs on the client channel's event loop; the backend channel shares it.
  */
@@ -163,11 +158,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         x.target((Outcome.Forward) outcome); // counted as started by its target: its end ends it
-        FullHttpResponse tooManyStreams = x.openStream(context.streams, ctx.channel());
-        if (tooManyStreams != null) {
-            refuse(tooManyStreams);
-            return;
-        }
         forwarding = new Forwarding(context, this, ctx, peer, x);
         state = State.FORWARDING;
         forwarding.start();

@@ -63,7 +63,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    private final GatewayMeters gateway = new GatewayMeters(registry);
+    private final GatewayMeters gateway;
     private final Counter coldStarts;
     private volatile dev.picobase.core.store.UsageRecorder usage;
     private final Timer forwardedLatency;
@@ -89,6 +89,7 @@ public final class PlatformMetrics implements GatewayMetrics, SnapshotEvents, In
                 return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.processors") : id;
             }
         });
+        gateway = new GatewayMeters(registry); // after the filters: a meter registered before one escapes it
         forwardedLatency = Timer.builder("picobase.forwarded.request.duration")
                 .description("Latency of requests this node sent one hop to the node running their instance, as "
                         + "this node's clients saw it (compare with the owner's picobase_gateway_request_duration)")

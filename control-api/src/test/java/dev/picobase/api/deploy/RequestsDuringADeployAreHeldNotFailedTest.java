@@ -51,6 +51,10 @@ class RequestsDuringADeployAreHeldNotFailedTest {
                 }
             });
             client.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (answers.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the old code answers at least once before the deploy begins
+            }
             ApiClient.Reply deployed = user.client().send("PUT", hook,
                     HttpRequest.BodyPublishers.ofString(version("v2")));
             // A few more after the deploy answered: the new process serves them.

@@ -125,12 +125,16 @@ public final class Platform implements AutoCloseable {
     private static Platform start(PicoBaseConfig config, Clock clock, Deque<AutoCloseable> started)
             throws InterruptedException {
         java.time.Instant startedAt = clock.instant();
+        PlatformMetrics metrics = new PlatformMetrics();
+        started.push(metrics::close);
+        // The gateway's warm-up runs while the rest starts (storage check, store, reconcile, routes: round
+        // trips to R2 and Turso among them); the gateway's port opens once it is over.
+        java.util.concurrent.CompletableFuture<Integer> gatewayWarmup = Gateway.warmUpInBackground(config.gateway(),
+                new HostNames(config.baseDomain()), metrics);
         // Before anything else: a missing bucket used to show only when the first save failed.
         ObjectStore objects = ObjectStore.of(config.objectStorage());
         started.push(objects);
         objects.checkWritable();
-        PlatformMetrics metrics = new PlatformMetrics();
-        started.push(metrics::close);
         MetadataStore store = MetadataStore.open(SqlBackend.of(config.metadata()), clock);
         started.push(store);
         store.deleteExpiredSessions();
@@ -185,7 +189,7 @@ public final class Platform implements AutoCloseable {
                         .config(config.gateway()).hosts(hostNames).routes(routes).keys(keys).backends(backends)
                         .secureCookies(config.auth().secureCookies()).hops(hops).rateLimits(rateLimits)
                         .metrics(metrics).clusterPeers(leases.enabled() ? nodes::isNode : peer -> false)
-                        .start(config.bindAddress(), config.gatewayPort()));
+                        .warmedUp(gatewayWarmup).start(config.bindAddress(), config.gatewayPort()));
         started.push(() -> gateway.shutdown(Duration.ofSeconds(1)));
         // Where the other nodes reach this one; port 0 (tests) means the port the gateway got.
         selfAddress.set(config.cluster().nodeAddress().replaceFirst(":0$", ":" + gateway.port()));

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.net.InetAddress;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,7 @@ public final class Gateway implements AutoCloseable {
         private RateLimits rateLimits = RateLimits.NONE;
         private GatewayMetrics metrics = GatewayMetrics.NONE;
         private Predicate<InetAddress> clusterPeers = peer -> false;
+        private CompletableFuture<?> warmup;
 
         private Builder() {}
 
@@ -149,33 +151,34 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
-        /** Binds {@code bindAddress}:{@code port} (0: any free port) and serves. */
+        /**
+         * The warm-up started earlier with {@link Gateway#warmUpInBackground}: {@link #start} waits for it
+         * instead of warming up itself. Without it, {@link #start} runs {@code config.warmupRequests()}.
+         */
+        public Builder warmedUp(CompletableFuture<?> warmup) {
+            this.warmup = warmup;
+            return this;
+        }
+
+        /** Binds {@code bindAddress}:{@code port} (0: any free port) and serves, once warmed up. */
         public Gateway start(String bindAddress, int port) throws InterruptedException {
             Objects.requireNonNull(config, "config");
-            boolean epoll = Epoll.isAvailable();
-            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-            Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
-                    : NioServerSocketChannel.class;
+            Transport transport = Transport.best();
             TrustedProxies proxies = new TrustedProxies(config.trustedProxies());
-            Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-            ProxyContext context = new ProxyContext(config, clientChannel,
+            ProxyContext context = new ProxyContext(config, transport.client(),
                     Objects.requireNonNull(hosts, "hosts"), Objects.requireNonNull(routes, "routes"),
                     Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(backends, "backends"),
                     secureCookies, hops, rateLimits, metrics, proxies);
             ConnectionLimiter connections = new ConnectionLimiter(config.connections(),
                     peer -> proxies.trusts(peer) || clusterPeers.test(peer));
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.ioThreads(),
-                    DaemonThreads.named("gateway-io"), io);
+            EventLoopGroup group = transport.group(config.ioThreads(), "gateway-io");
             try {
-                Warmup.Listen listen = (address, init) -> new ServerBootstrap()
-                        .group(group)
-                        .channel(serverChannel)
-                        .option(ChannelOption.SO_BACKLOG, 4096)
-                        .childOption(ChannelOption.AUTO_READ, false)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
-                        .childHandler(init)
-                        .bind(address).sync().channel();
-                Warmup.run(config.warmupRequests(), config, hosts, metrics, group, listen, clientChannel);
+                Warmup.Listen listen = transport.listen(group);
+                if (warmup != null) {
+                    warmup.join(); // never completes exceptionally: a failed warm-up is only logged
+                } else {
+                    Warmup.run(config.warmupRequests(), config, hosts, metrics, group, listen, transport.client());
+                }
                 Channel listener = listen.bind(new InetSocketAddress(bindAddress, port), new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -184,12 +187,68 @@ public final class Gateway implements AutoCloseable {
                         }
                     }
                 });
-                LOG.debug("gateway transport: {}", epoll ? "epoll" : "nio");
+                LOG.debug("gateway transport: {}", transport.client().getSimpleName());
                 return new Gateway(group, listener, context, connections, keys);
             } catch (Exception e) { // a failed bind's BindException too, which Netty throws undeclared
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Starts the gateway's warm-up ({@code config.warmupRequests()}, {@link Warmup}) now, on a thread and
+     * event loops of its own that end with it, so that it runs while the caller starts everything else;
+     * the compiled code it leaves is the JVM's, whichever loops run it later. Give the result to {@link
+     * Builder#warmedUp}: the gateway's port opens once it is over. Completes with the requests answered,
+     * never exceptionally.
+     */
+    public static CompletableFuture<Integer> warmUpInBackground(GatewayConfig config, HostNames hosts,
+                                                                GatewayMetrics metrics) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        if (config.warmupRequests() <= 0) {
+            done.complete(0);
+            return done;
+        }
+        Transport transport = Transport.best();
+        DaemonThreads.named("gateway-warmup").newThread(() -> {
+            EventLoopGroup group = transport.group(config.ioThreads(), "gateway-warmup-io");
+            try {
+                done.complete(Warmup.run(config.warmupRequests(), config, hosts, metrics, group,
+                        transport.listen(group), transport.client()));
+            } catch (RuntimeException | Error e) {
+                LOG.warn("gateway warm-up failed: {}", e.toString());
+                done.complete(0);
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+        }).start();
+        return done;
+    }
+
+    /** Epoll where the native transport loads, NIO otherwise: the loops, and the channels on them. */
+    private record Transport(IoHandlerFactory io, Class<? extends ServerChannel> server,
+                             Class<? extends Channel> client) {
+        static Transport best() {
+            return Epoll.isAvailable()
+                    ? new Transport(EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class)
+                    : new Transport(NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        }
+
+        EventLoopGroup group(int threads, String name) {
+            return new MultiThreadIoEventLoopGroup(threads, DaemonThreads.named(name), io);
+        }
+
+        /** Client connections accepted on {@code group}: read only when asked to, no Nagle delay. */
+        Warmup.Listen listen(EventLoopGroup group) {
+            return (address, init) -> new ServerBootstrap()
+                    .group(group)
+                    .channel(server)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(init)
+                    .bind(address).sync().channel();
         }
     }
 

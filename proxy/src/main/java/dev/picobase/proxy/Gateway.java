@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * it is given, by {@link #builder()}; what it is made of inside ({@code dev.picobase.proxy.internal})
  * is no one else's concern. Uses epoll where the native transport loads, NIO otherwise. Connections
  * past the {@link ConnectionLimiter}'s limits are answered and closed before any handler is set up;
- * long-lived streams are capped per client address and per instance ({@link OpenStreams}).
+ * long-lived streams are capped per client address and per instance ({@link OpenStreams}). Its port
+ * opens once its request path is warmed up ({@link Warmup}; {@link #warmUpInBackground} to overlap that
+ * with the caller's own start).
  *
  * <p>Shutdown is graceful ({@link Drain}): the listening socket closes first (no new connections), every
  * response from then on closes its connection, requests in flight get up to a grace period to finish, and

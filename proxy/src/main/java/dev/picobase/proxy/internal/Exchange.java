@@ -62,7 +62,16 @@ final class Exchange {
     long bytesOut;
     private boolean ended;
 
-    Exchange(HttpRequest request, String clientAddress, boolean arrivedByHop, long beganNanos, boolean draining) {
+    /** A request that passed {@link RequestRules}: counted in flight (and by the drain) until {@link #end}. */
+    static Exchange begin(ProxyContext context, HttpRequest request, String clientAddress, boolean arrivedByHop,
+                          long beganNanos) {
+        context.drain.requestBegan();
+        context.inFlight.incrementAndGet();
+        return new Exchange(request, clientAddress, arrivedByHop, beganNanos, context.drain.draining());
+    }
+
+    private Exchange(HttpRequest request, String clientAddress, boolean arrivedByHop, long beganNanos,
+                     boolean draining) {
         this.request = request;
         this.clientAddress = clientAddress;
         this.arrivedByHop = arrivedByHop;

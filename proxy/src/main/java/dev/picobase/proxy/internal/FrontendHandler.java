@@ -96,9 +96,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case DISCARDING -> {
-                boolean last = msg instanceof LastHttpContent;
                 ReferenceCountUtil.release(msg);
-                if (last) {
+                if (msg instanceof LastHttpContent) {
                     becomeIdle();
                 } else {
                     ctx.read();
@@ -133,13 +132,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(refusal);
             return;
         }
-        context.drain.requestBegan();
         boolean byHop = hop == ClusterHop.Verdict.VALID;
-        String client = peer.clientOf(r, byHop);
-        Exchange ex = x = new Exchange(r, client, byHop, began, context.drain.draining());
+        Exchange ex = x = Exchange.begin(context, r, peer.clientOf(r, byHop), byHop, began);
         state = State.ADMITTING;
-        context.inFlight.incrementAndGet();
-        CompletableFuture<Outcome> outcome = context.admission.admit(r, client, byHop);
+        CompletableFuture<Outcome> outcome = context.admission.admit(r, ex.clientAddress, byHop);
         if (outcome.isDone()) {
             admitted(ex, outcome.join());
         } else {

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -141,7 +142,10 @@ public final class UploadBodies extends ChannelDuplexHandler {
     private void refuse(ChannelHandlerContext ctx, FullHttpResponse response) {
         discarding = true;
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(written -> {
+        // Written past the HttpServerKeepAliveHandler in front of this one: it closes a connection as soon
+        // as a Connection: close answer is written, which is the reset this close must not be.
+        ChannelHandlerContext keepAlive = ctx.pipeline().context(HttpServerKeepAliveHandler.class);
+        (keepAlive != null ? keepAlive : ctx).writeAndFlush(response).addListener(written -> {
             if (written.isSuccess() && ctx.channel() instanceof SocketChannel socket) {
                 socket.shutdownOutput();
                 ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);

@@ -9,6 +9,9 @@ import dev.picobase.core.io.FileTrees;
 import dev.picobase.testsupport.Deadline;
 import dev.picobase.testsupport.RawHttp;
 import java.net.http.HttpRequest;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -182,6 +185,31 @@ class DeployedCodeTest extends PlatformPerBackEnds {
         assertRefused(other.delete(files + "pb_hooks/main.pb.js"), 404, "not_found");
         assertThat(user.client().get(files + "pb_hooks").json().path("files").get(0).path("size").asLong())
                 .isEqualTo(HOOK.length());
+    }
+
+    /**
+     * A client that sends its whole upload without waiting for {@code 100-continue} (Java's HttpClient,
+     * curl with {@code Expect:} off) must still read the 413: the connection is not closed under it while
+     * its body is still arriving, which resets the connection and loses the answer.
+     */
+    @Test
+    void anOversizeUploadStillBeingSentGetsItsAnswer() throws Exception {
+        ApiClient.Tenant tenant = user.createInstanceWithKey();
+        int size = 8 << 20; // far more than the socket buffers hold
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), api.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("PUT /api/instances/" + tenant.id() + "/files/pb_public/big.bin HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + user.token() + "\r\nContent-Length: " + size + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] part = new byte[64 * 1024];
+            for (int sent = 0; sent < size; sent += part.length) {
+                out.write(part);
+            }
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("\"too_large\"");
+        }
     }
 
     private ApiClient.Reply putZip(String path, byte[] zip) {

@@ -71,7 +71,10 @@ class PocketBaseDyingOutsideShutdownIsStillAFailureTest {
                 .contains(described);
         assertThat(gateway.send("GET", "/api/health", null).status()).as("the next request starts it again")
                 .isEqualTo(200);
-        assertThat(instance(tenant.id()).path("status").asText()).isEqualTo("running");
+        // Recorded just after the wake serves its first request, not before (one metadata write fewer on the
+        // way to the answer).
+        Deadline.await("the instance to be running again", Duration.ofSeconds(10),
+                () -> instance(tenant.id()).path("status").asText().equals("running"));
     }
 
     private JsonNode instance(String id) {

@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A gateway that warmed up (PICOBASE_GATEWAY_WARMUP_REQUESTS) serves its clients as one that did not:
- * the warm-up's requests went to a backend of its own, never to an instance's, and left nothing in
- * flight and no pooled connection behind.
+ * A gateway that warmed up on its own event loops before binding (PICOBASE_GATEWAY_WARMUP_REQUESTS)
+ * serves its clients as one that did not: over the same loops, a first request opens a new connection
+ * to its instance (the warm-up's pool is not this gateway's) and every one is answered in order. What the
+ * warm-up sends and leaves behind is WarmupTest's.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GatewayWarmsUpBeforeItListensTest {
@@ -22,7 +23,6 @@ class GatewayWarmsUpBeforeItListensTest {
 
     @Test
     void afterTheWarmUpRequestsGoToTheirInstanceOverOneNewConnection() {
-        assertThat(gateway.server().inFlight()).isZero();
         try (RawHttp c = gateway.raw()) {
             for (int i = 0; i < 3; i++) {
                 RawHttp.Response r = c.send("GET /echo?i=" + i + " HTTP/1.1\r\nHost: " + gateway.appHost()

@@ -49,7 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Threading: called on an event loop; never blocks. The returned future may complete on another
  * thread; the caller moves back to its loop.
  */
-final class Admission implements Admitter {
+final class Admission {
     private final HostNames hosts;
     private final RouteTable routes;
     private final ApiKeyVerifier keys;
@@ -74,9 +74,17 @@ final class Admission implements Admitter {
         this.hops = hops;
     }
 
-    /** {@inheritDoc} A hop was admitted by the node that forwarded it: its key is not checked again. */
-    @Override
-    public CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress, boolean hop) {
+    /** How hops between nodes are authenticated; the gateway checks and marks them with it. */
+    ClusterHop hops() {
+        return hops;
+    }
+
+    /**
+     * @param clientAddress the client's IP address, which key-check budgets and rate limits are counted by
+     * @param hop the request carries a valid {@link ClusterHop} header (the caller checked it): the
+     *            node that forwarded it checked its key already
+     */
+    CompletableFuture<Outcome> admit(HttpRequest request, String clientAddress, boolean hop) {
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host == null || host.isBlank()) {
             return respond(HttpResponseStatus.BAD_REQUEST, "missing_host", "the request has no Host header");

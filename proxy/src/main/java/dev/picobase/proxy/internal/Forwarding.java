@@ -109,7 +109,7 @@ final class Forwarding {
             ClusterHop.strip(out.headers()); // sent again: only whether it goes as a hop may differ
         }
         if (x.hop()) {
-            context.hops.mark(out.headers(), x.keyId);
+            context.admission.hops().mark(out.headers(), x.keyId);
         }
         backend.write(out);
         ChannelFuture last = null;

@@ -123,7 +123,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void begin(HttpRequest r) {
         headTimer.cancel();
         long began = System.nanoTime();
-        ClusterHop.Verdict hop = r.decoderResult().isSuccess() ? context.hops.check(r.headers())
+        ClusterHop.Verdict hop = r.decoderResult().isSuccess() ? context.admission.hops().check(r.headers())
                 : ClusterHop.Verdict.NONE;
         FullHttpResponse refusal = RequestRules.check(r, hop);
         if (refusal != null) {

@@ -23,8 +23,7 @@ import java.util.function.Predicate;
  * <p>Threading: immutable references to thread-safe parts, read from every event loop.
  */
 public final class ProxyContext {
-    final Admitter admission;
-    final ClusterHop hops;
+    final Admission admission;
     final BackendPool pool;
     final Backends backends;
     final AtomicInteger inFlight = new AtomicInteger();
@@ -45,20 +44,18 @@ public final class ProxyContext {
                         RouteTable routes, ApiKeyVerifier keys, Backends backends, boolean secureCookies,
                         ClusterHop hops, RateLimits rateLimits, GatewayMetrics metrics, TrustedProxies proxies) {
         this(config, BackendPool.over(backendChannel, (int) config.connectTimeout().toMillis(), 30),
-                new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits), hops,
-                keys::revokedLately, backends, metrics, proxies);
+                new Admission(hosts, routes, keys, backends, secureCookies, hops, rateLimits), keys::revokedLately,
+                backends, metrics, proxies);
     }
 
     /**
      * With the given pool and admission (the warm-up; tests: connections to in-memory backends).
      *
-     * @param hops          how requests between nodes are authenticated; checked and marked here
      * @param revokedLately whether a key was revoked lately (a stream opened with it is refused)
      */
-    ProxyContext(GatewayConfig config, BackendPool pool, Admitter admission, ClusterHop hops,
-                 Predicate<String> revokedLately, Backends backends, GatewayMetrics metrics, TrustedProxies proxies) {
+    ProxyContext(GatewayConfig config, BackendPool pool, Admission admission, Predicate<String> revokedLately,
+                 Backends backends, GatewayMetrics metrics, TrustedProxies proxies) {
         this.admission = admission;
-        this.hops = hops;
         this.pool = pool;
         this.backends = backends;
         this.headTimeoutMillis = config.requestHeadTimeout().toMillis();

@@ -2,7 +2,6 @@ package dev.picobase.proxy.internal;
 
 import dev.picobase.config.GatewayConfig;
 import dev.picobase.proxy.Backends;
-import dev.picobase.proxy.ClusterHop;
 import dev.picobase.proxy.GatewayMetrics;
 import dev.picobase.proxy.TrustedProxies;
 import dev.picobase.proxy.routing.HostNames;
@@ -118,8 +117,8 @@ public final class Warmup {
             opened.add(backend);
             Backends target = Backends.fixed((InetSocketAddress) backend.localAddress());
             tenant = new WarmupTenant(hosts, target);
-            ProxyContext context = new ProxyContext(config, pool, tenant.admission(), ClusterHop.OFF, keyId -> false,
-                    target, metrics.forWarmup(), TrustedProxies.NONE);
+            ProxyContext context = new ProxyContext(config, pool, tenant.admission(), keyId -> false, target,
+                    metrics.forWarmup(), TrustedProxies.NONE);
             Channel gateway = listen.bind(new InetSocketAddress(loopback, 0), new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {

@@ -119,7 +119,7 @@ class ExchangeStateMachineTest {
         GatewayConfig config = new GatewayConfig(Duration.ofSeconds(5), Duration.ofSeconds(2), RESPONSE_TIMEOUT,
                 4096, 8192, 1);
         context = new ProxyContext(config, pool, new Admission(new HostNames("localhost"), routes, keys, target,
-                false, ClusterHop.OFF, RateLimits.NONE), ClusterHop.OFF, keys::revokedLately, target, GatewayMetrics.NONE,
+                false, ClusterHop.OFF, RateLimits.NONE), keys::revokedLately, target, GatewayMetrics.NONE,
                 TrustedProxies.NONE);
         client = new EmbeddedChannel(false, false);
         clientReads = new Reads();

@@ -21,13 +21,16 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.File;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The warm-up's loopback requests go through the gateway's own pipeline on its own event loops and are
- * all answered; it leaves no socket open behind it, and a warm-up that cannot run never stops a start.
+ * The warm-up's loopback requests go through the gateway's own pipeline on its own event loops, are
+ * admitted for its own tenant with a valid key and all answered, counted by the metrics meant for them
+ * and not by the gateway's; it leaves no socket open behind it, and a warm-up that cannot run never
+ * stops a start.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WarmupTest {
@@ -56,10 +59,31 @@ class WarmupTest {
         group.forEach(loop -> loop.submit(() -> { }).syncUninterruptibly()); // the loops' own descriptors exist
         int before = openDescriptors();
 
-        int answered = Warmup.run(3_000, CONFIG, HOSTS, GatewayMetrics.NONE, group, listen(), clientChannel);
+        AtomicInteger countedByTheGateway = new AtomicInteger();
+        AtomicInteger countedForTheWarmup = new AtomicInteger();
+        GatewayMetrics metrics = new GatewayMetrics() {
+            @Override
+            public void requestCompleted(int statusCode, long nanos, boolean cold) {
+                countedByTheGateway.incrementAndGet();
+            }
+
+            @Override
+            public GatewayMetrics forWarmup() {
+                return (statusCode, nanos, cold) -> {
+                    if (statusCode / 100 == 2) {
+                        countedForTheWarmup.incrementAndGet();
+                    }
+                };
+            }
+        };
+
+        int answered = Warmup.run(3_000, CONFIG, HOSTS, metrics, group, listen(), clientChannel);
 
         assertThat(answered).as("every kind of request answered 2xx: a failed one would end its connection")
                 .isEqualTo(3_000);
+        assertThat(countedForTheWarmup.get()).as("admitted with its tenant's key and counted as exchanges")
+                .isEqualTo(3_000);
+        assertThat(countedByTheGateway.get()).as("the gateway's own metrics see none of them").isZero();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (openDescriptors() > before && System.nanoTime() < deadline) {
             Thread.sleep(20);
